@@ -1,0 +1,7 @@
+package dev.stepwise.generate;
+
+/** Turns generated token ids into text; the generator checks stop strings on this text. */
+@FunctionalInterface
+public interface TokenDecoder {
+  String decode(int[] ids);
+}
