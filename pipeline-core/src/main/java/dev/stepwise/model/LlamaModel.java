@@ -1,0 +1,269 @@
+package dev.stepwise.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Llama/Qwen2 decoder, one definition for training and inference, computing in F32 and
+ * matching Hugging Face's modeling code: RMSNorm, rotary embeddings (rotate-half), grouped-query
+ * attention, SwiGLU. Parameters are plain NDArrays named exactly as in an HF checkpoint; every
+ * forward result lands in the manager of the input ids, so a caller's scope owns all temporaries.
+ */
+public final class LlamaModel implements AutoCloseable {
+
+  /** Added to attention scores of masked keys; exp() of it underflows to exactly 0 in F32. */
+  private static final float MASKED = -1e30f;
+
+  private final LlamaConfig config;
+  private final NDManager manager;
+  private final Map<String, NDArray> parameters;
+  private final List<Layer> layers = new ArrayList<>();
+  private final NDArray embedTokens;
+  private final NDArray finalNorm;
+  private final NDArray lmHead;
+  /** 1 / theta^(2i/d), computed in F32 exactly as HF's LlamaRotaryEmbedding does. */
+  private final NDArray inverseFrequencies;
+
+  private record Layer(NDArray inputNorm, NDArray q, NDArray qBias, NDArray k, NDArray kBias, NDArray v, NDArray vBias,
+      NDArray o, NDArray oBias, NDArray postAttentionNorm, NDArray gate, NDArray up, NDArray down) {}
+
+  /**
+   * @param manager    owns the parameters (closing the model closes it)
+   * @param parameters HF-named weights; see {@link #expectedShapes(LlamaConfig)}
+   */
+  public LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters) {
+    this.config = config;
+    this.manager = manager;
+    Map<String, long[]> expected = expectedShapes(config);
+    for (Map.Entry<String, long[]> e : expected.entrySet()) {
+      NDArray p = parameters.get(e.getKey());
+      if (p == null) throw new IllegalArgumentException("missing parameter '" + e.getKey() + "' (shape " + Arrays.toString(e.getValue()) + ")");
+      if (!p.getShape().equals(new Shape(e.getValue()))) {
+        throw new IllegalArgumentException("parameter '" + e.getKey() + "' has shape " + p.getShape() + ", expected " + new Shape(e.getValue()));
+      }
+    }
+    for (String name : parameters.keySet()) {
+      if (!expected.containsKey(name)) throw new IllegalArgumentException("unexpected parameter '" + name + "' for " + config.modelType());
+    }
+    Map<String, NDArray> ordered = new LinkedHashMap<>();
+    expected.keySet().forEach(name -> ordered.put(name, parameters.get(name)));
+    this.parameters = Collections.unmodifiableMap(ordered);
+    for (int i = 0; i < config.numHiddenLayers(); i++) {
+      String p = "model.layers." + i + ".";
+      layers.add(new Layer(ordered.get(p + "input_layernorm.weight"),
+          ordered.get(p + "self_attn.q_proj.weight"), ordered.get(p + "self_attn.q_proj.bias"),
+          ordered.get(p + "self_attn.k_proj.weight"), ordered.get(p + "self_attn.k_proj.bias"),
+          ordered.get(p + "self_attn.v_proj.weight"), ordered.get(p + "self_attn.v_proj.bias"),
+          ordered.get(p + "self_attn.o_proj.weight"), ordered.get(p + "self_attn.o_proj.bias"),
+          ordered.get(p + "post_attention_layernorm.weight"),
+          ordered.get(p + "mlp.gate_proj.weight"), ordered.get(p + "mlp.up_proj.weight"), ordered.get(p + "mlp.down_proj.weight")));
+    }
+    this.embedTokens = ordered.get("model.embed_tokens.weight");
+    this.finalNorm = ordered.get("model.norm.weight");
+    this.lmHead = config.tieWordEmbeddings() ? embedTokens : ordered.get("lm_head.weight");
+    NDArray exponents = manager.arange(0, config.headDim(), 2, DataType.INT64).toType(DataType.FLOAT32, false).div(config.headDim());
+    this.inverseFrequencies = manager.ones(exponents.getShape()).div(manager.full(exponents.getShape(), (float) config.ropeTheta()).pow(exponents));
+  }
+
+  /** Every parameter name of {@code config}'s model, in HF order, with its shape. */
+  public static Map<String, long[]> expectedShapes(LlamaConfig c) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    long d = c.hiddenSize(), q = (long) c.numAttentionHeads() * c.headDim(), kv = (long) c.numKeyValueHeads() * c.headDim();
+    shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize(), d});
+    for (int i = 0; i < c.numHiddenLayers(); i++) {
+      String p = "model.layers." + i + ".";
+      shapes.put(p + "input_layernorm.weight", new long[] {d});
+      shapes.put(p + "self_attn.q_proj.weight", new long[] {q, d});
+      shapes.put(p + "self_attn.k_proj.weight", new long[] {kv, d});
+      shapes.put(p + "self_attn.v_proj.weight", new long[] {kv, d});
+      shapes.put(p + "self_attn.o_proj.weight", new long[] {d, q});
+      if (c.qkvBias()) {
+        shapes.put(p + "self_attn.q_proj.bias", new long[] {q});
+        shapes.put(p + "self_attn.k_proj.bias", new long[] {kv});
+        shapes.put(p + "self_attn.v_proj.bias", new long[] {kv});
+      }
+      if (c.oBias()) shapes.put(p + "self_attn.o_proj.bias", new long[] {d});
+      shapes.put(p + "post_attention_layernorm.weight", new long[] {d});
+      shapes.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), d});
+      shapes.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), d});
+      shapes.put(p + "mlp.down_proj.weight", new long[] {d, c.intermediateSize()});
+    }
+    shapes.put("model.norm.weight", new long[] {d});
+    if (!c.tieWordEmbeddings()) shapes.put("lm_head.weight", new long[] {c.vocabSize(), d});
+    return shapes;
+  }
+
+  public LlamaConfig config() {
+    return config;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  /** The trainable parameters by HF name (a tied head appears once, as the embedding). */
+  public Map<String, NDArray> parameters() {
+    return parameters;
+  }
+
+  /** Attaches (or drops) gradients on every parameter, for training inside a GradientCollector. */
+  public void setTrainable(boolean trainable) {
+    parameters.values().forEach(p -> p.setRequiresGradient(trainable));
+  }
+
+  /** Logits [batch, time, vocab] for left-padded ids; see {@link #hidden}. */
+  public NDArray forward(NDArray inputIds, int[] padding) {
+    return logits(hidden(inputIds, padding, null, null));
+  }
+
+  /**
+   * The final-norm hidden states [batch, time, hidden] of left-padded token ids [batch, time]
+   * (INT64). Row b starts with {@code padding[b]} pad tokens, ignored by attention; its real tokens
+   * get positions 0, 1, ... With a {@code cache}, the ids continue the cached sequence (the
+   * cache's padding is set on its first use) and the cache is extended. {@code hook} may be null.
+   */
+  public NDArray hidden(NDArray inputIds, int[] padding, KvCache cache, MlpHook hook) {
+    int batch = (int) inputIds.getShape().get(0);
+    int time = (int) inputIds.getShape().get(1);
+    if (padding.length != batch) throw new IllegalArgumentException("padding has " + padding.length + " rows, input ids " + batch);
+    int start = 0;
+    if (cache != null) {
+      if (cache.length() == 0) cache.setPadding(padding);
+      else if (!Arrays.equals(cache.padding(), padding)) throw new IllegalArgumentException("padding differs from the cache's");
+      start = cache.length();
+    }
+    NDManager scope = inputIds.getManager();
+    NDArray[] rope = rotaryCosSin(scope, padding, start, time);
+    NDArray mask = attentionMask(scope, padding, start, time);
+
+    NDArray x = Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+    for (int i = 0; i < layers.size(); i++) {
+      Layer layer = layers.get(i);
+      x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
+      x = x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+    }
+    if (cache != null) cache.advance(time);
+    return rmsNorm(x, finalNorm);
+  }
+
+  /** Next-token logits [..., vocab] from hidden states [..., hidden]. */
+  public NDArray logits(NDArray hidden) {
+    return Linear.linear(hidden, lmHead).singletonOrThrow();
+  }
+
+  private NDArray rmsNorm(NDArray x, NDArray weight) {
+    NDArray rms = x.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).sqrt();
+    return x.div(rms).mul(weight);
+  }
+
+  private NDArray attention(int index, Layer layer, NDArray h, NDArray[] rope, NDArray mask, KvCache cache) {
+    long batch = h.getShape().get(0), time = h.getShape().get(1);
+    int heads = config.numAttentionHeads(), kvHeads = config.numKeyValueHeads(), headDim = config.headDim();
+    NDArray q = applyRotary(splitHeads(linear(h, layer.q, layer.qBias), heads), rope);
+    NDArray k = applyRotary(splitHeads(linear(h, layer.k, layer.kBias), kvHeads), rope);
+    NDArray v = splitHeads(linear(h, layer.v, layer.vBias), kvHeads);
+    if (cache != null) {
+      NDArray[] all = cache.append(index, k, v, h.getManager());
+      k = all[0];
+      v = all[1];
+    }
+    long keysLength = k.getShape().get(2);
+    // Grouped-query attention without copying K/V: the query heads sharing one KV head are
+    // stacked along the time axis of that head, [batch, kvHeads, group*time, headDim].
+    NDArray grouped = q.reshape(batch, kvHeads, config.groupSize() * time, headDim);
+    NDArray scores = grouped.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(headDim))
+        .reshape(batch, heads, time, keysLength).add(mask);
+    NDArray probs = scores.softmax(-1).reshape(batch, kvHeads, config.groupSize() * time, keysLength);
+    NDArray out = probs.matMul(v).reshape(batch, heads, time, headDim).transpose(0, 2, 1, 3).reshape(batch, time, (long) heads * headDim);
+    return linear(out, layer.o, layer.oBias);
+  }
+
+  private NDArray mlp(int index, Layer layer, NDArray h, MlpHook hook) {
+    NDArray gate = linear(h, layer.gate, null);
+    NDArray activation = gate.mul(Activation.sigmoid(gate)); // SiLU
+    if (hook != null) {
+      hook.observeGate(index, gate);
+      int[] zeroed = hook.zeroedNeurons(index);
+      if (zeroed != null && zeroed.length > 0) activation = activation.mul(keepMask(h.getManager(), zeroed));
+    }
+    return linear(activation.mul(linear(h, layer.up, null)), layer.down, null);
+  }
+
+  private NDArray keepMask(NDManager scope, int[] zeroed) {
+    float[] keep = new float[config.intermediateSize()];
+    Arrays.fill(keep, 1f);
+    for (int j : zeroed) {
+      if (j < 0 || j >= keep.length) throw new IllegalArgumentException("neuron " + j + " is outside 0.." + (keep.length - 1));
+      keep[j] = 0f;
+    }
+    return scope.create(keep);
+  }
+
+  private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+    return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+  }
+
+  /** [batch, time, heads*headDim] to [batch, heads, time, headDim]. */
+  private NDArray splitHeads(NDArray x, int heads) {
+    Shape s = x.getShape();
+    return x.reshape(s.get(0), s.get(1), heads, config.headDim()).transpose(0, 2, 1, 3);
+  }
+
+  /** HF's apply_rotary_pos_emb: x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1]. */
+  private NDArray applyRotary(NDArray x, NDArray[] cosSin) {
+    int half = config.headDim() / 2;
+    NDArray x1 = x.get(new NDIndex("..., :{}", half));
+    NDArray x2 = x.get(new NDIndex("..., {}:", half));
+    NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
+    return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+  }
+
+  /** cos and sin [batch, 1, time, headDim] of each token's own position (padding excluded). */
+  private NDArray[] rotaryCosSin(NDManager scope, int[] padding, int start, int time) {
+    float[] positions = new float[padding.length * time];
+    for (int b = 0; b < padding.length; b++) {
+      for (int t = 0; t < time; t++) positions[b * time + t] = Math.max(0, start + t - padding[b]);
+    }
+    NDArray angles = scope.create(positions, new Shape(padding.length, time, 1)).mul(inverseFrequencies);
+    NDArray full = NDArrays.concat(new NDList(angles, angles), -1).expandDims(1);
+    return new NDArray[] {full.cos(), full.sin()};
+  }
+
+  /**
+   * Additive mask [batch, 1, time, keys]: query t (absolute position start+t) sees key s when
+   * s is not padding and s <= start+t. Padding queries see nothing; their outputs are never used.
+   */
+  private static NDArray attentionMask(NDManager scope, int[] padding, int start, int time) {
+    int keys = start + time;
+    float[] mask = new float[padding.length * time * keys];
+    for (int b = 0; b < padding.length; b++) {
+      for (int t = 0; t < time; t++) {
+        int row = (b * time + t) * keys;
+        for (int s = 0; s < keys; s++) {
+          if (s < padding[b] || s > start + t) mask[row + s] = MASKED;
+        }
+      }
+    }
+    return scope.create(mask, new Shape(padding.length, 1, time, keys));
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}
