@@ -1,0 +1,90 @@
+package dev.stepwise.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Log-probabilities of completions given prompts, batched: the reference log-probs of DPO and
+ * {@code model score} use {@link #score}; the DPO trainer calls {@link #tokenLogProbs} inside a
+ * GradientCollector to get differentiable policy log-probs.
+ */
+public final class CompletionScorer {
+
+  /** Per completion token log p(token | prompt, earlier completion tokens), and their sum. */
+  public record Scored(float[] tokenLogProbs, double sum) {}
+
+  private final LlamaModel model;
+
+  public CompletionScorer(LlamaModel model) {
+    this.model = model;
+  }
+
+  /**
+   * Per-token log-probs [batch, maxCompletion], right-aligned: row b's completion tokens are its
+   * last {@code completions.get(b).length} columns, earlier columns are 0. Differentiable; every
+   * array it makes is owned by {@code scope}. Each prompt needs at least one token (e.g. BOS).
+   */
+  public NDArray tokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions) {
+    if (prompts.size() != completions.size()) {
+      throw new IllegalArgumentException(prompts.size() + " prompts but " + completions.size() + " completions");
+    }
+    List<int[]> rows = new ArrayList<>();
+    int maxCompletion = 0;
+    for (int b = 0; b < prompts.size(); b++) {
+      int[] prompt = prompts.get(b), completion = completions.get(b);
+      if (prompt.length == 0) throw new IllegalArgumentException("prompt " + b + " is empty; it needs at least one token (e.g. BOS)");
+      if (completion.length == 0) throw new IllegalArgumentException("completion " + b + " is empty");
+      int[] row = new int[prompt.length + completion.length];
+      System.arraycopy(prompt, 0, row, 0, prompt.length);
+      System.arraycopy(completion, 0, row, prompt.length, completion.length);
+      rows.add(row);
+      maxCompletion = Math.max(maxCompletion, completion.length);
+    }
+    LeftPaddedBatch batch = LeftPaddedBatch.of(rows);
+    int length = batch.length();
+    if (length > model.config().maxPositionEmbeddings()) {
+      throw new IllegalArgumentException("a prompt+completion has " + length + " tokens, over max_position_embeddings "
+          + model.config().maxPositionEmbeddings());
+    }
+    NDArray ids = batch.toNDArray(scope);
+    NDArray hidden = model.hidden(ids, batch.padding(), null, null);
+    // Only the positions that predict completion tokens go through the (vocab-sized) head.
+    NDArray predicting = hidden.get(new NDIndex(":, {}:{}, :", length - maxCompletion - 1, length - 1));
+    NDArray logProbs = model.logits(predicting).logSoftmax(-1);
+    NDArray targets = ids.get(new NDIndex(":, {}:", length - maxCompletion)).expandDims(-1);
+    NDArray picked = logProbs.gather(targets, -1).squeeze(-1);
+    float[] mask = new float[prompts.size() * maxCompletion];
+    for (int b = 0; b < prompts.size(); b++) {
+      for (int j = maxCompletion - completions.get(b).length; j < maxCompletion; j++) mask[b * maxCompletion + j] = 1f;
+    }
+    return picked.mul(scope.create(mask, new Shape(prompts.size(), maxCompletion)));
+  }
+
+  /** Summed completion log-probs [batch], differentiable (the policy term of DPO). */
+  public NDArray sumLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions) {
+    return tokenLogProbs(scope, prompts, completions).sum(new int[] {1});
+  }
+
+  /** Scores without gradients; temporaries are freed before returning. */
+  public List<Scored> score(List<int[]> prompts, List<int[]> completions) {
+    try (NDManager scope = model.manager().newSubManager()) {
+      NDArray perToken = tokenLogProbs(scope, prompts, completions);
+      int width = (int) perToken.getShape().get(1);
+      float[] flat = perToken.toFloatArray();
+      List<Scored> out = new ArrayList<>();
+      for (int b = 0; b < prompts.size(); b++) {
+        int n = completions.get(b).length;
+        float[] tokens = new float[n];
+        System.arraycopy(flat, b * width + width - n, tokens, 0, n);
+        double sum = 0;
+        for (float t : tokens) sum += t;
+        out.add(new Scored(tokens, sum));
+      }
+      return out;
+    }
+  }
+}
