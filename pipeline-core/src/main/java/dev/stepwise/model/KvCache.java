@@ -44,8 +44,9 @@ public final class KvCache implements AutoCloseable {
     return padding.length;
   }
 
-  int[] padding() {
-    return padding;
+  /** Left padding of each row still in the cache. */
+  public int[] padding() {
+    return padding.clone();
   }
 
   /** Sets the left padding of each row; called once, before the first (prefill) forward. */

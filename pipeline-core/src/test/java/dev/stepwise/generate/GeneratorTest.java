@@ -1,0 +1,131 @@
+package dev.stepwise.generate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.ndarray.NDManager;
+import dev.stepwise.model.Checkpoint;
+import dev.stepwise.model.CompletionScorer;
+import dev.stepwise.model.LlamaModel;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class GeneratorTest {
+
+  /** Spells token i as one letter, so stop strings can be tested on real decoded text. */
+  private static final TokenDecoder LETTERS = ids -> Arrays.stream(ids).mapToObj(i -> String.valueOf((char) ('a' + i % 26))).collect(Collectors.joining());
+
+  /** Plain softmax sampling at temperature 1, drawing only from the request's Random. */
+  private static final TokenChooser SAMPLE = (logits, rng) -> {
+    double lse = LogMath.logSumExp(logits, 1.0);
+    double u = rng.nextDouble(), cumulative = 0;
+    for (int i = 0; i < logits.length; i++) {
+      cumulative += Math.exp(logits[i] - lse);
+      if (u < cumulative) return new TokenChooser.Choice(i, 1.0, LogMath.entropy(logits, 1.0));
+    }
+    return new TokenChooser.Choice(logits.length - 1, 1.0, LogMath.entropy(logits, 1.0));
+  };
+
+  private static final List<int[]> PROMPTS = List.of(new int[] {1, 5, 9}, new int[] {1}, new int[] {1, 40, 41, 42, 3, 3, 3, 8}, new int[] {1, 22});
+
+  private static NDManager root;
+  private static LlamaModel model;
+
+  @BeforeAll
+  static void load() throws Exception {
+    root = NDManager.newBaseManager();
+    model = Checkpoint.load(fixture("qwen2-tiny"), root);
+  }
+
+  @AfterAll
+  static void close() {
+    model.close();
+    root.close();
+  }
+
+  static Path fixture(String name) throws URISyntaxException {
+    return Path.of(GeneratorTest.class.getResource("/fixtures/" + name + "/config.json").toURI()).getParent();
+  }
+
+  @Test
+  void greedyTokensAndLogProbsMatchAFullForwardOfTheResult() {
+    List<GenerationRequest> requests = PROMPTS.stream().map(p -> GenerationRequest.greedy(p, 12, Set.of())).toList();
+    List<Generation> results = new Generator(model, LETTERS).generate(requests);
+    List<int[]> completions = results.stream().map(Generation::tokens).toList();
+    List<CompletionScorer.Scored> scored = new CompletionScorer(model).score(PROMPTS, completions);
+    for (int b = 0; b < PROMPTS.size(); b++) {
+      Generation g = results.get(b);
+      assertThat(g.tokens()).hasSize(12);
+      assertThat(g.finishReason()).isEqualTo(Generation.FinishReason.LENGTH);
+      assertThat(g.text()).isEqualTo(LETTERS.decode(g.tokens()));
+      for (int t = 0; t < 12; t++) {
+        assertThat((double) g.logProbs()[t]).isCloseTo(scored.get(b).tokenLogProbs()[t], within(1e-4));
+        assertThat(g.temperatures()[t]).isZero();
+        assertThat(g.entropies()[t]).isPositive();
+      }
+    }
+    // Same model, same requests: the same tokens on a second run.
+    assertThat(new Generator(model, LETTERS).generate(requests).stream().map(Generation::tokens).toList())
+        .containsExactlyElementsOf(completions);
+  }
+
+  @Test
+  void aSampledRequestGivesTheSameTokensAloneAndInAnyBatch() {
+    List<GenerationRequest> requests = IntStream.range(0, PROMPTS.size())
+        .mapToObj(i -> new GenerationRequest(PROMPTS.get(i), 6 + 3 * i, 1000L + i, SAMPLE, List.of(), Set.of())).toList();
+    List<Generation> batched = new Generator(model, LETTERS).generate(requests);
+    List<GenerationRequest> reversed = new ArrayList<>(requests);
+    java.util.Collections.reverse(reversed);
+    List<Generation> reversedBatch = new Generator(model, LETTERS, null, 3).generate(reversed);
+    for (int i = 0; i < requests.size(); i++) {
+      Generation alone = new Generator(model, LETTERS).generate(List.of(requests.get(i))).get(0);
+      assertThat(batched.get(i).tokens()).as("request %d", i).containsExactly(alone.tokens());
+      assertThat(reversedBatch.get(requests.size() - 1 - i).tokens()).containsExactly(alone.tokens());
+      assertThat(alone.tokens()).hasSize(6 + 3 * i); // per-request max new tokens
+    }
+    // Different seeds give different samples (a sampler that ignored its Random would fail here).
+    assertThat(batched.stream().map(g -> Arrays.toString(g.tokens())).distinct()).hasSize(requests.size());
+  }
+
+  @Test
+  void stopsAtEosAndAtStopStringsOnDecodedText() {
+    int[] prompt = PROMPTS.get(0);
+    Generation free = new Generator(model, LETTERS).generate(List.of(new GenerationRequest(prompt, 10, 7L, SAMPLE, List.of(), Set.of()))).get(0);
+    int eos = free.tokens()[4];
+    int firstEos = Arrays.stream(free.tokens()).boxed().toList().indexOf(eos);
+    Generation stoppedAtEos = new Generator(model, LETTERS).generate(List.of(new GenerationRequest(prompt, 10, 7L, SAMPLE, List.of(), Set.of(eos)))).get(0);
+    assertThat(stoppedAtEos.finishReason()).isEqualTo(Generation.FinishReason.EOS);
+    assertThat(stoppedAtEos.tokens()).containsExactly(Arrays.copyOf(free.tokens(), firstEos + 1));
+    assertThat(stoppedAtEos.text()).isEqualTo(free.text().substring(0, firstEos));
+
+    String stop = free.text().substring(5, 7);
+    Generation stopped = new Generator(model, LETTERS).generate(List.of(new GenerationRequest(prompt, 10, 7L, SAMPLE, List.of("zzzz", stop), Set.of()))).get(0);
+    int at = free.text().indexOf(stop);
+    assertThat(stopped.finishReason()).isEqualTo(Generation.FinishReason.STOP_STRING);
+    assertThat(stopped.stopString()).isEqualTo(stop);
+    assertThat(stopped.text()).isEqualTo(free.text().substring(0, at));
+    assertThat(stopped.tokens()).containsExactly(Arrays.copyOf(free.tokens(), at + stop.length()));
+  }
+
+  @Test
+  void manySmallGenerationsLeaveNoArraysBehind() {
+    int before = model.manager().getManagedArrays().size();
+    Generator generator = new Generator(model, LETTERS);
+    Random seeds = new Random(3);
+    for (int i = 0; i < 300; i++) {
+      generator.generate(List.of(new GenerationRequest(PROMPTS.get(i % PROMPTS.size()), 1 + i % 5, seeds.nextLong(), SAMPLE, List.of("q"), Set.of(2)),
+          GenerationRequest.greedy(PROMPTS.get((i + 1) % PROMPTS.size()), 3, Set.of())));
+    }
+    assertThat(model.manager().getManagedArrays()).hasSize(before);
+  }
+}
