@@ -85,7 +85,7 @@ public final class SafetensorsFile implements TensorSource {
         entry.getValue().getAsJsonObject().entrySet().forEach(m -> metadata.put(m.getKey(), m.getValue().getAsString()));
         continue;
       }
-      TensorInfo info = tensorInfo(file, entry.getKey(), entry.getValue().getAsJsonObject());
+      TensorInfo info = tensorInfo(file, entry.getKey(), entry.getValue());
       if (info.end > dataSize) {
         throw new IOException(file + ": tensor '" + info.name + "' ends at byte " + info.end + " but the data section has only "
             + dataSize + " bytes (truncated file?)");
@@ -95,8 +95,9 @@ public final class SafetensorsFile implements TensorSource {
     return new SafetensorsFile(file, channel, 8 + headerLength, Collections.unmodifiableMap(tensors), metadata);
   }
 
-  private static TensorInfo tensorInfo(Path file, String name, JsonObject json) throws IOException {
+  private static TensorInfo tensorInfo(Path file, String name, JsonElement entry) throws IOException {
     try {
+      JsonObject json = entry.getAsJsonObject();
       String dtype = json.get("dtype").getAsString();
       JsonArray shapeJson = json.getAsJsonArray("shape");
       long[] shape = new long[shapeJson.size()];
@@ -110,7 +111,7 @@ public final class SafetensorsFile implements TensorSource {
       }
       return info;
     } catch (RuntimeException e) {
-      throw new IOException(file + ": corrupt header entry for tensor '" + name + "': " + json, e);
+      throw new IOException(file + ": corrupt safetensors header entry for tensor '" + name + "': " + entry, e);
     }
   }
 
