@@ -94,14 +94,8 @@ public final class Checkpoint {
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(ShardedSafetensors.INDEX)); // a stale index would shadow the new single file
     SafetensorsWriter.write(dir.resolve(ShardedSafetensors.SINGLE), tensors, dtype);
-    withDtype(config, dtype).write(dir.resolve(CONFIG));
+    config.withTorchDtype(dtype.torchName()).write(dir.resolve(CONFIG));
     writeGenerationConfig(config, dir.resolve(GENERATION_CONFIG));
-  }
-
-  private static LlamaConfig withDtype(LlamaConfig c, TensorDType dtype) {
-    return new LlamaConfig(c.modelType(), c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numHiddenLayers(),
-        c.numAttentionHeads(), c.numKeyValueHeads(), c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.maxPositionEmbeddings(),
-        c.tieWordEmbeddings(), c.attentionBias(), c.bosTokenId(), c.eosTokenId(), dtype.torchName());
   }
 
   private static void writeGenerationConfig(LlamaConfig config, Path file) throws IOException {

@@ -146,11 +146,11 @@ public record LlamaConfig(
     Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(json) + "\n", StandardCharsets.UTF_8);
   }
 
-  /** A copy with a different vocabulary size (the tokenizer decides it). */
-  public LlamaConfig withVocabSize(int newVocabSize) {
-    return new LlamaConfig(modelType, newVocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
+  /** A copy that records a different storage dtype ({@code torch_dtype}). */
+  public LlamaConfig withTorchDtype(String dtype) {
+    return new LlamaConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
         numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,
-        bosTokenId, eosTokenId, torchDtype);
+        bosTokenId, eosTokenId, dtype);
   }
 
   private static JsonElement present(JsonObject json, String key) {
