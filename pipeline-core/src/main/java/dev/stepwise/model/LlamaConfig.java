@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The decoder's hyper-parameters, named as in a Hugging Face {@code config.json} of the Llama and
@@ -164,36 +165,26 @@ public record LlamaConfig(
       if (fallback == null) throw new IllegalArgumentException("missing required key '" + key + "'");
       return fallback;
     }
-    try {
-      return e.getAsInt();
-    } catch (RuntimeException ex) {
-      throw new IllegalArgumentException("key '" + key + "' must be an integer, got " + e);
-    }
+    return parse(e, key, "an integer", JsonElement::getAsInt);
   }
 
   /** HF allows a list of eos ids; the first is the one the generator stops on by default. */
   private static Integer optionalInt(JsonObject json, String key) {
     JsonElement e = present(json, key);
-    if (e == null) return null;
-    if (e.isJsonArray()) return e.getAsJsonArray().isEmpty() ? null : integer(e.getAsJsonArray().get(0).getAsJsonPrimitive(), key);
-    return integer(e.getAsJsonPrimitive(), key);
-  }
-
-  private static int integer(JsonElement e, String key) {
-    try {
-      return e.getAsInt();
-    } catch (RuntimeException ex) {
-      throw new IllegalArgumentException("key '" + key + "' must be an integer, got " + e);
-    }
+    if (e != null && e.isJsonArray()) e = e.getAsJsonArray().isEmpty() ? null : e.getAsJsonArray().get(0);
+    return e == null ? null : parse(e, key, "an integer", JsonElement::getAsInt);
   }
 
   private static double number(JsonObject json, String key, double fallback) {
     JsonElement e = present(json, key);
-    if (e == null) return fallback;
+    return e == null ? fallback : parse(e, key, "a number", JsonElement::getAsDouble);
+  }
+
+  private static <T> T parse(JsonElement e, String key, String expected, Function<JsonElement, T> read) {
     try {
-      return e.getAsDouble();
+      return read.apply(e);
     } catch (RuntimeException ex) {
-      throw new IllegalArgumentException("key '" + key + "' must be a number, got " + e);
+      throw new IllegalArgumentException("key '" + key + "' must be " + expected + ", got " + e);
     }
   }
 

@@ -68,8 +68,7 @@ class CheckpointTest {
 
   @Test
   void configErrorsNameTheFileAndKey() throws IOException {
-    Path model = copyFixture("qwen2-tiny");
-    Path config = model.resolve("config.json");
+    Path config = copyFixture("qwen2-tiny").resolve("config.json");
     String json = Files.readString(config);
     Files.writeString(config, json.replace("\"qwen2\"", "\"mistral\""));
     assertThatThrownBy(() -> LlamaConfig.read(config)).hasMessageContaining(config.toString()).hasMessageContaining("mistral")
