@@ -1,0 +1,58 @@
+package dev.stepwise.selfreward;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A candidate with its pairwise results. With one judgment per pair a preferred candidate wins
+ * outright; with both orders judged it wins only when the two verdicts agree, and a split
+ * counts for neither (METHODS.md §A, the EFT consistency rule applied at search time).
+ */
+public final class JudgedCandidate {
+
+  private final Candidate candidate;
+  private final List<String> rawVerdicts = new ArrayList<>();
+  private final java.util.Map<Integer, Integer> preferredAgainst = new java.util.HashMap<>();
+  private final java.util.Map<Integer, Integer> judgedAgainst = new java.util.HashMap<>();
+  private int judgeTokens;
+
+  JudgedCandidate(Candidate candidate) {
+    this.candidate = candidate;
+  }
+
+  void record(PairJudge.Judgment judgment, int opponent, boolean wasA) {
+    judgedAgainst.merge(opponent, 1, Integer::sum);
+    boolean preferred = judgment.verdict() == (wasA ? PairJudge.Verdict.A : PairJudge.Verdict.B);
+    if (preferred) {
+      preferredAgainst.merge(opponent, 1, Integer::sum);
+    }
+    if (wasA) {
+      rawVerdicts.add(judgment.raw());
+      judgeTokens += judgment.tokens();
+    }
+  }
+
+  /** Score_i = number of opponents this candidate beat in every judgment of their pair. */
+  public int wins() {
+    int wins = 0;
+    for (var e : judgedAgainst.entrySet()) {
+      if (preferredAgainst.getOrDefault(e.getKey(), 0).equals(e.getValue())) {
+        wins++;
+      }
+    }
+    return wins;
+  }
+
+  public Candidate candidate() {
+    return candidate;
+  }
+
+  /** The judge's outputs for the judgments where this candidate was shown as A. */
+  public List<String> rawVerdicts() {
+    return List.copyOf(rawVerdicts);
+  }
+
+  public int judgeTokens() {
+    return judgeTokens;
+  }
+}

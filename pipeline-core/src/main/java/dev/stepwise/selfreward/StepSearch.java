@@ -1,0 +1,145 @@
+package dev.stepwise.selfreward;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Step-wise search with self-judging (METHODS.md §A.5), run for a batch of prompts in lock step
+ * so that candidate generation and judging are batched across prompts:
+ *
+ * <ol>
+ *   <li>sample w candidate next steps;
+ *   <li>judge every unordered pair once (in a seeded random A/B order), or in both orders;
+ *   <li>score = wins; keep the best, record (best, worst) as a preference pair;
+ *   <li>when every candidate ties, discard the previous step and its pair (roll back);
+ *   <li>stop at a final step (boxed answer) or after {@code maxIterations}.
+ * </ol>
+ */
+public final class StepSearch {
+
+  private final SearchSettings settings;
+  private final StepProposer proposer;
+  private final PairJudge judge;
+
+  public StepSearch(SearchSettings settings, StepProposer proposer, PairJudge judge) {
+    this.settings = settings;
+    this.proposer = proposer;
+    this.judge = judge;
+  }
+
+  public List<SearchOutcome> run(List<SearchPrompt> prompts) {
+    List<PromptState> states = prompts.stream().map(PromptState::new).toList();
+    List<PromptState> active = new ArrayList<>(states);
+    while (!active.isEmpty()) {
+      List<StepProposer.Request> requests = new ArrayList<>();
+      for (PromptState s : active) {
+        requests.add(new StepProposer.Request(s.prompt, List.copyOf(s.steps), s.iteration, settings.candidates()));
+      }
+      List<List<Candidate>> proposals = proposer.propose(requests);
+
+      List<PairJudge.Request> judgeRequests = new ArrayList<>();
+      List<int[]> slots = new ArrayList<>(); // (active index, candidate a, candidate b) per request
+      for (int p = 0; p < active.size(); p++) {
+        PromptState s = active.get(p);
+        List<Candidate> candidates = proposals.get(p);
+        SplittableRandom order = new SplittableRandom(s.prompt.seed() * 31 + s.iteration);
+        for (int i = 0; i < candidates.size(); i++) {
+          for (int j = i + 1; j < candidates.size(); j++) {
+            boolean flip = order.nextBoolean();
+            int a = flip ? j : i;
+            int b = flip ? i : j;
+            judgeRequests.add(new PairJudge.Request(s.prompt, List.copyOf(s.steps), candidates.get(a).text(), candidates.get(b).text()));
+            slots.add(new int[] {p, a, b});
+            if (settings.judgeBothOrders()) {
+              judgeRequests.add(new PairJudge.Request(s.prompt, List.copyOf(s.steps), candidates.get(b).text(), candidates.get(a).text()));
+              slots.add(new int[] {p, b, a});
+            }
+          }
+        }
+      }
+      List<PairJudge.Judgment> judgments = judge.judge(judgeRequests);
+
+      List<List<JudgedCandidate>> judged = new ArrayList<>();
+      for (List<Candidate> candidates : proposals) {
+        List<JudgedCandidate> list = new ArrayList<>();
+        candidates.forEach(c -> list.add(new JudgedCandidate(c)));
+        judged.add(list);
+      }
+      for (int r = 0; r < judgeRequests.size(); r++) {
+        int[] slot = slots.get(r);
+        List<JudgedCandidate> list = judged.get(slot[0]);
+        list.get(slot[1]).record(judgments.get(r), slot[2], true);
+        list.get(slot[2]).record(judgments.get(r), slot[1], false);
+      }
+      List<PromptState> next = new ArrayList<>();
+      for (int p = 0; p < active.size(); p++) {
+        PromptState s = active.get(p);
+        s.advance(judged.get(p), settings);
+        if (!s.done) {
+          next.add(s);
+        }
+      }
+      active = next;
+    }
+    return states.stream().map(PromptState::outcome).toList();
+  }
+
+  /** The evolving search of one prompt. */
+  private static final class PromptState {
+    final SearchPrompt prompt;
+    final List<String> steps = new ArrayList<>();
+    final List<StepPair> pairs = new ArrayList<>(); // pairs.get(k) belongs to steps.get(k), or null
+    final List<StepRound> rounds = new ArrayList<>();
+    int iteration;
+    int rollbacks;
+    boolean done;
+    boolean finished;
+
+    PromptState(SearchPrompt prompt) {
+      this.prompt = prompt;
+    }
+
+    void advance(List<JudgedCandidate> candidates, SearchSettings settings) {
+      int best = 0;
+      int worst = 0;
+      for (int i = 1; i < candidates.size(); i++) {
+        if (candidates.get(i).wins() > candidates.get(best).wins()) {
+          best = i;
+        }
+        if (candidates.get(i).wins() < candidates.get(worst).wins()) {
+          worst = i;
+        }
+      }
+      boolean allTied = candidates.get(best).wins() == candidates.get(worst).wins();
+      String outcome;
+      if (allTied && rollbacks < settings.maxRollbacks()) {
+        rollbacks++;
+        outcome = steps.isEmpty() ? "resample" : "rollback";
+        if (!steps.isEmpty()) {
+          steps.remove(steps.size() - 1);
+          pairs.remove(pairs.size() - 1);
+        }
+      } else {
+        Candidate chosen = candidates.get(best).candidate();
+        Candidate rejected = candidates.get(worst).candidate();
+        boolean usable = !allTied && !chosen.text().equals(rejected.text());
+        pairs.add(usable
+            ? new StepPair(steps.size() + 1, List.copyOf(steps), chosen, rejected,
+                candidates.get(best).wins(), candidates.get(worst).wins())
+            : null);
+        steps.add(chosen.text());
+        outcome = allTied ? "kept_tied" : "accepted";
+        finished = chosen.isFinal();
+      }
+      rounds.add(new StepRound(iteration, steps.size(), outcome, candidates, allTied ? -1 : best, allTied ? -1 : worst));
+      iteration++;
+      done = finished || iteration >= settings.maxIterations();
+    }
+
+    SearchOutcome outcome() {
+      List<StepPair> kept = pairs.stream().filter(java.util.Objects::nonNull).toList();
+      return new SearchOutcome(prompt, List.copyOf(steps), finished, kept, List.copyOf(rounds), rollbacks);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package dev.stepwise.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AdamWTest {
+
+  /** Gradient of 0.5 * sum(w^2) is w itself. */
+  private static void backwardOfHalfSquaredNorm(NDArray w) {
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      collector.backward(w.square().sum().mul(0.5));
+    }
+  }
+
+  @Test
+  void firstStepMovesEachWeightByTheLearningRateAgainstItsGradientSign() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray w = manager.create(new float[] {1f, -2f});
+      w.setRequiresGradient(true);
+      AdamW adam = new AdamW(AdamW.Settings.defaults());
+      backwardOfHalfSquaredNorm(w);
+      adam.update(Map.of("w", w), 0.1);
+      float[] after = w.toFloatArray();
+      assertThat(after[0]).isCloseTo(0.9f, within(1e-6f));
+      assertThat(after[1]).isCloseTo(-1.9f, within(1e-6f));
+      assertThat(adam.step()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void gradientsAccumulateUntilZeroedAndTheQuadraticConverges() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray w = manager.create(new float[] {3f, -4f});
+      w.setRequiresGradient(true);
+      backwardOfHalfSquaredNorm(w);
+      backwardOfHalfSquaredNorm(w);
+      try (NDArray twice = w.getGradient()) {
+        assertThat(twice.toFloatArray()).containsExactly(6f, -8f);
+      }
+      AdamW adam = new AdamW(AdamW.Settings.defaults());
+      for (int i = 0; i < 300; i++) {
+        Gradients.zero(java.util.List.of(w));
+        backwardOfHalfSquaredNorm(w);
+        adam.update(Map.of("w", w), 0.05);
+      }
+      assertThat(w.abs().max().getFloat()).isLessThan(0.05f);
+    }
+  }
+
+  @Test
+  void decoupledWeightDecayShrinksMatricesButNotVectors() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray matrix = manager.ones(new ai.djl.ndarray.types.Shape(2, 2));
+      NDArray vector = manager.ones(new ai.djl.ndarray.types.Shape(2));
+      matrix.setRequiresGradient(true);
+      vector.setRequiresGradient(true);
+      // Zero gradients: only the decay can move the weights.
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        collector.backward(matrix.sum().add(vector.sum()).mul(0));
+      }
+      AdamW adam = new AdamW(new AdamW.Settings(0.9, 0.999, 1e-8, 0.1));
+      adam.update(Map.of("m", matrix, "v", vector), 0.5);
+      assertThat(matrix.toFloatArray()[0]).isCloseTo(0.95f, within(1e-6f));
+      assertThat(vector.toFloatArray()[0]).isEqualTo(1f);
+    }
+  }
+
+  @Test
+  void clippingScalesToTheMaximumNormAndReportsTheNormBefore() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray w = manager.create(new float[] {3f, 4f});
+      w.setRequiresGradient(true);
+      backwardOfHalfSquaredNorm(w);
+      double norm = Gradients.clipByGlobalNorm(java.util.List.of(w), 1.0);
+      assertThat(norm).isCloseTo(5.0, within(1e-6));
+      try (NDArray g = w.getGradient()) {
+        assertThat(g.norm().getFloat()).isCloseTo(1f, within(1e-5f));
+      }
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package dev.stepwise.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The loop's mechanics on a bigram language model (logits of the next token = a row of one
+ * matrix): small enough to train in milliseconds, real enough to learn a sequence.
+ */
+class TrainerTest {
+
+  static final int VOCAB = 8;
+
+  /** A bigram LM: one V×V weight, next-token logits are the row of the current token. */
+  static final class Bigram implements CausalLm, CheckpointStore {
+    final NDArray weight;
+
+    Bigram(NDManager manager, long seed) {
+      Random random = new Random(seed);
+      float[] w = new float[VOCAB * VOCAB];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = (float) (random.nextGaussian() * 0.1);
+      }
+      weight = manager.create(w, new Shape(VOCAB, VOCAB));
+      weight.setName("lm.weight");
+      weight.setRequiresGradient(true);
+    }
+
+    @Override
+    public Map<String, NDArray> parameters() {
+      return Map.of("lm.weight", weight);
+    }
+
+    @Override
+    public NDArray nextTokenLogProbs(NDArray ids) {
+      long t = ids.getShape().get(1);
+      NDArray inputs = ids.get(":, 0:" + (t - 1));
+      NDArray targets = ids.get(":, 1:").expandDims(2);
+      NDArray logits = weight.get(inputs.flatten()).reshape(inputs.getShape().addAll(new Shape(VOCAB)));
+      return logits.logSoftmax(2).gather(targets, 2).squeeze(2);
+    }
+
+    @Override
+    public void save(Path dir) throws IOException {
+      try (OutputStream out = Files.newOutputStream(dir.resolve("model.safetensors"))) {
+        new NDList(weight).encode(out, NDList.Encoding.SAFETENSORS);
+      }
+    }
+
+    @Override
+    public void restore(Path dir) throws IOException {
+      try (InputStream in = Files.newInputStream(dir.resolve("model.safetensors"));
+          NDManager tmp = weight.getManager().newSubManager()) {
+        NDArray saved = NDList.decode(tmp, in).get(0);
+        weight.set(saved.toFloatArray());
+      }
+    }
+  }
+
+  /** Sequences that count 1,2,3,...: prompt is the first token, the rest is the completion. */
+  static List<TokenBatch.Sequence> countingData() {
+    List<TokenBatch.Sequence> data = new ArrayList<>();
+    for (int start = 1; start < 5; start++) {
+      data.add(new TokenBatch.Sequence(new int[] {start}, new int[] {start + 1, start + 2, start + 3}));
+    }
+    return data;
+  }
+
+  static TrainSettings settings(long steps, int saveEvery) {
+    return new TrainSettings(2, 2, steps, 0, 0.1, 0.1, 0.1, 1.0, 0.0, 7, 1, saveEvery);
+  }
+
+  @Test
+  void sftLearnsTheSequenceAndWritesAnHfStyleCheckpoint(@TempDir Path dir) throws IOException {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Bigram model = new Bigram(manager, 1);
+      var trainer = new Trainer<>(settings(60, 0), new SftObjective(0), model, model, new Trainer.Listener() {});
+      Trainer.Result result = trainer.train(countingData(), dir);
+      assertThat(result.logHistory().get(0).get("loss")).isInstanceOf(Double.class);
+      double first = (Double) result.logHistory().get(0).get("loss");
+      assertThat(result.lastMetrics().get("loss")).isLessThan(first / 5);
+      assertThat(dir.resolve("model.safetensors")).exists();
+      assertThat(dir.resolve("optimizer.safetensors")).exists();
+      assertThat(Files.readString(dir.resolve("trainer_state.json"))).contains("\"global_step\": 60");
+    }
+  }
+
+  @Test
+  void aResumedRunEndsWithExactlyTheWeightsOfAnUninterruptedOne(@TempDir Path dir) throws IOException {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Bigram straight = new Bigram(manager, 3);
+      new Trainer<>(settings(20, 0), new SftObjective(0), straight, straight, new Trainer.Listener() {})
+          .train(countingData(), dir.resolve("straight"));
+
+      Bigram interrupted = new Bigram(manager, 3);
+      Trainer.Listener stopAt13 = new Trainer.Listener() {
+        @Override
+        public void beforeStep(long step) {
+          if (step == 13) {
+            throw new IllegalStateException("simulated kill");
+          }
+        }
+      };
+      Path out = dir.resolve("resumed");
+      assertThatThrownBy(() -> new Trainer<>(settings(20, 5), new SftObjective(0), interrupted, interrupted, stopAt13)
+              .train(countingData(), out))
+          .hasMessageContaining("simulated kill");
+      assertThat(Trainer.latestCheckpoint(out)).isEqualTo(out.resolve("checkpoint-10"));
+
+      Bigram resumed = new Bigram(manager, 99); // different init: everything must come from the checkpoint
+      new Trainer<>(settings(20, 5), new SftObjective(0), resumed, resumed, new Trainer.Listener() {})
+          .train(countingData(), out);
+      assertThat(resumed.weight.toFloatArray()).containsExactly(straight.weight.toFloatArray());
+    }
+  }
+
+  @Test
+  void aNonFiniteLossStopsBeforeAnyCheckpointIsWritten(@TempDir Path dir) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Bigram model = new Bigram(manager, 1);
+      model.weight.set(new float[VOCAB * VOCAB]);
+      model.weight.set(new ai.djl.ndarray.index.NDIndex("0, 0"), Float.NaN);
+      List<TokenBatch.Sequence> data = List.of(new TokenBatch.Sequence(new int[] {0}, new int[] {1}));
+      var trainer = new Trainer<>(settings(5, 1), new SftObjective(0), model, model, new Trainer.Listener() {});
+      assertThatThrownBy(() -> trainer.train(data, dir))
+          .isInstanceOf(NonFiniteLossException.class)
+          .hasMessageContaining("step 1")
+          .hasMessageContaining("no checkpoint");
+      assertThat(dir.toFile().list()).isEmpty();
+    }
+  }
+
+  @Test
+  void dpoRaisesTheChosenStepOverTheRejectedOne(@TempDir Path dir) throws IOException {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Bigram model = new Bigram(manager, 5);
+      List<PreferencePair> pairs = List.of(
+          new PreferencePair(new int[] {1}, new int[] {2, 3}, new int[] {2, 4}, -4.2, -4.2),
+          new PreferencePair(new int[] {5}, new int[] {6}, new int[] {7}, -2.1, -2.1));
+      var trainer = new Trainer<>(settings(30, 0), new DpoObjective(new StepDpoLoss(0.5, 0), 0), model, model, new Trainer.Listener() {});
+      Trainer.Result result = trainer.train(pairs, dir);
+      assertThat(result.lastMetrics().get("rewards/accuracies")).isEqualTo(1.0);
+      assertThat(result.lastMetrics().get("rewards/margins")).isGreaterThan(1.0);
+      assertThat(result.lastMetrics()).containsKeys("logps/chosen", "logps/rejected", "grad_norm", "learning_rate");
+    }
+  }
+}
