@@ -1,18 +1,20 @@
 package dev.stepwise.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import java.util.List;
 import java.util.Map;
 
-/** What training needs from a decoder: its named weights and next-token log-probs. */
+/** What training needs from a decoder: its named weights and completion log-probs. */
 public interface CausalLm {
 
   /** Trainable weights by HF tensor name; the trainer updates them in place. */
   Map<String, NDArray> parameters();
 
   /**
-   * Log-probability of each next token, {@code out[b][t] = log p(ids[b][t+1] | ids[b][..t])}, shape
-   * (B, T-1); differentiable when called inside a {@code GradientCollector}. Rows are
-   * right-padded, so padding never precedes a real token and needs no attention mask.
+   * Log-prob of every completion token given its prompt and the earlier completion tokens,
+   * shape (B, longest completion), right-aligned with 0 in the padding columns; differentiable
+   * inside a {@code GradientCollector}; every array it makes is owned by {@code scope}.
    */
-  NDArray nextTokenLogProbs(NDArray inputIds);
+  NDArray completionTokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions);
 }

@@ -13,13 +13,8 @@ public record PreferencePair(
           "reference log-probs must be finite (run the ref stage first), got "
               + refChosenLogp + ", " + refRejectedLogp);
     }
-  }
-
-  TokenBatch.Sequence chosen() {
-    return new TokenBatch.Sequence(prefixIds, chosenIds);
-  }
-
-  TokenBatch.Sequence rejected() {
-    return new TokenBatch.Sequence(prefixIds, rejectedIds);
+    if (prefixIds.length == 0 || chosenIds.length == 0 || rejectedIds.length == 0) {
+      throw new IllegalArgumentException("a preference pair needs a prefix, a chosen and a rejected step, all non-empty");
+    }
   }
 }

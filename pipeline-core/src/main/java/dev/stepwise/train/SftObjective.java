@@ -5,14 +5,19 @@ import ai.djl.ndarray.NDManager;
 import java.util.List;
 import java.util.Map;
 
-/** Supervised fine-tuning: mean NLL of the completion tokens (prompt tokens are not learned). */
-public record SftObjective(int padId) implements Objective<TokenBatch.Sequence> {
+/**
+ * Supervised fine-tuning: mean negative log-likelihood over the completion tokens of the batch
+ * (prompt tokens are not learned, so the model learns to answer rather than to repeat prompts).
+ */
+public final class SftObjective implements Objective<SftExample> {
 
   @Override
-  public Step compute(NDManager manager, CausalLm model, List<TokenBatch.Sequence> batch) {
-    TokenBatch tokens = TokenBatch.of(manager, batch, padId);
-    NDArray logProbs = model.nextTokenLogProbs(tokens.inputIds());
-    NDArray loss = TokenNll.meanOverCompletion(logProbs, tokens.completionMask());
+  public Step compute(NDManager scope, CausalLm model, List<SftExample> batch) {
+    List<int[]> prompts = batch.stream().map(SftExample::promptIds).toList();
+    List<int[]> completions = batch.stream().map(SftExample::completionIds).toList();
+    NDArray tokenLogProbs = model.completionTokenLogProbs(scope, prompts, completions);
+    int tokens = completions.stream().mapToInt(c -> c.length).sum();
+    NDArray loss = tokenLogProbs.sum().neg().div(tokens);
     return new Step(loss, Map.of("loss", StepDpoLoss.scalar(loss)));
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -48,12 +49,20 @@ class TrainerTest {
     }
 
     @Override
-    public NDArray nextTokenLogProbs(NDArray ids) {
-      long t = ids.getShape().get(1);
-      NDArray inputs = ids.get(":, 0:" + (t - 1));
-      NDArray targets = ids.get(":, 1:").expandDims(2);
-      NDArray logits = weight.get(inputs.flatten()).reshape(inputs.getShape().addAll(new Shape(VOCAB)));
-      return logits.logSoftmax(2).gather(targets, 2).squeeze(2);
+    public NDArray completionTokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions) {
+      int width = completions.stream().mapToInt(c -> c.length).max().orElseThrow();
+      List<NDArray> rows = new ArrayList<>();
+      for (int b = 0; b < prompts.size(); b++) {
+        int[] prompt = prompts.get(b);
+        int[] completion = completions.get(b);
+        int[] previous = new int[completion.length];
+        previous[0] = prompt[prompt.length - 1];
+        System.arraycopy(completion, 0, previous, 1, completion.length - 1);
+        NDArray logProbs = weight.get(scope.create(previous)).logSoftmax(1);
+        NDArray picked = logProbs.gather(scope.create(completion).expandDims(1), 1).squeeze(1);
+        rows.add(scope.zeros(new Shape(width - completion.length)).concat(picked));
+      }
+      return NDArrays.stack(new NDList(rows));
     }
 
     @Override
@@ -74,10 +83,10 @@ class TrainerTest {
   }
 
   /** Sequences that count 1,2,3,...: prompt is the first token, the rest is the completion. */
-  static List<TokenBatch.Sequence> countingData() {
-    List<TokenBatch.Sequence> data = new ArrayList<>();
+  static List<SftExample> countingData() {
+    List<SftExample> data = new ArrayList<>();
     for (int start = 1; start < 5; start++) {
-      data.add(new TokenBatch.Sequence(new int[] {start}, new int[] {start + 1, start + 2, start + 3}));
+      data.add(new SftExample(new int[] {start}, new int[] {start + 1, start + 2, start + 3}));
     }
     return data;
   }
@@ -90,7 +99,7 @@ class TrainerTest {
   void sftLearnsTheSequenceAndWritesAnHfStyleCheckpoint(@TempDir Path dir) throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
       Bigram model = new Bigram(manager, 1);
-      var trainer = new Trainer<>(settings(60, 0), new SftObjective(0), model, model, new Trainer.Listener() {});
+      var trainer = new Trainer<>(settings(60, 0), new SftObjective(), model, model, new Trainer.Listener() {});
       Trainer.Result result = trainer.train(countingData(), dir);
       assertThat(result.logHistory().get(0).get("loss")).isInstanceOf(Double.class);
       double first = (Double) result.logHistory().get(0).get("loss");
@@ -105,7 +114,7 @@ class TrainerTest {
   void aResumedRunEndsWithExactlyTheWeightsOfAnUninterruptedOne(@TempDir Path dir) throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
       Bigram straight = new Bigram(manager, 3);
-      new Trainer<>(settings(20, 0), new SftObjective(0), straight, straight, new Trainer.Listener() {})
+      new Trainer<>(settings(20, 0), new SftObjective(), straight, straight, new Trainer.Listener() {})
           .train(countingData(), dir.resolve("straight"));
 
       Bigram interrupted = new Bigram(manager, 3);
@@ -118,13 +127,13 @@ class TrainerTest {
         }
       };
       Path out = dir.resolve("resumed");
-      assertThatThrownBy(() -> new Trainer<>(settings(20, 5), new SftObjective(0), interrupted, interrupted, stopAt13)
+      assertThatThrownBy(() -> new Trainer<>(settings(20, 5), new SftObjective(), interrupted, interrupted, stopAt13)
               .train(countingData(), out))
           .hasMessageContaining("simulated kill");
       assertThat(Trainer.latestCheckpoint(out)).isEqualTo(out.resolve("checkpoint-10"));
 
       Bigram resumed = new Bigram(manager, 99); // different init: everything must come from the checkpoint
-      new Trainer<>(settings(20, 5), new SftObjective(0), resumed, resumed, new Trainer.Listener() {})
+      new Trainer<>(settings(20, 5), new SftObjective(), resumed, resumed, new Trainer.Listener() {})
           .train(countingData(), out);
       assertThat(resumed.weight.toFloatArray()).containsExactly(straight.weight.toFloatArray());
     }
@@ -136,8 +145,8 @@ class TrainerTest {
       Bigram model = new Bigram(manager, 1);
       model.weight.set(new float[VOCAB * VOCAB]);
       model.weight.set(new ai.djl.ndarray.index.NDIndex("0, 0"), Float.NaN);
-      List<TokenBatch.Sequence> data = List.of(new TokenBatch.Sequence(new int[] {0}, new int[] {1}));
-      var trainer = new Trainer<>(settings(5, 1), new SftObjective(0), model, model, new Trainer.Listener() {});
+      List<SftExample> data = List.of(new SftExample(new int[] {0}, new int[] {1}));
+      var trainer = new Trainer<>(settings(5, 1), new SftObjective(), model, model, new Trainer.Listener() {});
       assertThatThrownBy(() -> trainer.train(data, dir))
           .isInstanceOf(NonFiniteLossException.class)
           .hasMessageContaining("step 1")
@@ -153,7 +162,7 @@ class TrainerTest {
       List<PreferencePair> pairs = List.of(
           new PreferencePair(new int[] {1}, new int[] {2, 3}, new int[] {2, 4}, -4.2, -4.2),
           new PreferencePair(new int[] {5}, new int[] {6}, new int[] {7}, -2.1, -2.1));
-      var trainer = new Trainer<>(settings(30, 0), new DpoObjective(new StepDpoLoss(0.5, 0), 0), model, model, new Trainer.Listener() {});
+      var trainer = new Trainer<>(settings(30, 0), new DpoObjective(new StepDpoLoss(0.5, 0)), model, model, new Trainer.Listener() {});
       Trainer.Result result = trainer.train(pairs, dir);
       assertThat(result.lastMetrics().get("rewards/accuracies")).isEqualTo(1.0);
       assertThat(result.lastMetrics().get("rewards/margins")).isGreaterThan(1.0);
