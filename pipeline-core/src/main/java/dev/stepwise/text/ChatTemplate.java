@@ -3,6 +3,7 @@ package dev.stepwise.text;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -53,8 +54,13 @@ public final class ChatTemplate {
         context.put("bos_token", bosToken);
         context.put("eos_token", eosToken);
         RenderResult result = JINJAVA.renderForResult(template, context);
-        if (!result.getErrors().isEmpty())
-            throw new IllegalArgumentException("chat template failed to render: " + result.getErrors().get(0).getMessage());
+        if (!result.getErrors().isEmpty()) {
+            TemplateError error = result.getErrors().get(0);
+            Throwable cause = error.getException();
+            while (cause != null && cause.getCause() != null) cause = cause.getCause();
+            throw new IllegalArgumentException("chat template failed to render: "
+                    + (cause != null ? cause.getMessage() : error.getMessage()), cause);
+        }
         return result.getOutput();
     }
 
