@@ -9,9 +9,8 @@ import java.util.List;
  * The same builder serves EFT training data and self-judging of the policy's own candidates.
  */
 public final class JudgePrompt {
-    public static final String INSTRUCTION = "Please act as an impartial judge and compare two candidate next steps "
-            + "for the question and previous steps below. Judge correctness and helpfulness; ignore the order, length "
-            + "and names of the assistants. Check each step, then give your verdict: [[A]] or [[B]].";
+    public static final String INSTRUCTION = "Act as an impartial judge: which next step is correct and helpful for the "
+            + "question and previous steps? Ignore the order and length of the steps. Check each step, then answer [[A]] or [[B]].";
 
     private JudgePrompt() {}
 

@@ -128,7 +128,7 @@ record Phrasebook(List<Name> names, List<Counted> items, Counted parts, Plural p
                 item("{n} ส่วน", "{n} ส่วน", "ส่วน"), Plural.NONE,
                 "{name}มี{items}", "{name}ซื้อ{items}เพิ่ม", "{name}ให้{items}แก่เพื่อน",
                 "จากนั้นจำนวน{what}เพิ่มเป็น {n} เท่า",
-                "จากนั้น{name}แบ่ง{what}ออกเป็น {parts} เท่า ๆ กันและเก็บไว้หนึ่งส่วน",
+                "จากนั้น{name}แบ่ง{what}ออกเป็น {parts}เท่า ๆ กันและเก็บไว้หนึ่งส่วน",
                 "ตอนนี้{name}มี{what}จำนวนเท่าไร", " "));
         BOOKS.put(Language.SW, new Phrasebook(names("Amina", "Juma", "Neema", "Baraka"),
                 List.of(item("penseli {n}", "penseli {n}", "penseli"), item("kitabu {n}", "vitabu {n}", "vitabu"),

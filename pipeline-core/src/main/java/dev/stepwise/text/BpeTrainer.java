@@ -18,11 +18,11 @@ import java.util.regex.Pattern;
 public final class BpeTrainer {
     /**
      * The pre-tokenizer split (Qwen2's pattern with combining marks kept inside words, so Thai
-     * and Bengali words stay whole). Digits are split one by one, which helps small models do
+     * and Bengali words stay whole). Digits are split one by one (a leading space stays attached), which helps small models do
      * arithmetic. The same pattern goes into tokenizer.json, so training and encoding agree.
      */
     public static final String SPLIT_PATTERN =
-            "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{M}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}"
+            "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{M}\\p{N}]?[\\p{L}\\p{M}]+| ?\\p{N}"
                     + "| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
 
     private static final Pattern SPLIT = Pattern.compile(SPLIT_PATTERN, Pattern.UNICODE_CHARACTER_CLASS);
