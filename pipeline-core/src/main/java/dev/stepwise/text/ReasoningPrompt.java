@@ -1,0 +1,13 @@
+package dev.stepwise.text;
+
+/** The PSRLM reasoning prompt (METHODS.md §A): the instruction, then the problem. */
+public final class ReasoningPrompt {
+    public static final String INSTRUCTION =
+            "Solve the problem step by step. Begin each step with \"Step n: \" and put the final answer in \\boxed{}.";
+
+    private ReasoningPrompt() {}
+
+    public static String of(String problem) {
+        return INSTRUCTION + "\nProblem: " + problem;
+    }
+}
