@@ -1,5 +1,8 @@
 package dev.stepwise.generate;
 
+import dev.stepwise.sampling.FixedSampler;
+import dev.stepwise.sampling.TokenChooser;
+
 import java.util.List;
 import java.util.Set;
 
@@ -19,7 +22,7 @@ public record GenerationRequest(int[] prompt, int maxNewTokens, long seed, Token
   public GenerationRequest {
     if (prompt == null || prompt.length == 0) throw new IllegalArgumentException("prompt must have at least one token");
     if (maxNewTokens < 1) throw new IllegalArgumentException("maxNewTokens must be >= 1, got " + maxNewTokens);
-    if (chooser == null) throw new IllegalArgumentException("chooser is required (e.g. new Greedy())");
+    if (chooser == null) throw new IllegalArgumentException("chooser is required (e.g. FixedSampler.greedy())");
     stopStrings = List.copyOf(stopStrings);
     if (stopStrings.stream().anyMatch(String::isEmpty)) throw new IllegalArgumentException("stop strings must not be empty");
     eosTokenIds = Set.copyOf(eosTokenIds);
@@ -27,6 +30,6 @@ public record GenerationRequest(int[] prompt, int maxNewTokens, long seed, Token
 
   /** Greedy decoding with no stop strings: the plainest request. */
   public static GenerationRequest greedy(int[] prompt, int maxNewTokens, Set<Integer> eosTokenIds) {
-    return new GenerationRequest(prompt, maxNewTokens, 0L, new Greedy(), List.of(), eosTokenIds);
+    return new GenerationRequest(prompt, maxNewTokens, 0L, FixedSampler.greedy(), List.of(), eosTokenIds);
   }
 }

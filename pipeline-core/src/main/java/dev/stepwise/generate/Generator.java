@@ -1,5 +1,8 @@
 package dev.stepwise.generate;
 
+import dev.stepwise.sampling.Logits;
+import dev.stepwise.sampling.TokenChooser;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -74,7 +77,7 @@ public final class Generator {
     boolean accept(float[] logits, TokenChooser.Choice choice) {
       int token = choice.token();
       tokens.add(token);
-      stats.add(new float[] {(float) LogMath.logProb(logits, token), (float) choice.temperature(), (float) choice.entropy()});
+      stats.add(new float[] {(float) Logits.logProb(logits, token), (float) choice.temperature(), (float) choice.entropy()});
       if (request.eosTokenIds().contains(token)) return finish(Generation.FinishReason.EOS, decode(tokens.size() - 1), null);
       if (!request.stopStrings().isEmpty()) {
         String text = decode(tokens.size());

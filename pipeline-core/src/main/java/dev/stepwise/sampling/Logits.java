@@ -30,6 +30,13 @@ public final class Logits {
         return h;
     }
 
+    /** log p(token) under softmax(logits), the model's unscaled distribution. */
+    public static double logProb(float[] logits, int token) {
+        double max = max(logits), sum = 0;
+        for (float z : logits) sum += Math.exp(z - max);
+        return logits[token] - max - Math.log(sum);
+    }
+
     /** softmax(logits / temperature) in double; temperature must be > 0. */
     public static double[] softmax(float[] logits, double temperature) {
         double max = max(logits), sum = 0;

@@ -1,5 +1,6 @@
 package dev.stepwise.generate;
 
+import dev.stepwise.sampling.FixedSampler;
 import ai.djl.ndarray.NDManager;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaModel;
@@ -32,9 +33,9 @@ public final class DecodeBenchmark {
         System.out.printf("batch %2d: %.0f tokens/s (64 new tokens per row)%n", batch, 5 * batch * 64 / seconds);
       }
       TimedDecoder timed = new TimedDecoder();
-      new Generator(model, timed).generate(List.of(new GenerationRequest(new int[] {256, 1}, 512, 0, new Greedy(), List.of("\u0000never"), Set.of())));
+      new Generator(model, timed).generate(List.of(new GenerationRequest(new int[] {256, 1}, 512, 0, FixedSampler.greedy(), List.of("\u0000never"), Set.of())));
       timed.times.clear();
-      new Generator(model, timed).generate(List.of(new GenerationRequest(new int[] {256, 1}, 512, 0, new Greedy(), List.of("\u0000never"), Set.of())));
+      new Generator(model, timed).generate(List.of(new GenerationRequest(new int[] {256, 1}, 512, 0, FixedSampler.greedy(), List.of("\u0000never"), Set.of())));
       System.out.printf("batch 1, ms per step at context 16-64: %.3f, 224-272: %.3f, 464-512: %.3f%n",
           timed.meanMillis(16, 64), timed.meanMillis(224, 272), timed.meanMillis(464, 512));
     }

@@ -17,6 +17,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
+import dev.stepwise.sampling.FixedSampler;
+import dev.stepwise.sampling.Logits;
+import dev.stepwise.sampling.TokenChooser;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,15 +29,7 @@ class GeneratorTest {
   private static final TokenDecoder LETTERS = ids -> Arrays.stream(ids).mapToObj(i -> String.valueOf((char) ('a' + i % 26))).collect(Collectors.joining());
 
   /** Plain softmax sampling at temperature 1, drawing only from the request's Random. */
-  private static final TokenChooser SAMPLE = (logits, rng) -> {
-    double lse = LogMath.logSumExp(logits, 1.0);
-    double u = rng.nextDouble(), cumulative = 0;
-    for (int i = 0; i < logits.length; i++) {
-      cumulative += Math.exp(logits[i] - lse);
-      if (u < cumulative) return new TokenChooser.Choice(i, 1.0, LogMath.entropy(logits, 1.0));
-    }
-    return new TokenChooser.Choice(logits.length - 1, 1.0, LogMath.entropy(logits, 1.0));
-  };
+  private static final TokenChooser SAMPLE = new FixedSampler(1.0, 0, 1.0);
 
   private static final List<int[]> PROMPTS = List.of(new int[] {1, 5, 9}, new int[] {1}, new int[] {1, 40, 41, 42, 3, 3, 3, 8}, new int[] {1, 22});
 
