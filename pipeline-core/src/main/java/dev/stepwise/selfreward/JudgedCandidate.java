@@ -1,5 +1,6 @@
 package dev.stepwise.selfreward;
 
+import dev.stepwise.judge.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,7 +23,7 @@ public final class JudgedCandidate {
 
   void record(PairJudge.Judgment judgment, int opponent, boolean wasA) {
     judgedAgainst.merge(opponent, 1, Integer::sum);
-    boolean preferred = judgment.verdict() == (wasA ? PairJudge.Verdict.A : PairJudge.Verdict.B);
+    boolean preferred = judgment.verdict() == (wasA ? Verdict.A : Verdict.B);
     if (preferred) {
       preferredAgainst.merge(opponent, 1, Integer::sum);
     }

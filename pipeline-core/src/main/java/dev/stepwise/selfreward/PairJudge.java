@@ -1,5 +1,6 @@
 package dev.stepwise.selfreward;
 
+import dev.stepwise.judge.Verdict;
 import java.util.List;
 
 /** Compares two candidate next steps with the model acting as judge, for many pairs at once. */
@@ -9,8 +10,6 @@ public interface PairJudge {
 
   /** The judge's raw output and its parsed verdict ({@code A}, {@code B} or {@code TIE} when unparsable). */
   record Judgment(String raw, Verdict verdict, int tokens) {}
-
-  enum Verdict { A, B, TIE }
 
   List<Judgment> judge(List<Request> requests);
 }

@@ -1,0 +1,43 @@
+package dev.stepwise.selfreward;
+
+import dev.stepwise.generate.Generation;
+import dev.stepwise.generate.GenerationRequest;
+import dev.stepwise.generate.Generator;
+import dev.stepwise.judge.JudgePrompt;
+import dev.stepwise.judge.Verdict;
+import dev.stepwise.text.ChatFormat;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The policy as its own step judge (METHODS.md §A, Fig. 5 prompt): greedy decoding of the check
+ * and verdict, batched over every pair of every prompt. An unparsable verdict is a tie.
+ */
+public final class ModelPairJudge implements PairJudge {
+
+  private final Generator generator;
+  private final ChatFormat chat;
+  private final int maxJudgeTokens;
+
+  public ModelPairJudge(Generator generator, ChatFormat chat, int maxJudgeTokens) {
+    this.generator = generator;
+    this.chat = chat;
+    this.maxJudgeTokens = maxJudgeTokens;
+  }
+
+  @Override
+  public List<Judgment> judge(List<Request> requests) {
+    List<GenerationRequest> generation = new ArrayList<>();
+    for (Request r : requests) {
+      String prompt = JudgePrompt.build(r.prompt().question(), r.previousSteps(), r.stepA(), r.stepB());
+      generation.add(GenerationRequest.greedy(chat.prompt(prompt), maxJudgeTokens, Set.of(chat.eosId())));
+    }
+    List<Generation> outputs = generator.generate(generation);
+    List<Judgment> judgments = new ArrayList<>();
+    for (Generation g : outputs) {
+      judgments.add(new Judgment(g.text(), Verdict.parse(g.text()), g.tokens().length));
+    }
+    return judgments;
+  }
+}

@@ -1,0 +1,58 @@
+package dev.stepwise.selfreward;
+
+import dev.stepwise.generate.Generation;
+import dev.stepwise.generate.GenerationRequest;
+import dev.stepwise.generate.Generator;
+import dev.stepwise.sampling.SamplingStrategy;
+import dev.stepwise.sampling.Seeds;
+import dev.stepwise.text.ChatFormat;
+import dev.stepwise.text.StepFormat;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Samples candidate next steps from the policy: one line each (generation stops at the newline
+ * or EOS), all candidates of all requests in one batched generation. Candidate c of iteration
+ * t of a prompt is seeded from (prompt seed, t, c), so it is the same in any batch.
+ */
+public final class ModelStepProposer implements StepProposer {
+
+  private final Generator generator;
+  private final ChatFormat chat;
+  private final SamplingStrategy sampling;
+  private final int maxStepTokens;
+
+  public ModelStepProposer(Generator generator, ChatFormat chat, SamplingStrategy sampling, int maxStepTokens) {
+    this.generator = generator;
+    this.chat = chat;
+    this.sampling = sampling;
+    this.maxStepTokens = maxStepTokens;
+  }
+
+  @Override
+  public List<List<Candidate>> propose(List<Request> requests) {
+    List<GenerationRequest> generation = new ArrayList<>();
+    for (Request r : requests) {
+      int[] prompt = StepText.promptIds(chat, r.prompt().question(), r.previousSteps());
+      for (int c = 0; c < r.candidates(); c++) {
+        long seed = Seeds.mix(r.prompt().seed(), r.iteration(), c);
+        generation.add(new GenerationRequest(prompt, maxStepTokens, seed, sampling.newRequest(), List.of("\n"), Set.of(chat.eosId())));
+      }
+    }
+    List<Generation> outputs = generator.generate(generation);
+    List<List<Candidate>> out = new ArrayList<>();
+    int next = 0;
+    for (Request r : requests) {
+      List<Candidate> candidates = new ArrayList<>();
+      for (int c = 0; c < r.candidates(); c++) {
+        Generation g = outputs.get(next++);
+        String text = g.text().strip();
+        boolean isFinal = g.finishReason() == Generation.FinishReason.EOS || StepFormat.isFinal(text);
+        candidates.add(new Candidate(text, g.tokens().length, isFinal));
+      }
+      out.add(candidates);
+    }
+    return out;
+  }
+}
