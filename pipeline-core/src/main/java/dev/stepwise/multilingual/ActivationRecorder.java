@@ -72,7 +72,15 @@ public final class ActivationRecorder {
       MlpHook counter = new MlpHook() {
         @Override
         public void observeGate(int layer, NDArray gate) {
-          perLayer[layer] = gate.gt(0).toType(DataType.INT64, false).mul(responseMask).sum(new int[] {0, 1});
+          // The [batch, time, neurons] temporaries are freed now, not at the end of the forward:
+          // on a large model one per layer would otherwise pile up to several GB.
+          NDArray positive = gate.gt(0);
+          NDArray asCounts = positive.toType(DataType.INT64, false);
+          NDArray masked = asCounts.mul(responseMask);
+          perLayer[layer] = masked.sum(new int[] {0, 1});
+          positive.close();
+          asCounts.close();
+          masked.close();
         }
       };
       model.hidden(padded.toNDArray(scope), padded.padding(), null, counter);
