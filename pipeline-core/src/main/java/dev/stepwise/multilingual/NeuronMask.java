@@ -1,6 +1,7 @@
 package dev.stepwise.multilingual;
 
 import dev.stepwise.model.MlpHook;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -25,7 +26,7 @@ public final class NeuronMask implements MlpHook {
 
   /** A language's specific neurons, plus its related ones when {@code withRelated}. */
   public static NeuronMask forLanguage(NeuronReport report, String lang, boolean withRelated) {
-    List<Neuron> neurons = new java.util.ArrayList<>(report.neurons(NeuronType.SPECIFIC, lang));
+    List<Neuron> neurons = new ArrayList<>(report.neurons(NeuronType.SPECIFIC, lang));
     if (withRelated) neurons.addAll(report.neurons(NeuronType.RELATED, lang));
     return new NeuronMask(neurons);
   }

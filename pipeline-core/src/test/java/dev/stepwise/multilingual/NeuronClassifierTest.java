@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,7 +29,7 @@ class NeuronClassifierTest {
   static double[][] table(Map<Neuron, double[]> overrides) {
     double[][] p = new double[LANGS.size()][LAYERS * NEURONS];
     for (double[] row : p) Arrays.fill(row, 0.1);
-    Map<Neuron, double[]> crafted = new java.util.HashMap<>(Map.of(A, new double[] {0.9, 0, 0}, Z, new double[] {0.05, 0, 0},
+    Map<Neuron, double[]> crafted = new HashMap<>(Map.of(A, new double[] {0.9, 0, 0}, Z, new double[] {0.05, 0, 0},
         B, new double[] {0.2, 0.2, 0.1}, G, new double[] {0.9, 0.9, 0.9}, G2, new double[] {0.5, 0.5, 0.5}));
     crafted.putAll(overrides);
     crafted.forEach((n, values) -> {
