@@ -29,6 +29,11 @@ public final class CompletionScorer {
    * array it makes is owned by {@code scope}. Each prompt needs at least one token (e.g. BOS).
    */
   public NDArray tokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions) {
+    return tokenLogProbs(scope, prompts, completions, null);
+  }
+
+  /** As {@link #tokenLogProbs(NDManager, List, List)}, through {@code hook} (e.g. zeroed neurons), null for none. */
+  public NDArray tokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions, MlpHook hook) {
     if (prompts.size() != completions.size()) {
       throw new IllegalArgumentException(prompts.size() + " prompts but " + completions.size() + " completions");
     }
@@ -51,7 +56,7 @@ public final class CompletionScorer {
           + model.config().maxPositionEmbeddings());
     }
     NDArray ids = batch.toNDArray(scope);
-    NDArray hidden = model.hidden(ids, batch.padding(), null, null);
+    NDArray hidden = model.hidden(ids, batch.padding(), null, hook);
     // Only the positions that predict completion tokens go through the (vocab-sized) head.
     NDArray predicting = hidden.get(new NDIndex(":, {}:{}, :", length - maxCompletion - 1, length - 1));
     NDArray logProbs = model.logits(predicting).logSoftmax(-1);
@@ -71,8 +76,13 @@ public final class CompletionScorer {
 
   /** Scores without gradients; temporaries are freed before returning. */
   public List<Scored> score(List<int[]> prompts, List<int[]> completions) {
+    return score(prompts, completions, null);
+  }
+
+  /** Scores through {@code hook} (e.g. deactivated language neurons), null for none. */
+  public List<Scored> score(List<int[]> prompts, List<int[]> completions, MlpHook hook) {
     try (NDManager scope = model.manager().newSubManager()) {
-      NDArray perToken = tokenLogProbs(scope, prompts, completions);
+      NDArray perToken = tokenLogProbs(scope, prompts, completions, hook);
       int width = (int) perToken.getShape().get(1);
       float[] flat = perToken.toFloatArray();
       List<Scored> out = new ArrayList<>();

@@ -6,7 +6,19 @@ import java.util.Locale;
 
 /** The ten MGSM languages (ISO 639-1 codes as MGSM's file names use them). */
 public enum Language {
-    EN, DE, FR, ES, RU, ZH, JA, TH, SW, BN;
+    EN("English"), DE("German"), FR("French"), ES("Spanish"), RU("Russian"), ZH("Chinese"), JA("Japanese"), TH("Thai"),
+    SW("Swahili"), BN("Bengali");
+
+    private final String englishName;
+
+    Language(String englishName) {
+        this.englishName = englishName;
+    }
+
+    /** The language's English name, as instructions name it ("Translate the input from Chinese to English:"). */
+    public String englishName() {
+        return englishName;
+    }
 
     public String code() {
         return name().toLowerCase(Locale.ROOT);
