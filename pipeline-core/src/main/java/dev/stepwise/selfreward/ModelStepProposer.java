@@ -48,7 +48,7 @@ public final class ModelStepProposer implements StepProposer {
       for (int c = 0; c < r.candidates(); c++) {
         Generation g = outputs.get(next++);
         String text = g.text().strip();
-        boolean isFinal = g.finishReason() == Generation.FinishReason.EOS || StepFormat.isFinal(text);
+        boolean isFinal = StepFormat.isFinal(text);
         candidates.add(new Candidate(text, g.tokens().length, isFinal));
       }
       out.add(candidates);

@@ -26,7 +26,7 @@ public final class StepText {
     return chat.continuation(ReasoningPrompt.of(question), prefix(previousSteps));
   }
 
-  /** The step's tokens as the policy emits them: the line and its newline, or EOS when final. */
+  /** The step's tokens as the policy emits them: the line and its newline, or EOS when final (boxed answer). */
   public static int[] stepIds(ChatFormat chat, String step, boolean isFinal) {
     return isFinal ? chat.completion(step) : chat.tokenizer().encode(step + "\n");
   }
