@@ -121,7 +121,7 @@ public final class StepwiseConfig {
   /** The stepwise section as HOCON, for <run>/config.conf. */
   public String render() {
     return config.getConfig("stepwise").atKey("stepwise").root()
-        .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false)) + "\n";
+        .render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setJson(false)) + "\n";
   }
 
   /** SHA-256 of the rendered configuration: stages record it so a changed config is visible. */

@@ -142,10 +142,12 @@ public final class ImportJob {
   private Result readBack(String source, Map<String, ImportSpec> specs, List<String> written, Set<String> placements) {
     Set<String> splits = new TreeSet<>();
     specs.values().forEach(s -> splits.add(s.split()));
-    Dataset<Row> prompts = io.read(Datasets.PROMPTS).where(col("source").equalTo(source).and(col("split").isin(splits.toArray())));
     Map<String, Long> counts = new TreeMap<>();
-    for (Row r : prompts.groupBy("split", "lang").count().collectAsList()) {
-      counts.put(r.getString(0) + "/" + r.getString(1), r.getLong(2));
+    if (io.exists(Datasets.PROMPTS)) {
+      Dataset<Row> prompts = io.read(Datasets.PROMPTS).where(col("source").equalTo(source).and(col("split").isin(splits.toArray())));
+      for (Row r : prompts.groupBy("split", "lang").count().collectAsList()) {
+        counts.put(r.getString(0) + "/" + r.getString(1), r.getLong(2));
+      }
     }
     long imported = counts.values().stream().mapToLong(Long::longValue).sum();
     long rejected = !io.exists(Datasets.REJECTED) ? 0 : io.read(Datasets.REJECTED).where(col("dataset").equalTo(Datasets.PROMPTS)
