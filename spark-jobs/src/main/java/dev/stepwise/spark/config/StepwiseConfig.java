@@ -47,12 +47,28 @@ public final class StepwiseConfig {
       user = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false)).resolve();
     }
     for (var e : sets.entrySet()) {
-      user = user.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue(), "--set " + e.getKey()));
+      user = user.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(typed(reference, e.getKey(), e.getValue()),
+          "--set " + e.getKey()));
     }
     requireKnownKeys(reference, user);
     StepwiseConfig resolved = new StepwiseConfig(user.withFallback(reference).resolve());
     resolved.requireTypes(reference);
     return resolved;
+  }
+
+  /** A --set value in the reference key's type, so config.conf shows 200, not "200"; left a string when it does not parse. */
+  private static Object typed(Config reference, String key, String value) {
+    if (!reference.hasPath(key)) return value;
+    ConfigValueType type = reference.getValue(key).valueType();
+    if (type == ConfigValueType.BOOLEAN && (value.equals("true") || value.equals("false"))) return Boolean.valueOf(value);
+    if (type == ConfigValueType.NUMBER) {
+      try {
+        return value.matches("-?\\d+") ? (Object) Long.valueOf(value) : (Object) Double.valueOf(value);
+      } catch (NumberFormatException e) {
+        return value;
+      }
+    }
+    return value;
   }
 
   private static void requireKnownKeys(Config reference, Config user) {
