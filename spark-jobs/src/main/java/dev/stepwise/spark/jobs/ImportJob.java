@@ -161,7 +161,9 @@ public final class ImportJob {
     HashMap<String, ImportSpec> byPath = new HashMap<>();
     specs.forEach((file, spec) -> byPath.put(pathOnly(file), spec));
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    return jsc.binaryFiles(String.join(",", specs.keySet()), specs.size()).flatMap(file -> {
+    // binaryFiles packs small files into few splits, preferring their host; repartitioning the
+    // (path, lazy stream) pairs gives one task per file, spread over every executor.
+    return jsc.binaryFiles(String.join(",", specs.keySet()), specs.size()).repartition(specs.size()).flatMap(file -> {
       placements.add(TaskPlacement.current());
       ImportSpec spec = byPath.get(pathOnly(file._1()));
       byte[] bytes = file._2().toArray();
