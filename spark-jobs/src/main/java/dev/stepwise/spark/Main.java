@@ -36,22 +36,25 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (verbose) e.printStackTrace(commandLine.getErr());
-      commandLine.getErr().println("stepwise: error: " + describe(e) + (verbose ? "" : knownFailure(e) ? "" : " (rerun with --verbose for details)"));
+      Throwable known = innermostKnown(e);
+      String hint = verbose || known != null ? "" : " (rerun with --verbose for details)";
+      commandLine.getErr().println("stepwise: error: " + describe(e, known) + hint);
       return 1;
     });
     return cl;
   }
 
-  private static boolean knownFailure(Throwable e) {
-    return e instanceof StepwiseException || e instanceof ConfigException || e instanceof SchemaMismatchException;
+  /** Guice and Spark wrap the real failure; the innermost one the user can act on says what to fix. */
+  private static Throwable innermostKnown(Throwable e) {
+    Throwable known = null;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof StepwiseException || t instanceof ConfigException || t instanceof SchemaMismatchException) known = t;
+    }
+    return known;
   }
 
-  private static String describe(Throwable e) {
-    if (knownFailure(e)) return e.getMessage();
-    // Guice and Spark wrap the real failure; the innermost known one says what to fix.
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (knownFailure(t)) return t.getMessage();
-    }
+  private static String describe(Throwable e, Throwable known) {
+    if (known != null) return known.getMessage();
     Throwable root = e;
     while (root.getCause() != null) root = root.getCause();
     return root.getClass().getSimpleName() + ": " + root.getMessage();
