@@ -1,0 +1,86 @@
+package dev.stepwise.spark.cli;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.countDistinct;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.min;
+
+import com.google.inject.Injector;
+import dev.stepwise.importers.SourceFormat;
+import dev.stepwise.schemas.Datasets;
+import dev.stepwise.spark.config.DemoConfig;
+import dev.stepwise.spark.jobs.ImportJob;
+import dev.stepwise.spark.runtime.DatasetIO;
+import dev.stepwise.spark.runtime.RunLayout;
+import dev.stepwise.spark.runtime.StepwiseException;
+import java.io.File;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * `stepwise demo`: the end-to-end run on the embedded Spark. Today: import GSM8K test and
+ * MGSM into a run and summarize what was written; later stages append themselves here.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = {"Run the pipeline end to end on the embedded Spark (default run: runs/demo).",
+        "Imports GSM8K test and MGSM from stepwise.demo.data_dir and prints what the run holds."})
+public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin CommonOptions common;
+
+  @Override
+  public Integer call() {
+    Injector injector = common.injector();
+    PrintWriter out = spec.commandLine().getOut();
+    File data = dataDir(injector.getInstance(DemoConfig.class).dataDir());
+    RunLayout layout = injector.getInstance(RunLayout.class);
+    out.println("stepwise demo: run " + layout.root() + ", data " + data);
+    ImportJob importer = injector.getInstance(ImportJob.class);
+    Reports.printImport(out, importer.run(new ImportJob.Request(SourceFormat.GSM8K,
+        new File(data, "gsm8k/test.jsonl").getPath(), null, null, null, null)));
+    Reports.printImport(out, importer.run(new ImportJob.Request(SourceFormat.MGSM,
+        new File(data, "mgsm").getPath(), null, null, null, null)));
+    summarize(out, injector.getInstance(DatasetIO.class));
+    out.flush();
+    return 0;
+  }
+
+  /** What the run's prompts dataset holds, computed from its Parquet files. */
+  private static void summarize(PrintWriter out, DatasetIO io) {
+    Dataset<Row> prompts = io.read(Datasets.PROMPTS);
+    Map<String, Long> counts = new TreeMap<>();
+    for (Row r : prompts.groupBy("source", "split", "lang").count().collectAsList()) {
+      counts.put(r.getString(0) + "/" + r.getString(1) + "/" + r.getString(2), r.getLong(3));
+    }
+    out.println("prompts in the run:");
+    Reports.printCounts(out, new String[] {"source", "split", "lang"}, counts);
+    Row links = prompts.where(col("source").equalTo("mgsm")).groupBy("parallel_id").agg(countDistinct("lang").as("langs"))
+        .agg(countDistinct("parallel_id"), min("langs"), max("langs")).first();
+    out.printf("mgsm parallel groups: %d, languages per group: %d to %d%n", links.getLong(0), links.getLong(1), links.getLong(2));
+  }
+
+  /** A relative data dir is looked up in the project root, then each of its parents (../shared/data works from a worktree). */
+  static File dataDir(String configured) {
+    File dir = new File(configured);
+    if (dir.isAbsolute()) return requireDir(dir, configured);
+    File base = new File(System.getProperty("stepwise.home", System.getProperty("user.dir"))).getAbsoluteFile();
+    for (File b = base; b != null; b = b.getParentFile()) {
+      File candidate = new File(b, configured);
+      if (candidate.isDirectory()) return candidate;
+    }
+    throw new StepwiseException("demo data not found: no " + configured + " in " + base + " or its parents;"
+        + " set stepwise.demo.data_dir to the folder holding gsm8k/ and mgsm/");
+  }
+
+  private static File requireDir(File dir, String configured) {
+    if (!dir.isDirectory()) throw new StepwiseException("demo data not found: " + configured + " is not a directory");
+    return dir;
+  }
+}

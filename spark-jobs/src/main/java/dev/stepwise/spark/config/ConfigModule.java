@@ -1,0 +1,38 @@
+package dev.stepwise.spark.config;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Singleton;
+
+/**
+ * Binds the resolved configuration and one typed record per section. A new section is a
+ * record with a {@code from(Config)} factory and one {@code @Provides} method here.
+ */
+public final class ConfigModule extends AbstractModule {
+  private final StepwiseConfig config;
+
+  public ConfigModule(StepwiseConfig config) {
+    this.config = config;
+  }
+
+  @Override
+  protected void configure() {
+    bind(StepwiseConfig.class).toInstance(config);
+  }
+
+  @Provides @Singleton RunConfig run() {
+    return RunConfig.from(config.raw());
+  }
+
+  @Provides @Singleton SparkConfig spark() {
+    return SparkConfig.from(config.raw());
+  }
+
+  @Provides @Singleton ImportConfig importConfig() {
+    return ImportConfig.from(config.raw());
+  }
+
+  @Provides @Singleton DemoConfig demo() {
+    return DemoConfig.from(config.raw());
+  }
+}

@@ -1,0 +1,123 @@
+package dev.stepwise.spark.runtime;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.CreateFlag;
+import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Options;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where everything of a run lives, on any Hadoop FileSystem (DESIGN.md "A run on disk"):
+ * <pre>
+ * run.json                       manifest, rewritten atomically after each stage
+ * config.conf                    resolved configuration
+ * data/&lt;dataset&gt;/&lt;col&gt;=&lt;v&gt;/    Hive-partitioned zstd Parquet (round=R for per-round datasets)
+ * data/_rejected/                rows that could not be used, with file, line and reason
+ * checkpoints/round=R/           HF model directories
+ * reports/                       report.md and PNG charts
+ * </pre>
+ */
+public final class RunLayout {
+  private final Path root;
+  private final FileSystem fs;
+  private final Configuration hadoopConf;
+
+  private RunLayout(Path root, FileSystem fs, Configuration hadoopConf) {
+    this.root = root;
+    this.fs = fs;
+    this.hadoopConf = hadoopConf;
+  }
+
+  /** Opens (and creates) the run directory, failing with one clear line when it cannot be used. */
+  public static RunLayout open(String dir, Configuration hadoopConf) {
+    try {
+      Path path = new Path(dir);
+      FileSystem fs = path.getFileSystem(hadoopConf);
+      Path root = fs.makeQualified(path);
+      if (fs.exists(root) && !fs.getFileStatus(root).isDirectory()) {
+        throw new StepwiseException("run directory " + root + " is a file; pass --run with a directory");
+      }
+      fs.mkdirs(root);
+      RunLayout layout = new RunLayout(root, fs, hadoopConf);
+      layout.probeWritable();
+      return layout;
+    } catch (IOException | IllegalArgumentException e) {
+      throw new StepwiseException("cannot use run directory " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void probeWritable() throws IOException {
+    Path probe = new Path(root, "._probe-" + UUID.randomUUID());
+    try (OutputStream out = fs.create(probe, false)) {
+      out.write(0);
+    }
+    fs.delete(probe, false);
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  public FileSystem fs() {
+    return fs;
+  }
+
+  public Path runJson() {
+    return new Path(root, "run.json");
+  }
+
+  public Path configConf() {
+    return new Path(root, "config.conf");
+  }
+
+  public Path dataset(String name) {
+    return new Path(root, "data/" + name);
+  }
+
+  /** Rejected rows live under a name Spark's partition discovery skips (leading underscore). */
+  public Path rejected() {
+    return new Path(root, "data/_rejected");
+  }
+
+  public Path checkpoint(int round) {
+    return new Path(root, "checkpoints/round=" + round);
+  }
+
+  public Path reports() {
+    return new Path(root, "reports");
+  }
+
+  /** The path relative to the run root, as the manifest records it (a run stays valid when moved). */
+  public String relative(Path path) {
+    String r = root.toUri().getPath();
+    String p = path.toUri().getPath();
+    return p.startsWith(r + "/") ? p.substring(r.length() + 1) : path.toString();
+  }
+
+  /** Writes a small file atomically: temporary file, then a rename that replaces the old one. */
+  public void writeAtomically(Path target, String text) {
+    Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
+    try {
+      FileContext fc = FileContext.getFileContext(target.toUri(), hadoopConf);
+      try (OutputStream out = fc.create(tmp, EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
+          Options.CreateOpts.createParent())) {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+      }
+      fc.rename(tmp, target, Options.Rename.OVERWRITE);
+    } catch (IOException e) {
+      throw new StepwiseException("cannot write " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  public String readText(Path path) throws IOException {
+    try (var in = fs.open(path)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.stepwise.spark.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.inject.Guice;
+import com.typesafe.config.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StepwiseConfigTest {
+  @TempDir Path tmp;
+
+  @Test
+  void referenceGivesTheDocumentedDefaults() {
+    StepwiseConfig c = StepwiseConfig.reference();
+    assertThat(SparkConfig.from(c.raw())).isEqualTo(new SparkConfig("local[*]", "stepwise", false, 0, Duration.ofSeconds(120)));
+    assertThat(ImportConfig.from(c.raw()).limits().maxChars()).isEqualTo(8000);
+    assertThat(RunConfig.from(c.raw())).isEqualTo(new RunConfig("runs/demo", 42));
+  }
+
+  @Test
+  void fileThenSetOverride() throws IOException {
+    Path file = Files.writeString(tmp.resolve("my.conf"), "stepwise.run { seed = 7, dir = \"/data/r1\" }\nstepwise.import.max_chars = 100\n");
+    StepwiseConfig c = StepwiseConfig.load(file.toFile(), Map.of("stepwise.import.max_chars", "200",
+        "stepwise.spark.executor_wait", "5s", "stepwise.import.require_gold", "false"));
+    assertThat(RunConfig.from(c.raw())).isEqualTo(new RunConfig("/data/r1", 7));
+    assertThat(ImportConfig.from(c.raw()).limits().maxChars()).isEqualTo(200);
+    assertThat(ImportConfig.from(c.raw()).limits().requireGold()).isFalse();
+    assertThat(SparkConfig.from(c.raw()).executorWait()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.hash()).isNotEqualTo(StepwiseConfig.reference().hash());
+    assertThat(c.render()).contains("\"max_chars\"=200");
+  }
+
+  @Test
+  void unknownKeyIsAnErrorNamingTheKeyAndItsSiblings() throws IOException {
+    assertThatThrownBy(() -> StepwiseConfig.load(null, Map.of("stepwise.import.max_char", "5")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("unknown config key 'stepwise.import.max_char' (--set stepwise.import.max_char)")
+        .hasMessageContaining("[max_chars, require_gold]");
+    Path file = Files.writeString(tmp.resolve("bad.conf"), "stepwise.sparc.master = x\n");
+    assertThatThrownBy(() -> StepwiseConfig.load(file.toFile(), Map.of()))
+        .hasMessageContaining("unknown config key 'stepwise.sparc.master'").hasMessageContaining("bad.conf");
+  }
+
+  @Test
+  void wrongTypeIsAnErrorNamingKeyExpectedAndFound() {
+    assertThatThrownBy(() -> StepwiseConfig.load(null, Map.of("stepwise.import.max_chars", "lots")))
+        .hasMessage("config key 'stepwise.import.max_chars' must be an integer, found \"lots\" (--set stepwise.import.max_chars)");
+    assertThatThrownBy(() -> StepwiseConfig.load(null, Map.of("stepwise.spark.ui", "maybe")))
+        .hasMessageContaining("'stepwise.spark.ui' must be true or false");
+    assertThatThrownBy(() -> StepwiseConfig.load(null, Map.of("stepwise.spark.executor_wait", "soon")))
+        .hasMessageContaining("'stepwise.spark.executor_wait' must be a duration like 120s");
+    assertThatThrownBy(() -> StepwiseConfig.load(tmp.resolve("missing.conf").toFile(), Map.of()))
+        .hasMessageContaining("config file not found");
+  }
+
+  @Test
+  void guiceBindsTypedRecords() {
+    var injector = Guice.createInjector(new ConfigModule(StepwiseConfig.load(null, Map.of("stepwise.run.seed", "9"))));
+    assertThat(injector.getInstance(RunConfig.class).seed()).isEqualTo(9);
+    assertThat(injector.getInstance(ImportConfig.class).limits().requireGold()).isTrue();
+  }
+}

@@ -1,0 +1,91 @@
+package dev.stepwise.spark.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.SchemaMismatchException;
+import dev.stepwise.spark.config.SparkConfig;
+import dev.stepwise.spark.config.StepwiseConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunLayoutTest {
+  @TempDir Path tmp;
+
+  private static SparkSession spark() {
+    return SessionFactory.create(new SparkConfig("local[2]", "test", false, 0, Duration.ofSeconds(1)));
+  }
+
+  private RunLayout layout() {
+    return RunLayout.open(tmp.resolve("run").toString(), spark().sparkContext().hadoopConfiguration());
+  }
+
+  @Test
+  void stagesAreRecordedPerNameAndRoundAndReplacedOnRerun() throws Exception {
+    RunLayout layout = layout();
+    StageRunner runner = new StageRunner(layout, StepwiseConfig.reference());
+    runner.run("dpo", 1, List.of("data/step_pairs/round=1"), s -> { s.metric("loss", 0.5); return null; });
+    runner.run("dpo", 2, List.of(), s -> { s.metric("loss", 0.4); return null; });
+    runner.run("dpo", 1, List.of(), s -> { s.metric("loss", 0.3); return null; });
+    assertThatThrownBy(() -> runner.run("eval", 1, List.of(), s -> { throw new StepwiseException("boom"); }))
+        .hasMessage("boom");
+
+    List<StageRecord> stages = Manifest.parseStages(Files.readString(tmp.resolve("run/run.json")));
+    assertThat(stages).extracting(StageRecord::key).containsExactly("dpo@round=1", "dpo@round=2", "eval@round=1");
+    assertThat(stages.get(0).metrics()).containsEntry("loss", 0.3);
+    assertThat(stages.get(2).status()).isEqualTo("failed");
+    assertThat(stages.get(2).error()).isEqualTo("boom");
+    assertThat(Files.readString(tmp.resolve("run/config.conf"))).contains("\"max_chars\"=8000");
+    try (var files = Files.list(tmp.resolve("run"))) {
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".tmp-"));
+    }
+  }
+
+  @Test
+  void writesAreSchemaCheckedAndReplacePartitions() {
+    SparkSession spark = spark();
+    DatasetIO io = new DatasetIO(spark, layout());
+    var schema = Datasets.get(Datasets.REJECTED).sparkType();
+    Dataset<Row> two = spark.createDataFrame(List.of(
+        RowFactory.create("prompts", "s", "train", "f", 1L, "bad", null),
+        RowFactory.create("prompts", "s", "test", "f", 2L, "bad", null)), schema);
+    io.replacePartitions(Datasets.REJECTED, two, Set.of());
+    Dataset<Row> one = spark.createDataFrame(List.of(RowFactory.create("prompts", "s", "train", "g", 3L, "worse", "x")), schema);
+    io.replacePartitions(Datasets.REJECTED, one, Set.of());
+    assertThat(io.read(Datasets.REJECTED).orderBy("line").collectAsList()).extracting(r -> r.getLong(4)).containsExactly(2L, 3L);
+
+    // An owned partition the stage leaves empty is cleared, not kept.
+    io.replacePartitions(Datasets.REJECTED, spark.createDataFrame(List.of(), schema),
+        Set.of(DatasetIO.partition(Datasets.REJECTED, "prompts", "s", "test")));
+    assertThat(io.read(Datasets.REJECTED).count()).isEqualTo(1);
+
+    Dataset<Row> wrong = two.withColumn("line", two.col("line").cast("string"));
+    assertThatThrownBy(() -> io.replacePartitions(Datasets.REJECTED, wrong, Set.of()))
+        .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("column 'line' has type string, expected bigint");
+  }
+
+  @Test
+  void readingADatasetWithOtherTypesNamesTheColumn() {
+    SparkSession spark = spark();
+    RunLayout layout = layout();
+    spark.createDataFrame(List.of(RowFactory.create("p1", 1)), new org.apache.spark.sql.types.StructType()
+            .add("prompt_id", "string").add("step_index", "int"))
+        .write().parquet(layout.dataset(Datasets.STEP_PAIRS) + "/round=1");
+    assertThatThrownBy(() -> new DatasetIO(spark, layout).read(Datasets.STEP_PAIRS))
+        .isInstanceOf(SchemaMismatchException.class)
+        .hasMessageContaining("column 'chosen' is missing (expected string)");
+    assertThatThrownBy(() -> new DatasetIO(spark, layout).read(Datasets.SOLUTIONS))
+        .hasMessageContaining("dataset 'solutions' has no data");
+  }
+}
