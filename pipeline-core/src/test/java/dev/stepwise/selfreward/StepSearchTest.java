@@ -2,6 +2,7 @@ package dev.stepwise.selfreward;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stepwise.judge.Verdict;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -39,13 +40,13 @@ class StepSearchTest {
   static final PairJudge FAIR = requests -> requests.stream().map(r -> {
     int a = quality(r.stepA());
     int b = quality(r.stepB());
-    PairJudge.Verdict v = a > b ? PairJudge.Verdict.A : a < b ? PairJudge.Verdict.B : PairJudge.Verdict.TIE;
+    Verdict v = a > b ? Verdict.A : a < b ? Verdict.B : Verdict.TIE;
     return new PairJudge.Judgment("[[" + v + "]]", v, 2);
   }).toList();
 
   /** A judge that always answers A: a pure position bias. */
   static final PairJudge ALWAYS_A = requests -> requests.stream()
-      .map(r -> new PairJudge.Judgment("[[A]]", PairJudge.Verdict.A, 2)).toList();
+      .map(r -> new PairJudge.Judgment("[[A]]", Verdict.A, 2)).toList();
 
   @Test
   void keepsTheBestCandidateAndPairsItWithTheWorstUntilTheFinalStep() {
