@@ -44,6 +44,7 @@ public final class Trainer<E> {
 
   public record Result(long steps, Map<String, Double> lastMetrics, List<Map<String, Object>> logHistory) {}
 
+  private static final Object GRADIENT_COLLECTOR = new Object();
   static final String STATE_FILE = "trainer_state.json";
   static final String OPTIMIZER_FILE = "optimizer.safetensors";
   private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
@@ -87,16 +88,20 @@ public final class Trainer<E> {
         for (int row : order.microBatch(step * settings.gradientAccumulation() + micro, settings.batchSize())) {
           batch.add(examples.get(row));
         }
-        try (NDScope scope = new NDScope();
-            NDManager stepManager = manager.newSubManager();
-            GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          Objective.Step out = objective.compute(stepManager, model, batch);
-          double loss = out.metrics().get("loss");
-          if (!Double.isFinite(loss)) {
-            throw new NonFiniteLossException(step + 1, "loss", loss);
+        // DJL allows one open GradientCollector per JVM: training tasks sharing an executor
+        // (local[N], several workers) take turns per micro-batch.
+        synchronized (GRADIENT_COLLECTOR) {
+          try (NDScope scope = new NDScope();
+              NDManager stepManager = manager.newSubManager();
+              GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            Objective.Step out = objective.compute(stepManager, model, batch);
+            double loss = out.metrics().get("loss");
+            if (!Double.isFinite(loss)) {
+              throw new NonFiniteLossException(step + 1, "loss", loss);
+            }
+            collector.backward(out.loss().div(settings.gradientAccumulation()));
+            out.metrics().forEach((k, v) -> metrics.merge(k, v / settings.gradientAccumulation(), Double::sum));
           }
-          collector.backward(out.loss().div(settings.gradientAccumulation()));
-          out.metrics().forEach((k, v) -> metrics.merge(k, v / settings.gradientAccumulation(), Double::sum));
         }
       }
       double gradNorm = Gradients.clipByGlobalNorm(parameters.values(), settings.maxGradNorm());

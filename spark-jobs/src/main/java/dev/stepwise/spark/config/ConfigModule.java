@@ -2,6 +2,7 @@ package dev.stepwise.spark.config;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
+import com.google.inject.name.Named;
 import com.google.inject.Singleton;
 
 /**
@@ -34,5 +35,25 @@ public final class ConfigModule extends AbstractModule {
 
   @Provides @Singleton DemoConfig demo() {
     return DemoConfig.from(config.raw());
+  }
+
+  @Provides @Singleton TasksConfig tasks() {
+    return TasksConfig.from(config.raw());
+  }
+
+  @Provides @Singleton ModelConfig model() {
+    return ModelConfig.from(config.raw());
+  }
+
+  @Provides @Singleton SelfRewardConfig selfReward() {
+    return SelfRewardConfig.from(config.raw());
+  }
+
+  @Provides @Singleton @Named("sft") TrainingConfig sft() {
+    return TrainingConfig.from(config.raw(), "sft");
+  }
+
+  @Provides @Singleton @Named("dpo") TrainingConfig dpo() {
+    return TrainingConfig.from(config.raw(), "dpo");
   }
 }

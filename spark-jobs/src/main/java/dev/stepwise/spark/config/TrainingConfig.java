@@ -1,0 +1,34 @@
+package dev.stepwise.spark.config;
+
+import com.typesafe.config.Config;
+import dev.stepwise.train.TrainSettings;
+
+/**
+ * The optimisation keys shared by stepwise.sft and stepwise.dpo, plus stepwise.train (how many
+ * training tasks, how often they average, their threads). The seed comes from the run.
+ */
+public record TrainingConfig(int batchSize, int gradientAccumulation, long steps, double epochs, double lr,
+    double warmupRatio, double minLrRatio, double maxGradNorm, double weightDecay, int workers, int syncEvery,
+    int threads) {
+
+  public TrainingConfig {
+    if (workers < 1) throw new IllegalArgumentException("stepwise.train.workers must be >= 1, got " + workers);
+    if (syncEvery < 1) throw new IllegalArgumentException("stepwise.train.sync_every must be >= 1, got " + syncEvery);
+    if (threads < 1) throw new IllegalArgumentException("stepwise.train.threads must be >= 1, got " + threads);
+  }
+
+  /** Reads section {@code stepwise.<name>} (sft or dpo) and stepwise.train. */
+  public static TrainingConfig from(Config c, String name) {
+    Config s = c.getConfig("stepwise." + name);
+    Config t = c.getConfig("stepwise.train");
+    return new TrainingConfig(s.getInt("batch_size"), s.getInt("gradient_accumulation"), s.getLong("steps"),
+        s.getDouble("epochs"), s.getDouble("lr"), s.getDouble("warmup_ratio"), s.getDouble("min_lr_ratio"),
+        s.getDouble("max_grad_norm"), s.getDouble("weight_decay"), t.getInt("workers"), t.getInt("sync_every"),
+        t.getInt("threads"));
+  }
+
+  public TrainSettings settings(long seed) {
+    return new TrainSettings(batchSize, gradientAccumulation, steps, epochs, lr, warmupRatio, minLrRatio,
+        maxGradNorm, weightDecay, seed, 10, 0);
+  }
+}

@@ -1,0 +1,104 @@
+package dev.stepwise.spark.runtime;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Moves HF checkpoint directories between the run's storage (any Hadoop FS) and the local disk
+ * DJL loads from: a remote checkpoint is copied once per executor into a node-local cache, a
+ * trained one is published with a temporary directory and a rename, so a half-copied
+ * checkpoint is never visible under its final name.
+ */
+public final class Checkpoints {
+
+  private Checkpoints() {}
+
+  /** A local directory holding the checkpoint at {@code uri}: itself when local, else a cached copy. */
+  public static java.nio.file.Path localize(String uri, Configuration conf) {
+    Path source = new Path(uri);
+    try {
+      FileSystem fs = source.getFileSystem(conf);
+      if ("file".equals(fs.getScheme())) {
+        return java.nio.file.Path.of(fs.makeQualified(source).toUri());
+      }
+      java.nio.file.Path cache = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "stepwise-checkpoints",
+          HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(uri.getBytes())).substring(0, 16));
+      if (Files.isRegularFile(cache.resolve("config.json"))) {
+        return cache;
+      }
+      java.nio.file.Path tmp = cache.resolveSibling(cache.getFileName() + "-" + UUID.randomUUID());
+      Files.createDirectories(tmp);
+      for (FileStatus file : fs.listStatus(source)) {
+        if (file.isFile()) {
+          try (InputStream in = fs.open(file.getPath())) {
+            Files.copy(in, tmp.resolve(file.getPath().getName()));
+          }
+        }
+      }
+      try {
+        Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException raced) {
+        deleteLocal(tmp); // another task of this executor copied it first
+      }
+      return cache;
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      throw new StepwiseException("cannot read checkpoint " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Copies the files of a local checkpoint to {@code target} on the run's storage, replacing it. */
+  public static void publish(java.nio.file.Path local, Path target, Configuration conf) {
+    try {
+      FileSystem fs = target.getFileSystem(conf);
+      Path tmp = new Path(target.getParent(), "_tmp-" + target.getName() + "-" + UUID.randomUUID());
+      try (Stream<java.nio.file.Path> files = Files.list(local)) {
+        for (java.nio.file.Path file : (Iterable<java.nio.file.Path>) files::iterator) {
+          if (Files.isRegularFile(file)) {
+            fs.copyFromLocalFile(false, true, new Path(file.toUri()), new Path(tmp, file.getFileName().toString()));
+          }
+        }
+      }
+      if (fs.exists(target)) {
+        fs.delete(target, true);
+      }
+      fs.mkdirs(target.getParent());
+      if (!fs.rename(tmp, target)) {
+        throw new IOException("cannot rename " + tmp + " to " + target);
+      }
+    } catch (IOException e) {
+      throw new StepwiseException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether a complete checkpoint exists at {@code dir} (its config and weights are there). */
+  public static boolean exists(Path dir, Configuration conf) {
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      return fs.exists(new Path(dir, "config.json"))
+          && (fs.exists(new Path(dir, "model.safetensors")) || fs.exists(new Path(dir, "model.safetensors.index.json")));
+    } catch (IOException e) {
+      throw new StepwiseException("cannot read " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  static void deleteLocal(java.nio.file.Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<java.nio.file.Path> walk = Files.walk(dir)) {
+      for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.stepwise.spark.runtime;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import dev.stepwise.model.Checkpoint;
+import dev.stepwise.model.LlamaModel;
+import dev.stepwise.text.ChatFormat;
+import dev.stepwise.text.HfTokenizer;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+
+/**
+ * The models loaded in this executor JVM, one per (checkpoint, device): a stage's tasks share
+ * the model their executor loaded for the first of them (inference from several tasks at once
+ * is safe; each generation uses its own NDManager scope). This is per-JVM state on purpose:
+ * Spark hands tasks deserialized closures, and reloading a model per task would dominate.
+ */
+public final class ExecutorModels {
+
+  /** A loaded policy: the decoder, its tokenizer and chat format, and where it runs. */
+  public record Loaded(LlamaModel model, HfTokenizer tokenizer, ChatFormat chat, Device device) {}
+
+  private record Key(String uri, Device device) {}
+
+  private static final Map<Key, Loaded> LOADED = new ConcurrentHashMap<>();
+
+  private ExecutorModels() {}
+
+  /** The model at {@code uri} on this task's device, loading it on first use in this JVM. */
+  public static Loaded get(String uri, Configuration conf) {
+    Device device = taskDevice();
+    return LOADED.computeIfAbsent(new Key(uri, device), key -> load(key.uri(), key.device(), conf));
+  }
+
+  /** A private, trainable copy (training mutates weights, so it never shares the cached one). */
+  public static Loaded loadFresh(String uri, Configuration conf) {
+    return load(uri, taskDevice(), conf);
+  }
+
+  /** The GPU Spark assigned to the running task, or the CPU when it assigned none. */
+  public static Device taskDevice() {
+    TaskContext task = TaskContext.get();
+    ResourceInformation gpu = task == null ? null : task.resourcesJMap().get("gpu");
+    if (gpu == null || gpu.addresses().length == 0 || !ai.djl.engine.Engine.getInstance().hasCapability("CUDA")) {
+      return Device.cpu();
+    }
+    return Device.gpu(Integer.parseInt(gpu.addresses()[0]));
+  }
+
+  private static Loaded load(String uri, Device device, Configuration conf) {
+    java.nio.file.Path dir = Checkpoints.localize(uri, conf);
+    try {
+      NDManager manager = NDManager.newBaseManager(device);
+      LlamaModel model = Checkpoint.load(dir, manager);
+      HfTokenizer tokenizer = HfTokenizer.load(dir);
+      return new Loaded(model, tokenizer, new ChatFormat(tokenizer), device);
+    } catch (IOException | RuntimeException e) {
+      throw new StepwiseException("cannot load the model at " + uri + ": " + e.getMessage(), e);
+    }
+  }
+}
