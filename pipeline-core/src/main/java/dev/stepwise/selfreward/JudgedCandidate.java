@@ -12,7 +12,7 @@ import java.util.List;
 public final class JudgedCandidate {
 
   private final Candidate candidate;
-  private final List<String> rawVerdicts = new ArrayList<>();
+  private final List<Comparison> comparisons = new ArrayList<>();
   private final java.util.Map<Integer, Integer> preferredAgainst = new java.util.HashMap<>();
   private final java.util.Map<Integer, Integer> judgedAgainst = new java.util.HashMap<>();
   private int judgeTokens;
@@ -27,8 +27,9 @@ public final class JudgedCandidate {
     if (preferred) {
       preferredAgainst.merge(opponent, 1, Integer::sum);
     }
+    String outcome = judgment.verdict() == Verdict.TIE ? "tie" : preferred ? "win" : "loss";
+    comparisons.add(new Comparison(opponent, wasA, outcome, judgment.raw()));
     if (wasA) {
-      rawVerdicts.add(judgment.raw());
       judgeTokens += judgment.tokens();
     }
   }
@@ -48,11 +49,15 @@ public final class JudgedCandidate {
     return candidate;
   }
 
-  /** The judge's outputs for the judgments where this candidate was shown as A. */
-  public List<String> rawVerdicts() {
-    return List.copyOf(rawVerdicts);
+  /** One judgment involving this candidate, from its side: win, loss or tie. */
+  public record Comparison(int opponent, boolean shownFirst, String outcome, String judgeText) {}
+
+  /** Every judgment that involved this candidate, with the judge's raw output. */
+  public List<Comparison> comparisons() {
+    return List.copyOf(comparisons);
   }
 
+  /** Tokens the judge wrote in the comparisons where this candidate was shown first. */
   public int judgeTokens() {
     return judgeTokens;
   }

@@ -90,6 +90,7 @@ public final class StepSearch {
     final SearchPrompt prompt;
     final List<String> steps = new ArrayList<>();
     final List<StepPair> pairs = new ArrayList<>(); // pairs.get(k) belongs to steps.get(k), or null
+    final List<Integer> stepIterations = new ArrayList<>(); // the iteration that accepted each step
     final List<StepRound> rounds = new ArrayList<>();
     int iteration;
     int rollbacks;
@@ -112,6 +113,7 @@ public final class StepSearch {
         }
       }
       boolean allTied = candidates.get(best).wins() == candidates.get(worst).wins();
+      List<String> previous = List.copyOf(steps);
       String outcome;
       if (allTied && rollbacks < settings.maxRollbacks()) {
         rollbacks++;
@@ -119,6 +121,7 @@ public final class StepSearch {
         if (!steps.isEmpty()) {
           steps.remove(steps.size() - 1);
           pairs.remove(pairs.size() - 1);
+          stepIterations.remove(stepIterations.size() - 1);
         }
       } else {
         Candidate chosen = candidates.get(best).candidate();
@@ -129,17 +132,20 @@ public final class StepSearch {
                 candidates.get(best).wins(), candidates.get(worst).wins())
             : null);
         steps.add(chosen.text());
+        stepIterations.add(iteration);
         outcome = allTied ? "kept_tied" : "accepted";
         finished = chosen.isFinal();
       }
-      rounds.add(new StepRound(iteration, steps.size(), outcome, candidates, allTied ? -1 : best, allTied ? -1 : worst));
+      boolean kept = outcome.equals("accepted") || outcome.equals("kept_tied");
+      rounds.add(new StepRound(iteration, previous, outcome, candidates, kept ? best : -1, allTied ? -1 : worst));
       iteration++;
       done = finished || iteration >= settings.maxIterations();
     }
 
     SearchOutcome outcome() {
       List<StepPair> kept = pairs.stream().filter(java.util.Objects::nonNull).toList();
-      return new SearchOutcome(prompt, List.copyOf(steps), finished, kept, List.copyOf(rounds), rollbacks);
+      return new SearchOutcome(prompt, List.copyOf(steps), finished, kept, List.copyOf(rounds), rollbacks,
+          java.util.Set.copyOf(stepIterations));
     }
   }
 }

@@ -30,8 +30,8 @@ public class M1Experiment {
       TinyPreset.writeRandomInit(TinyPreset.config(tokenizer.vocabSize(), null, chat.eosId()), 1, init, tok);
     TaskGenerator gen = new TaskGenerator(TaskConfig.defaults(), 1);
     List<SftExample> data = new ArrayList<>();
-    for (TaskExample e : gen.ift(Split.TRAIN, 0, ift, langs)) data.add(new SftExample(chat.prompt(e.prompt()), chat.completion(e.completion())));
-    for (TaskExample e : gen.eft(Split.TRAIN, 0, eft, langs)) data.add(new SftExample(chat.prompt(e.prompt()), chat.completion(e.completion())));
+    for (int i = 0; i < ift; i++) for (TaskExample e : gen.ift(Split.TRAIN, i, 1, List.of(langs.get(i % langs.size())))) data.add(new SftExample(chat.prompt(e.prompt()), chat.completion(e.completion())));
+    for (int i = 0; i < eft; i++) for (TaskExample e : gen.eft(Split.TRAIN, i, 1, List.of(langs.get((i / 2) % langs.size())))) data.add(new SftExample(chat.prompt(e.prompt()), chat.completion(e.completion())));
     System.out.println("examples " + data.size());
     try (NDManager m = NDManager.newBaseManager(); LlamaModel model = Checkpoint.load(init, m)) {
       LlamaTrainable t = new LlamaTrainable(model, tok);

@@ -81,6 +81,8 @@ class StepSearchTest {
         .containsExactly("accepted", "rollback", "accepted", "accepted");
     assertThat(outcome.steps()).containsExactly("step 0 q=6 #0", "step 1 q=9 #0");
     assertThat(outcome.pairs()).extracting(StepPair::stepIndex).containsExactly(1, 2);
+    assertThat(outcome.solutionIterations()).containsExactlyInAnyOrder(2, 3);
+    assertThat(outcome.rounds()).extracting(StepRound::stepIndex).containsExactly(0, 1, 0, 1);
     assertThat(outcome.pairs().get(0).chosen().text()).isEqualTo("step 0 q=6 #0");
   }
 

@@ -5,16 +5,14 @@ import dev.stepwise.train.TrainSettings;
 
 /**
  * The optimisation keys shared by stepwise.sft and stepwise.dpo, plus stepwise.train (how many
- * training tasks, how often they average, their threads). The seed comes from the run.
+ * training tasks, and how often they average). The seed comes from the run.
  */
 public record TrainingConfig(int batchSize, int gradientAccumulation, long steps, double epochs, double lr,
-    double warmupRatio, double minLrRatio, double maxGradNorm, double weightDecay, int workers, int syncEvery,
-    int threads) {
+    double warmupRatio, double minLrRatio, double maxGradNorm, double weightDecay, int workers, int syncEvery) {
 
   public TrainingConfig {
     if (workers < 1) throw new IllegalArgumentException("stepwise.train.workers must be >= 1, got " + workers);
     if (syncEvery < 1) throw new IllegalArgumentException("stepwise.train.sync_every must be >= 1, got " + syncEvery);
-    if (threads < 1) throw new IllegalArgumentException("stepwise.train.threads must be >= 1, got " + threads);
   }
 
   /** Reads section {@code stepwise.<name>} (sft or dpo) and stepwise.train. */
@@ -23,8 +21,7 @@ public record TrainingConfig(int batchSize, int gradientAccumulation, long steps
     Config t = c.getConfig("stepwise.train");
     return new TrainingConfig(s.getInt("batch_size"), s.getInt("gradient_accumulation"), s.getLong("steps"),
         s.getDouble("epochs"), s.getDouble("lr"), s.getDouble("warmup_ratio"), s.getDouble("min_lr_ratio"),
-        s.getDouble("max_grad_norm"), s.getDouble("weight_decay"), t.getInt("workers"), t.getInt("sync_every"),
-        t.getInt("threads"));
+        s.getDouble("max_grad_norm"), s.getDouble("weight_decay"), t.getInt("workers"), t.getInt("sync_every"));
   }
 
   public TrainSettings settings(long seed) {

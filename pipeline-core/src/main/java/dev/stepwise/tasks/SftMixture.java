@@ -1,0 +1,46 @@
+package dev.stepwise.tasks;
+
+import dev.stepwise.text.ChatFormat;
+import dev.stepwise.train.SftExample;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The M0 -> M1 training mix: IFT (step-formatted solutions) and EFT (pairwise step judging)
+ * examples of distinct problems, each problem in one language, the languages taking turns.
+ * Distinct problems matter more than languages: the same problem in ten languages teaches a
+ * small model ten copies of one solution (measured: judge accuracy stayed at chance).
+ */
+public record SftMixture(List<Language> languages, int iftProblems, int eftProblems) {
+
+  public SftMixture {
+    if (languages.isEmpty()) {
+      throw new IllegalArgumentException("tasks.languages must name at least one language");
+    }
+    if (iftProblems < 0 || eftProblems < 0 || iftProblems + eftProblems == 0) {
+      throw new IllegalArgumentException("need some IFT or EFT problems, got " + iftProblems + " and " + eftProblems);
+    }
+  }
+
+  /** The training examples of the split (TRAIN for SFT), tokenized with the model's chat format. */
+  public List<SftExample> examples(TaskGenerator generator, Split split, ChatFormat chat) {
+    List<SftExample> out = new ArrayList<>();
+    for (TaskExample e : taskExamples(generator, split)) {
+      out.add(new SftExample(chat.prompt(e.prompt()), chat.completion(e.completion())));
+    }
+    return out;
+  }
+
+  /** The same examples as text rows. */
+  public List<TaskExample> taskExamples(TaskGenerator generator, Split split) {
+    List<TaskExample> out = new ArrayList<>();
+    for (int i = 0; i < iftProblems; i++) {
+      out.addAll(generator.ift(split, i, 1, List.of(languages.get(i % languages.size()))));
+    }
+    // EFT puts the better step first for even ids: pairs of ids share a language to keep A/B balanced.
+    for (int i = 0; i < eftProblems; i++) {
+      out.addAll(generator.eft(split, i, 1, List.of(languages.get((i / 2) % languages.size()))));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,203 @@
+package dev.stepwise.spark.jobs.selfreward;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.google.inject.Inject;
+import dev.stepwise.generate.Generator;
+import dev.stepwise.sampling.Seeds;
+import dev.stepwise.schemas.Datasets;
+import dev.stepwise.selfreward.JudgedCandidate;
+import dev.stepwise.selfreward.ModelPairJudge;
+import dev.stepwise.selfreward.ModelStepProposer;
+import dev.stepwise.selfreward.SearchOutcome;
+import dev.stepwise.selfreward.SearchPrompt;
+import dev.stepwise.selfreward.StepRound;
+import dev.stepwise.selfreward.StepSearch;
+import dev.stepwise.spark.config.RunConfig;
+import dev.stepwise.spark.config.SelfRewardConfig;
+import dev.stepwise.spark.runtime.DatasetIO;
+import dev.stepwise.spark.runtime.ExecutorModels;
+import dev.stepwise.spark.runtime.Progress;
+import dev.stepwise.spark.runtime.RunLayout;
+import dev.stepwise.spark.runtime.StageRunner;
+import dev.stepwise.text.Answers;
+import dev.stepwise.text.StepFormat;
+import dev.stepwise.tasks.Split;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.SerializableConfiguration;
+
+/**
+ * Stage "search" of round R: step-wise search with self-judging by M_R (METHODS.md §A.5) over
+ * the round's slice of train prompts, sharded across executors. Writes {@code solutions} and
+ * {@code step_judgments} (every candidate of every iteration, with its wins and the judge's text).
+ */
+public final class SearchStage {
+
+  /** What one partition produced, before it is split into the two datasets. */
+  record Searched(List<Row> solutions, List<Row> judgments) implements Serializable {}
+
+  private final SparkSession spark;
+  private final DatasetIO io;
+  private final RunLayout layout;
+  private final StageRunner runner;
+  private final RunConfig run;
+  private final SelfRewardConfig config;
+
+  @Inject
+  SearchStage(SparkSession spark, DatasetIO io, RunLayout layout, StageRunner runner, RunConfig run,
+      SelfRewardConfig config) {
+    this.spark = spark;
+    this.io = io;
+    this.layout = layout;
+    this.runner = runner;
+    this.run = run;
+    this.config = config;
+  }
+
+  public void run(int round) {
+    String model = layout.checkpoint(round).toString();
+    runner.run("search", round, List.of(model), stage -> {
+      Dataset<Row> prompts = roundPrompts(round);
+      long total = prompts.count();
+      int partitions = config.partitions() > 0 ? config.partitions() : spark.sparkContext().defaultParallelism();
+      SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+      SelfRewardConfig c = config;
+      long seed = run.seed();
+      try (Progress progress = new Progress(spark, "search round " + round, total, System.err)) {
+        Progress.Counters counters = progress.counters();
+        Dataset<Searched> searched = prompts.repartition(partitions)
+            .mapPartitions((MapPartitionsFunction<Row, Searched>) rows ->
+                List.of(searchPartition(rows, model, hadoop, c, seed, round, counters)).iterator(),
+                Encoders.javaSerialization(Searched.class))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+          write(Datasets.SOLUTIONS, searched, Searched::solutions, round);
+          write(Datasets.STEP_JUDGMENTS, searched, Searched::judgments, round);
+        } finally {
+          searched.unpersist();
+        }
+        Dataset<Row> solutions = io.read(Datasets.SOLUTIONS).filter(col("round").equalTo(round));
+        stage.output(Datasets.SOLUTIONS, io.pathOf(Datasets.SOLUTIONS));
+        stage.output(Datasets.STEP_JUDGMENTS, io.pathOf(Datasets.STEP_JUDGMENTS));
+        stage.metric("prompts", total);
+        stage.metric("solved", solutions.filter(col("correct")).count());
+        stage.metric("tokens_sampled", progress.tokens());
+        stage.metric("tokens_per_second", progress.tokens() / Math.max(progress.seconds(), 1e-9));
+        stage.metric("wall_seconds", progress.seconds());
+        stage.metric("model_seconds", progress.modelSeconds());
+      }
+      return null;
+    });
+  }
+
+  /**
+   * The round's prompts: train problems of the synthetic source, ordered by a seeded hash of
+   * their parallel id, round R taking the R-th slice of {@code prompts_per_round} problems.
+   */
+  Dataset<Row> roundPrompts(int round) {
+    Dataset<Row> train = io.read(Datasets.PROMPTS)
+        .filter(col("source").equalTo(SyntheticPromptsStage.SOURCE).and(col("split").equalTo(Split.TRAIN.label())));
+    List<String> ids = new ArrayList<>(train.select("parallel_id").distinct().as(Encoders.STRING()).collectAsList());
+    if (ids.isEmpty()) {
+      throw new dev.stepwise.spark.runtime.StepwiseException("no train prompts in " + layout.root() + ": run the tasks stage first");
+    }
+    long seed = run.seed();
+    ids.sort(Comparator.comparingLong((String id) -> Seeds.mix(seed, id.hashCode())).thenComparing(id -> id));
+    int from = ((round - 1) * config.promptsPerRound()) % ids.size();
+    List<String> slice = new ArrayList<>();
+    for (int i = 0; i < Math.min(config.promptsPerRound(), ids.size()); i++) {
+      slice.add(ids.get((from + i) % ids.size()));
+    }
+    return train.filter(col("parallel_id").isin(slice.toArray()));
+  }
+
+  private void write(String dataset, Dataset<Searched> searched, SerializableFunction extract, int round) {
+    Dataset<Row> rows = searched.flatMap((FlatMapFunction<Searched, Row>) s -> extract.apply(s).iterator(),
+        Encoders.row(Datasets.get(dataset).sparkType()));
+    io.replacePartitions(dataset, rows, Set.of(DatasetIO.partition(dataset, Integer.toString(round))));
+  }
+
+  @FunctionalInterface
+  interface SerializableFunction extends Serializable {
+    List<Row> apply(Searched searched);
+  }
+
+  private static Searched searchPartition(java.util.Iterator<Row> rows, String model, SerializableConfiguration hadoop,
+      SelfRewardConfig c, long seed, int round, Progress.Counters counters) {
+    List<Row> solutions = new ArrayList<>();
+    List<Row> judgments = new ArrayList<>();
+    if (!rows.hasNext()) {
+      return new Searched(solutions, judgments);
+    }
+    ExecutorModels.Loaded loaded = ExecutorModels.get(model, hadoop.value());
+    Generator generator = new Generator(loaded.model(), loaded.tokenizer()::decode, null, c.generationBatch());
+    StepSearch search = new StepSearch(c.search(),
+        new ModelStepProposer(generator, loaded.chat(), c.sampling().strategy(), c.maxStepTokens()),
+        new ModelPairJudge(generator, loaded.chat(), c.maxJudgeTokens()));
+    String modelId = model;
+    List<SearchPrompt> batch = new ArrayList<>();
+    while (rows.hasNext()) {
+      Row r = rows.next();
+      String id = r.getAs("id");
+      batch.add(new SearchPrompt(id, r.getAs("lang"), r.getAs("question"), r.getAs("gold"),
+          Seeds.mix(seed, round, id.hashCode())));
+      if (batch.size() == c.batchPrompts() || !rows.hasNext()) {
+        long started = System.nanoTime();
+        List<SearchOutcome> outcomes = search.run(batch);
+        long tokens = 0;
+        for (SearchOutcome o : outcomes) {
+          solutions.add(solutionRow(o, round, modelId));
+          judgments.addAll(judgmentRows(o, round, modelId));
+          tokens += o.tokensSampled();
+        }
+        counters.add(batch.size(), tokens, System.nanoTime() - started);
+        batch.clear();
+      }
+    }
+    return new Searched(solutions, judgments);
+  }
+
+  private static Row solutionRow(SearchOutcome o, int round, String modelId) {
+    String text = String.join("\n", o.steps());
+    String predicted = Answers.extract(text).orElse(null);
+    String gold = o.prompt().gold();
+    Boolean correct = gold == null ? null : Answers.isCorrect(text, gold);
+    int tokens = o.rounds().stream().filter(r -> r.best() >= 0 && o.solutionIterations().contains(r.iteration()))
+        .mapToInt(r -> r.candidates().get(r.best()).candidate().tokens()).sum();
+    String finish = o.finished() ? "answer" : "max_steps";
+    return RowFactory.create(round, o.prompt().id(), modelId, o.prompt().lang(), "step_search", 0, o.prompt().seed(),
+        o.steps(), text, predicted, gold, correct, tokens, o.tokensSampled(), o.rollbacks(), finish);
+  }
+
+  private static List<Row> judgmentRows(SearchOutcome o, int round, String modelId) {
+    List<Row> rows = new ArrayList<>();
+    java.util.Map<Integer, Integer> attempts = new java.util.HashMap<>();
+    for (StepRound r : o.rounds()) {
+      int attempt = attempts.merge(r.stepIndex(), 1, Integer::sum) - 1;
+      boolean allTied = r.worst() < 0;
+      for (int i = 0; i < r.candidates().size(); i++) {
+        JudgedCandidate c = r.candidates().get(i);
+        List<Row> comparisons = new ArrayList<>();
+        for (JudgedCandidate.Comparison cmp : c.comparisons()) {
+          comparisons.add(RowFactory.create(cmp.opponent(), cmp.shownFirst(), cmp.outcome(), cmp.judgeText()));
+        }
+        rows.add(RowFactory.create(round, o.prompt().id(), modelId, o.prompt().lang(), r.stepIndex(), attempt,
+            r.iteration(), r.previousSteps(), i, c.candidate().text(), c.wins(), comparisons, i == r.best(), i == r.worst(),
+            allTied, r.outcome(), o.solutionIterations().contains(r.iteration())));
+      }
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.stepwise.spark.jobs.selfreward;
+
+import com.google.inject.Inject;
+import dev.stepwise.schemas.Datasets;
+import dev.stepwise.spark.config.TasksConfig;
+import dev.stepwise.spark.runtime.DatasetIO;
+import dev.stepwise.spark.runtime.StageRunner;
+import dev.stepwise.tasks.ArithmeticProblem;
+import dev.stepwise.tasks.Language;
+import dev.stepwise.tasks.Split;
+import dev.stepwise.tasks.TaskGenerator;
+import dev.stepwise.text.StepFormat;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Stage "tasks": writes the synthetic problems into the run's {@code prompts} dataset
+ * (source=synthetic): the train problems (search prompts; each in one language, as SFT saw
+ * them) and the held-out eval problems in every language (parallel, for per-language accuracy).
+ */
+public final class SyntheticPromptsStage {
+
+  public static final String SOURCE = "synthetic";
+
+  private final SparkSession spark;
+  private final DatasetIO io;
+  private final StageRunner runner;
+  private final TasksConfig tasks;
+
+  @Inject
+  SyntheticPromptsStage(SparkSession spark, DatasetIO io, StageRunner runner, TasksConfig tasks) {
+    this.spark = spark;
+    this.io = io;
+    this.runner = runner;
+    this.tasks = tasks;
+  }
+
+  public void run() {
+    runner.run("tasks", null, List.of(), stage -> {
+      TaskGenerator generator = tasks.generator();
+      List<Row> rows = new ArrayList<>();
+      for (int i = 0; i < tasks.trainProblems(); i++) {
+        rows.add(row(generator, Split.TRAIN, i, tasks.languages().get(i % tasks.languages().size())));
+      }
+      for (int i = 0; i < tasks.evalProblems(); i++) {
+        for (Language lang : tasks.languages()) {
+          rows.add(row(generator, Split.EVAL, i, lang));
+        }
+      }
+      io.replacePartitions(Datasets.PROMPTS, spark.createDataFrame(rows, Datasets.get(Datasets.PROMPTS).sparkType()),
+          Set.of(partition(Split.TRAIN), partition(Split.EVAL)));
+      stage.output(Datasets.PROMPTS, io.pathOf(Datasets.PROMPTS));
+      stage.metric("train_prompts", tasks.trainProblems());
+      stage.metric("eval_prompts", tasks.evalProblems() * tasks.languages().size());
+      return null;
+    });
+  }
+
+  static String partition(Split split) {
+    return DatasetIO.partition(Datasets.PROMPTS, SOURCE, split.label());
+  }
+
+  private static Row row(TaskGenerator generator, Split split, long item, Language lang) {
+    ArithmeticProblem problem = generator.problem(split, item);
+    String parallelId = SOURCE + "/" + split.label() + "/" + item;
+    return RowFactory.create(parallelId + "/" + lang.code(), SOURCE, split.label(), lang.code(),
+        generator.question(split, item, lang), Integer.toString(problem.answer()),
+        StepFormat.render(problem.solutionSteps()), parallelId, Map.of());
+  }
+}
