@@ -25,21 +25,28 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * `stepwise demo`: the end-to-end run on the embedded Spark. Today: import GSM8K test and
- * MGSM into a run and summarize what was written; later stages append themselves here.
+ * `stepwise demo`: the end-to-end run on the embedded Spark: imports GSM8K test and MGSM,
+ * then runs the self-rewarding loop on the tiny preset from the shipped M1 and prints the
+ * per-round table.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Run the pipeline end to end on the embedded Spark (default run: runs/demo).",
-        "Imports GSM8K test and MGSM from stepwise.demo.data_dir and prints what the run holds."})
+        "Imports GSM8K test and MGSM from stepwise.demo.data_dir, then runs `stepwise run` on the tiny",
+        "preset starting from the shipped M1 (stepwise.demo.m1) and prints the per-round table."})
 public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
 
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
+    DemoConfig demo = DemoConfig.from(common.config().raw());
+    // The demo starts the rounds from the shipped M1 unless the user chose a model.
+    if (!common.sets.containsKey("stepwise.model.m1") && !common.sets.containsKey("stepwise.model.init")) {
+      common.sets.put("stepwise.model.m1", projectDir(demo.m1(), "the shipped M1 checkpoint", "stepwise.demo.m1").getPath());
+    }
     Injector injector = common.injector();
     PrintWriter out = spec.commandLine().getOut();
-    File data = dataDir(injector.getInstance(DemoConfig.class).dataDir());
+    File data = dataDir(demo.dataDir());
     RunLayout layout = injector.getInstance(RunLayout.class);
     out.println("stepwise demo: run " + layout.root() + ", data " + data);
     ImportJob importer = injector.getInstance(ImportJob.class);
@@ -49,7 +56,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         new File(data, "mgsm").getPath(), null, null, null, null)));
     summarize(out, injector.getInstance(DatasetIO.class));
     out.flush();
-    return 0;
+    return RunCommand.runLoop(injector, out);
   }
 
   /** What the run's prompts dataset holds, computed from its Parquet files. */
@@ -68,6 +75,10 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
   /** A relative data dir is looked up in the project root, then each of its parents (../shared/data works from a worktree). */
   static File dataDir(String configured) {
+    return projectDir(configured, "demo data", "stepwise.demo.data_dir (the folder holding gsm8k/ and mgsm/)");
+  }
+
+  private static File projectDir(String configured, String what, String key) {
     File dir = new File(configured);
     if (dir.isAbsolute()) return requireDir(dir, configured);
     File base = new File(System.getProperty("stepwise.home", System.getProperty("user.dir"))).getAbsoluteFile();
@@ -75,8 +86,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
       File candidate = new File(b, configured);
       if (candidate.isDirectory()) return candidate;
     }
-    throw new StepwiseException("demo data not found: no " + configured + " in " + base + " or its parents;"
-        + " set stepwise.demo.data_dir to the folder holding gsm8k/ and mgsm/");
+    throw new StepwiseException(what + " not found: no " + configured + " in " + base + " or its parents; set " + key);
   }
 
   private static File requireDir(File dir, String configured) {

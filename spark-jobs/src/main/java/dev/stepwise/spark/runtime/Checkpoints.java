@@ -91,6 +91,36 @@ public final class Checkpoints {
     }
   }
 
+  /**
+   * A content id of the checkpoint at {@code uri}: SHA-256 over its config and weight files,
+   * first 16 hex digits. Reference log-probs are keyed by it, so retraining invalidates them.
+   */
+  public static String contentId(String uri, Configuration conf) {
+    Path dir = new Path(uri);
+    try {
+      FileSystem fs = dir.getFileSystem(conf);
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      FileStatus[] files = fs.listStatus(dir);
+      java.util.Arrays.sort(files, java.util.Comparator.comparing(f -> f.getPath().getName()));
+      byte[] buffer = new byte[1 << 16];
+      for (FileStatus file : files) {
+        String name = file.getPath().getName();
+        if (file.isFile() && (name.equals("config.json") || name.endsWith(".safetensors"))
+            && !name.equals("optimizer.safetensors")) {
+          digest.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          try (InputStream in = fs.open(file.getPath())) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+              digest.update(buffer, 0, n);
+            }
+          }
+        }
+      }
+      return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
+    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+      throw new StepwiseException("cannot read checkpoint " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
   public static void deleteLocal(java.nio.file.Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;

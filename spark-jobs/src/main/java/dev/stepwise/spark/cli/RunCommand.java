@@ -1,0 +1,39 @@
+package dev.stepwise.spark.cli;
+
+import com.google.inject.Injector;
+import dev.stepwise.spark.loop.RoundReport;
+import dev.stepwise.spark.loop.SelfRewardLoop;
+import dev.stepwise.spark.runtime.RunLayout;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** `stepwise run`: the self-rewarding loop, resuming at the first stage that has not succeeded. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"Run process-based self-rewarding: tasks -> sft -> eval, then per round",
+        "search -> pairs -> ref -> dpo -> eval. Stages that already succeeded in the run are skipped,",
+        "so rerunning after a failure resumes where it stopped. Ends with the per-round table",
+        "(also in <run>/reports/report.md, with rounds.png)."})
+public final class RunCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin CommonOptions common;
+
+  @Override
+  public Integer call() throws IOException {
+    return runLoop(common.injector(), spec.commandLine().getOut());
+  }
+
+  static int runLoop(Injector injector, PrintWriter out) throws IOException {
+    SelfRewardLoop loop = injector.getInstance(SelfRewardLoop.class);
+    out.println("stepwise run: " + injector.getInstance(RunLayout.class).root());
+    out.flush();
+    loop.run(System.out);
+    out.println(injector.getInstance(RoundReport.class).write());
+    out.flush();
+    return 0;
+  }
+}

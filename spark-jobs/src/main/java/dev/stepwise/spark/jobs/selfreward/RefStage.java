@@ -1,0 +1,122 @@
+package dev.stepwise.spark.jobs.selfreward;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.google.inject.Inject;
+import dev.stepwise.model.CompletionScorer;
+import dev.stepwise.schemas.Datasets;
+import dev.stepwise.selfreward.StepPairTokens;
+import dev.stepwise.spark.config.SelfRewardConfig;
+import dev.stepwise.spark.runtime.Checkpoints;
+import dev.stepwise.spark.runtime.DatasetIO;
+import dev.stepwise.spark.runtime.ExecutorModels;
+import dev.stepwise.spark.runtime.Progress;
+import dev.stepwise.spark.runtime.RunLayout;
+import dev.stepwise.spark.runtime.StageRunner;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
+
+/**
+ * Stage "ref" of round R: log-probs of every pair's chosen and rejected step under the frozen
+ * M_R, scored on the executors, written into {@code step_pairs} with the model's content id.
+ * Skipped when the pairs already carry reference log-probs of this exact checkpoint.
+ */
+public final class RefStage {
+
+  private final SparkSession spark;
+  private final DatasetIO io;
+  private final RunLayout layout;
+  private final StageRunner runner;
+  private final SelfRewardConfig config;
+
+  @Inject
+  RefStage(SparkSession spark, DatasetIO io, RunLayout layout, StageRunner runner, SelfRewardConfig config) {
+    this.spark = spark;
+    this.io = io;
+    this.layout = layout;
+    this.runner = runner;
+    this.config = config;
+  }
+
+  public void run(int round) {
+    String model = layout.checkpoint(round).toString();
+    runner.run("ref", round, List.of(model, io.pathOf(Datasets.STEP_PAIRS).toString()), stage -> {
+      SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+      String modelId = Checkpoints.contentId(model, hadoop.value());
+      Dataset<Row> pairs = io.read(Datasets.STEP_PAIRS).filter(col("round").equalTo(round));
+      long total = pairs.count();
+      long current = pairs.filter(col("ref_model_id").equalTo(modelId)).count();
+      stage.metric("ref_model_id", modelId);
+      stage.metric("pairs", total);
+      if (total == current) {
+        stage.metric("skipped", true);
+        return null;
+      }
+      int batch = config.generationBatch();
+      try (Progress progress = new Progress(spark, "ref round " + round, total, System.err)) {
+        Progress.Counters counters = progress.counters();
+        Dataset<Row> scored = pairs.mapPartitions(
+            (MapPartitionsFunction<Row, Row>) rows -> score(rows, model, modelId, hadoop, batch, counters),
+            Encoders.row(Datasets.get(Datasets.STEP_PAIRS).sparkType()));
+        io.replacePartitions(Datasets.STEP_PAIRS, scored, Set.of(DatasetIO.partition(Datasets.STEP_PAIRS, Integer.toString(round))));
+        stage.metric("tokens_per_second", progress.tokens() / Math.max(progress.seconds(), 1e-9));
+      }
+      stage.metric("skipped", false);
+      stage.output(Datasets.STEP_PAIRS, io.pathOf(Datasets.STEP_PAIRS));
+      return null;
+    });
+  }
+
+  private static Iterator<Row> score(Iterator<Row> rows, String model, String modelId, SerializableConfiguration hadoop,
+      int batchSize, Progress.Counters counters) {
+    List<Row> out = new ArrayList<>();
+    if (!rows.hasNext()) {
+      return out.iterator();
+    }
+    ExecutorModels.Loaded loaded = ExecutorModels.get(model, hadoop.value());
+    CompletionScorer scorer = new CompletionScorer(loaded.model());
+    List<Row> batch = new ArrayList<>();
+    while (rows.hasNext()) {
+      batch.add(rows.next());
+      if (batch.size() == batchSize || !rows.hasNext()) {
+        long started = System.nanoTime();
+        List<int[]> prefixes = new ArrayList<>();
+        List<int[]> steps = new ArrayList<>();
+        for (Row r : batch) {
+          StepPairTokens t = StepPairTokens.of(loaded.chat(), r.getAs("prompt"), r.getAs("initial_reason_steps"),
+              r.getAs("chosen"), r.getAs("rejected"));
+          prefixes.add(t.prefix());
+          steps.add(t.chosen());
+          prefixes.add(t.prefix());
+          steps.add(t.rejected());
+        }
+        List<CompletionScorer.Scored> scored = scorer.score(prefixes, steps);
+        long tokens = 0;
+        for (int i = 0; i < batch.size(); i++) {
+          Row r = batch.get(i);
+          Object[] values = new Object[r.length()];
+          for (int f = 0; f < r.length(); f++) {
+            values[f] = r.get(f);
+          }
+          values[r.fieldIndex("ref_model_id")] = modelId;
+          values[r.fieldIndex("ref_chosen_logp")] = scored.get(2 * i).sum();
+          values[r.fieldIndex("ref_rejected_logp")] = scored.get(2 * i + 1).sum();
+          out.add(RowFactory.create(values));
+          tokens += prefixes.get(2 * i).length * 2L + steps.get(2 * i).length + steps.get(2 * i + 1).length;
+        }
+        counters.add(batch.size(), tokens, System.nanoTime() - started);
+        batch.clear();
+      }
+    }
+    return out.iterator();
+  }
+}

@@ -1,0 +1,121 @@
+package dev.stepwise.spark.loop;
+
+import com.google.inject.Inject;
+import dev.stepwise.spark.config.SelfRewardConfig;
+import dev.stepwise.spark.jobs.selfreward.EvalStage;
+import dev.stepwise.spark.jobs.selfreward.SyntheticPromptsStage;
+import dev.stepwise.spark.runtime.Manifest;
+import dev.stepwise.spark.runtime.RunLayout;
+import dev.stepwise.spark.runtime.StageRecord;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import org.apache.hadoop.fs.Path;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.data.category.DefaultCategoryDataset;
+
+/**
+ * The run's result, per round, from run.json: held-out accuracy (overall and per language),
+ * judge accuracy, pair count and DPO reward accuracy and margin. Printed as a table and written
+ * to reports/report.md with a PNG chart (reports/rounds.png).
+ */
+public final class RoundReport {
+
+  /** One row: the model M_R and how it was made. */
+  public record Row(int round, Double accuracy, Map<String, Double> byLang, Double judgeAccuracy, Long pairs,
+      Double rewardAccuracy, Double rewardMargin) {}
+
+  private final RunLayout layout;
+  private final SelfRewardConfig config;
+
+  @Inject
+  RoundReport(RunLayout layout, SelfRewardConfig config) {
+    this.layout = layout;
+    this.config = config;
+  }
+
+  public List<Row> rows() {
+    Manifest manifest = Manifest.load(layout);
+    List<Row> rows = new ArrayList<>();
+    for (int r = 1; r <= config.rounds() + 1; r++) {
+      Optional<Map<String, Object>> eval = metrics(manifest, "eval", r);
+      if (eval.isEmpty()) {
+        continue;
+      }
+      Optional<Map<String, Object>> pairs = metrics(manifest, "pairs", r - 1);
+      Optional<Map<String, Object>> dpo = metrics(manifest, "dpo", r - 1);
+      @SuppressWarnings("unchecked")
+      Map<String, Double> byLang = (Map<String, Double>) eval.get().getOrDefault(
+          SyntheticPromptsStage.SOURCE + "/accuracy_by_lang", Map.of());
+      rows.add(new Row(r, number(eval, SyntheticPromptsStage.SOURCE + "/accuracy"), byLang,
+          number(eval, EvalStage.JUDGE + "/accuracy"),
+          pairs.map(m -> ((Number) m.get("pairs")).longValue()).orElse(null),
+          number(dpo, "rewards/accuracies"), number(dpo, "rewards/margins")));
+    }
+    return rows;
+  }
+
+  /** The table, one line per model. */
+  public String table(List<Row> rows) {
+    TreeSet<String> langs = new TreeSet<>();
+    rows.forEach(r -> langs.addAll(r.byLang().keySet()));
+    StringBuilder out = new StringBuilder();
+    out.append(String.format(Locale.ROOT, "| %-5s | %8s | %8s | %6s | %8s | %8s |", "model", "accuracy", "judge", "pairs",
+        "dpo acc", "margin"));
+    langs.forEach(l -> out.append(String.format(Locale.ROOT, " %5s |", l)));
+    out.append('\n').append("|-------|----------|----------|--------|----------|----------|");
+    langs.forEach(l -> out.append("-------|"));
+    out.append('\n');
+    for (Row r : rows) {
+      out.append(String.format(Locale.ROOT, "| M%-4d | %8s | %8s | %6s | %8s | %8s |", r.round(), pct(r.accuracy()),
+          pct(r.judgeAccuracy()), r.pairs() == null ? "-" : r.pairs().toString(), pct(r.rewardAccuracy()),
+          r.rewardMargin() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.rewardMargin())));
+      langs.forEach(l -> out.append(String.format(Locale.ROOT, " %5s |", pct(r.byLang().get(l)))));
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  /** Writes reports/report.md and reports/rounds.png; returns the table. */
+  public String write() throws IOException {
+    List<Row> rows = rows();
+    String table = table(rows);
+    layout.writeAtomically(new Path(layout.reports(), "report.md"),
+        "# Self-rewarding rounds\n\nHeld-out accuracy (greedy), judge accuracy on held-out step pairs, pairs per round "
+            + "and DPO reward accuracy/margin (TRL names), from run.json.\n\n" + table + "\n![rounds](rounds.png)\n");
+    DefaultCategoryDataset data = new DefaultCategoryDataset();
+    for (Row r : rows) {
+      if (r.accuracy() != null) data.addValue(100 * r.accuracy(), "held-out accuracy %", "M" + r.round());
+      if (r.judgeAccuracy() != null) data.addValue(100 * r.judgeAccuracy(), "judge accuracy %", "M" + r.round());
+    }
+    JFreeChart chart = ChartFactory.createLineChart("Self-rewarding rounds", "model", "%", data,
+        PlotOrientation.VERTICAL, true, false, false);
+    ByteArrayOutputStream png = new ByteArrayOutputStream();
+    ChartUtils.writeChartAsPNG(png, chart, 720, 400);
+    try (OutputStream out = layout.fs().create(new Path(layout.reports(), "rounds.png"), true)) {
+      out.write(png.toByteArray());
+    }
+    return table;
+  }
+
+  private static Optional<Map<String, Object>> metrics(Manifest manifest, String name, int round) {
+    return manifest.stage(name, round).filter(s -> StageRecord.SUCCEEDED.equals(s.status())).map(StageRecord::metrics);
+  }
+
+  private static Double number(Optional<Map<String, Object>> metrics, String key) {
+    return metrics.map(m -> m.get(key)).filter(Number.class::isInstance).map(v -> ((Number) v).doubleValue()).orElse(null);
+  }
+
+  private static String pct(Double value) {
+    return value == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * value);
+  }
+}

@@ -1,0 +1,106 @@
+package dev.stepwise.spark.loop;
+
+import com.google.inject.Inject;
+import dev.stepwise.spark.config.SelfRewardConfig;
+import dev.stepwise.spark.jobs.selfreward.DpoStage;
+import dev.stepwise.spark.jobs.selfreward.EvalStage;
+import dev.stepwise.spark.jobs.selfreward.PairsStage;
+import dev.stepwise.spark.jobs.selfreward.RefStage;
+import dev.stepwise.spark.jobs.selfreward.SearchStage;
+import dev.stepwise.spark.jobs.selfreward.SftStage;
+import dev.stepwise.spark.jobs.selfreward.SyntheticPromptsStage;
+import dev.stepwise.spark.runtime.Manifest;
+import dev.stepwise.spark.runtime.RunLayout;
+import dev.stepwise.spark.runtime.StageRecord;
+import dev.stepwise.spark.runtime.StepwiseException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The driver loop of process-based self-rewarding: tasks -> sft (M1) -> eval, then for each
+ * round R: search -> pairs -> ref -> dpo (M_{R+1}) -> eval. Every stage records itself in
+ * run.json; a rerun skips the stages that already succeeded and resumes at the first one
+ * that did not. One stage can also run alone (Airflow runs one per task).
+ */
+public final class SelfRewardLoop {
+
+  /** A stage of the plan; round is null for the stages that run once. */
+  public record Step(String name, Integer round) {
+    @Override
+    public String toString() {
+      return round == null ? name : name + " (round " + round + ")";
+    }
+  }
+
+  public static final List<String> STAGES = List.of("tasks", "sft", "search", "pairs", "ref", "dpo", "eval");
+
+  private final RunLayout layout;
+  private final SelfRewardConfig config;
+  private final SyntheticPromptsStage tasks;
+  private final SftStage sft;
+  private final SearchStage search;
+  private final PairsStage pairs;
+  private final RefStage ref;
+  private final DpoStage dpo;
+  private final EvalStage eval;
+
+  @Inject
+  SelfRewardLoop(RunLayout layout, SelfRewardConfig config, SyntheticPromptsStage tasks, SftStage sft,
+      SearchStage search, PairsStage pairs, RefStage ref, DpoStage dpo, EvalStage eval) {
+    this.layout = layout;
+    this.config = config;
+    this.tasks = tasks;
+    this.sft = sft;
+    this.search = search;
+    this.pairs = pairs;
+    this.ref = ref;
+    this.dpo = dpo;
+    this.eval = eval;
+  }
+
+  public List<Step> plan() {
+    List<Step> plan = new ArrayList<>(List.of(new Step("tasks", null), new Step("sft", null), new Step("eval", 1)));
+    for (int r = 1; r <= config.rounds(); r++) {
+      for (String name : List.of("search", "pairs", "ref", "dpo")) {
+        plan.add(new Step(name, r));
+      }
+      plan.add(new Step("eval", r + 1));
+    }
+    return plan;
+  }
+
+  /** Runs every stage of the plan that has not succeeded yet, in order. */
+  public void run(PrintStream out) {
+    Manifest manifest = Manifest.load(layout);
+    for (Step step : plan()) {
+      boolean done = manifest.stage(step.name(), step.round()).map(s -> StageRecord.SUCCEEDED.equals(s.status())).orElse(false);
+      if (done) {
+        out.println("= " + step + ": already done");
+        continue;
+      }
+      out.println("> " + step);
+      long started = System.nanoTime();
+      runStage(step.name(), step.round());
+      out.printf("  %s done in %.0fs%n", step, (System.nanoTime() - started) / 1e9);
+    }
+  }
+
+  /** Runs one stage (again, replacing its outputs). */
+  public void runStage(String name, Integer round) {
+    boolean perRound = !name.equals("tasks") && !name.equals("sft");
+    if (perRound && (round == null || round < 1)) {
+      throw new StepwiseException("stage '" + name + "' needs --round R (R >= 1)");
+    }
+    switch (name) {
+      case "tasks" -> tasks.run();
+      case "sft" -> sft.run();
+      case "search" -> search.run(round);
+      case "pairs" -> pairs.run(round);
+      case "ref" -> ref.run(round);
+      case "dpo" -> dpo.run(round);
+      case "eval" -> eval.run(round);
+      default -> throw new StepwiseException("unknown stage '" + name + "'; stages: " + String.join(", ", STAGES));
+    }
+  }
+}
