@@ -91,7 +91,7 @@ public final class Checkpoints {
     }
   }
 
-  static void deleteLocal(java.nio.file.Path dir) throws IOException {
+  public static void deleteLocal(java.nio.file.Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }
