@@ -76,9 +76,6 @@ record AlignTrainingTask(String from, String out, String syncDir, List<String[]>
       if (worker == 0) Checkpoints.publish(local, new Path(out), hadoop);
       Map<String, Double> metrics = new LinkedHashMap<>(result.lastMetrics());
       metrics.put("global_step", (double) result.steps());
-      metrics.put("train_examples", (double) pairs.size());
-      Object first = result.logHistory().isEmpty() ? null : result.logHistory().get(0).get("loss");
-      if (first instanceof Number n) metrics.put("first_logged_loss", n.doubleValue());
       return metrics;
     } finally {
       Checkpoints.deleteLocal(local);
