@@ -24,6 +24,11 @@ public record TranslationPair(String id, String targetId, String parallelId, Str
 
   /** Prompt = the chat template around the user turn; completion = the target question + EOS. */
   public SftExample toSftExample(ChatFormat chat) {
-    return new SftExample(chat.prompt(prompt), chat.completion(target));
+    return sftExample(chat, prompt, target);
+  }
+
+  /** The same from a translation_pairs row's {@code input} and {@code target} columns. */
+  public static SftExample sftExample(ChatFormat chat, String input, String target) {
+    return new SftExample(chat.prompt(input), chat.completion(target));
   }
 }

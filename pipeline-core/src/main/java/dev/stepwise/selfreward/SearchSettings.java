@@ -8,7 +8,7 @@ package dev.stepwise.selfreward;
  * @param maxRollbacks tie rollbacks per prompt before a tied step is kept without a pair
  * @param judgeBothOrders judge (A,B) and (B,A) and count a win only when both agree
  */
-public record SearchSettings(int candidates, int maxIterations, int maxRollbacks, boolean judgeBothOrders) {
+public record SearchSettings(int candidates, int maxIterations, int maxRollbacks, boolean judgeBothOrders) implements java.io.Serializable {
 
   public SearchSettings {
     if (candidates < 2) {

@@ -11,7 +11,7 @@ import java.util.List;
  * Distinct problems matter more than languages: the same problem in ten languages teaches a
  * small model ten copies of one solution (measured: judge accuracy stayed at chance).
  */
-public record SftMixture(List<Language> languages, int iftProblems, int eftProblems) {
+public record SftMixture(List<Language> languages, int iftProblems, int eftProblems) implements java.io.Serializable {
 
   public SftMixture {
     if (languages.isEmpty()) {
@@ -20,6 +20,7 @@ public record SftMixture(List<Language> languages, int iftProblems, int eftProbl
     if (iftProblems < 0 || eftProblems < 0 || iftProblems + eftProblems == 0) {
       throw new IllegalArgumentException("need some IFT or EFT problems, got " + iftProblems + " and " + eftProblems);
     }
+    languages = List.copyOf(languages);
   }
 
   /** The training examples of the split (TRAIN for SFT), tokenized with the model's chat format. */

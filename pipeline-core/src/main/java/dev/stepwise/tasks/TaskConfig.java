@@ -15,7 +15,7 @@ import java.util.Set;
  * @param maxValue      every intermediate result stays in 0..maxValue
  * @param operations    which operations may appear
  */
-public record TaskConfig(int minOperations, int maxOperations, int maxNumber, int maxFactor, int maxValue, Set<Operation> operations) {
+public record TaskConfig(int minOperations, int maxOperations, int maxNumber, int maxFactor, int maxValue, Set<Operation> operations) implements java.io.Serializable {
     public TaskConfig {
         if (minOperations < 1 || maxOperations < minOperations)
             throw new IllegalArgumentException("need 1 <= minOperations <= maxOperations, got " + minOperations + ".." + maxOperations);

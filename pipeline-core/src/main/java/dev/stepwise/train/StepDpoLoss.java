@@ -20,7 +20,7 @@ import java.util.Map;
  * The optional likelihood term on the chosen step keeps a small model from unlearning the step
  * format while the margin grows (DESIGN.md measured DPO alone destroying the tiny model).
  */
-public record StepDpoLoss(double beta, double sftWeight) {
+public record StepDpoLoss(double beta, double sftWeight) implements java.io.Serializable {
 
   public StepDpoLoss {
     if (!(beta > 0) || !Double.isFinite(beta)) {

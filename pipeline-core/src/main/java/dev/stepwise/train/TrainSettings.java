@@ -19,7 +19,7 @@ public record TrainSettings(
     double weightDecay,
     long seed,
     int logEvery,
-    int saveEvery) {
+    int saveEvery) implements java.io.Serializable {
 
   public TrainSettings {
     if (batchSize <= 0 || gradientAccumulation <= 0) {

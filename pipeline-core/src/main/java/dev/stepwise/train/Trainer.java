@@ -1,6 +1,7 @@
 package dev.stepwise.train;
 
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -69,6 +70,9 @@ public final class Trainer<E> {
    * checkpoint of this run, training resumes from the latest one.
    */
   public Result train(List<E> examples, Path outputDir) throws IOException {
+    // Grad mode is per thread and on by default in a new one (a Spark task's): the updates below
+    // are in place on leaf weights, which PyTorch only allows with it off. Collectors turn it on.
+    JniUtils.setGradMode(false);
     Map<String, NDArray> parameters = model.parameters();
     AdamW optimizer = new AdamW(new AdamW.Settings(0.9, 0.999, 1e-8, settings.weightDecay()));
     List<Map<String, Object>> history = new ArrayList<>();

@@ -2,10 +2,15 @@ package dev.stepwise.spark;
 
 import com.typesafe.config.ConfigException;
 import dev.stepwise.schemas.SchemaMismatchException;
+import dev.stepwise.spark.cli.AlignCommand;
+import dev.stepwise.spark.cli.AlignEvalCommand;
+import dev.stepwise.spark.cli.BenchNeuronsCommand;
 import dev.stepwise.spark.cli.DemoCommand;
 import dev.stepwise.spark.cli.ImportCommand;
+import dev.stepwise.spark.cli.NeuronsCommand;
 import dev.stepwise.spark.cli.RunCommand;
 import dev.stepwise.spark.cli.StageCommand;
+import dev.stepwise.spark.cli.TranslationPairsCommand;
 import dev.stepwise.spark.runtime.StepwiseException;
 import java.util.Arrays;
 import picocli.CommandLine;
@@ -21,7 +26,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "stepwise", mixinStandardHelpOptions = true, version = "stepwise 0.1.0",
     description = "Step-by-step reasoning pipelines on Apache Spark.",
     subcommands = {ImportCommand.class, DemoCommand.class, RunCommand.class, StageCommand.class,
-        CommandLine.HelpCommand.class})
+        TranslationPairsCommand.class, AlignCommand.class, AlignEvalCommand.class, NeuronsCommand.class,
+        BenchNeuronsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Spec CommandSpec spec;
 

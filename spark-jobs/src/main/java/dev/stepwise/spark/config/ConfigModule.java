@@ -56,4 +56,16 @@ public final class ConfigModule extends AbstractModule {
   @Provides @Singleton @Named("dpo") TrainingConfig dpo() {
     return TrainingConfig.from(config.raw(), "dpo");
   }
+
+  @Provides @Singleton AlignConfig align() {
+    return AlignConfig.from(config.raw());
+  }
+
+  @Provides @Singleton @Named("align") TrainingConfig alignTraining() {
+    return TrainingConfig.from(config.raw(), "align");
+  }
+
+  @Provides @Singleton NeuronsConfig neurons() {
+    return NeuronsConfig.from(config.raw());
+  }
 }

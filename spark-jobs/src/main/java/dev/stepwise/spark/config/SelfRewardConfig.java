@@ -11,7 +11,7 @@ import dev.stepwise.train.StepDpoLoss;
  */
 public record SelfRewardConfig(int rounds, int promptsPerRound, SearchSettings search, SamplingConfig sampling,
     int maxStepTokens, int maxJudgeTokens, int batchPrompts, int generationBatch, int partitions, int minMargin,
-    StepDpoLoss dpoLoss, int evalMaxNewTokens, int evalBatchSize, int importedPerLanguage) {
+    StepDpoLoss dpoLoss, int evalMaxNewTokens, int evalBatchSize, int importedPerLanguage) implements java.io.Serializable {
 
   public static SelfRewardConfig from(Config c) {
     Config s = c.getConfig("stepwise.search");

@@ -68,6 +68,14 @@ public final class StepwiseConfig {
         return value;
       }
     }
+    if (type == ConfigValueType.LIST) {
+      // A list is given in HOCON: --set stepwise.tasks.languages=[en,zh]
+      try {
+        return ConfigFactory.parseString("v = " + value).getList("v").unwrapped();
+      } catch (ConfigException e) {
+        return value;
+      }
+    }
     return value;
   }
 

@@ -10,11 +10,11 @@ import java.util.List;
 
 /** stepwise.tasks: the synthetic problems (SFT data, search prompts, held-out evaluation). */
 public record TasksConfig(long seed, List<Language> languages, TaskConfig difficulty,
-    int trainProblems, int eftProblems, int evalProblems, int eftTestProblems) {
+    int trainProblems, int eftProblems, int evalProblems, int eftTestProblems) implements java.io.Serializable {
 
   public static TasksConfig from(Config c) {
     Config t = c.getConfig("stepwise.tasks");
-    List<Language> languages = t.getStringList("languages").stream().map(Language::of).toList();
+    List<Language> languages = List.copyOf(t.getStringList("languages").stream().map(Language::of).toList());
     TaskConfig difficulty = new TaskConfig(t.getInt("min_operations"), t.getInt("max_operations"),
         t.getInt("max_number"), t.getInt("max_factor"), t.getInt("max_value"), EnumSet.allOf(Operation.class));
     return new TasksConfig(t.getLong("seed"), languages, difficulty, t.getInt("train_problems"),

@@ -8,7 +8,7 @@ import dev.stepwise.train.TrainSettings;
  * training tasks, and how often they average). The seed comes from the run.
  */
 public record TrainingConfig(int batchSize, int gradientAccumulation, long steps, double epochs, double lr,
-    double warmupRatio, double minLrRatio, double maxGradNorm, double weightDecay, int workers, int syncEvery) {
+    double warmupRatio, double minLrRatio, double maxGradNorm, double weightDecay, int workers, int syncEvery) implements java.io.Serializable {
 
   public TrainingConfig {
     if (workers < 1) throw new IllegalArgumentException("stepwise.train.workers must be >= 1, got " + workers);

@@ -69,6 +69,11 @@ public final class DatasetIO {
     return rows.select(columnsOf(schema));
   }
 
+  /** Like {@link #read}, but an empty dataset (no partition written yet, or all were empty) when there is none. */
+  public Dataset<Row> readIfAny(String dataset) {
+    return exists(dataset) ? read(dataset) : spark.createDataFrame(List.of(), Datasets.get(dataset).sparkType());
+  }
+
   /**
    * Writes rows and replaces the partitions they cover plus {@code owned} (partitions this
    * stage is responsible for, which it may leave empty). Written to a hidden temporary

@@ -69,7 +69,7 @@ public final class DpoStage {
       Configuration conf = spark.sparkContext().hadoopConfiguration();
       String modelId = Checkpoints.contentId(from, conf);
       List<PairText> pairs = new ArrayList<>();
-      for (Row r : io.read(Datasets.STEP_PAIRS).filter(col("round").equalTo(round)).orderBy("prompt_id", "step_index").collectAsList()) {
+      for (Row r : io.readIfAny(Datasets.STEP_PAIRS).filter(col("round").equalTo(round)).orderBy("prompt_id", "step_index").collectAsList()) {
         if (!modelId.equals(r.getAs("ref_model_id"))) {
           throw new StepwiseException("step_pairs round=" + round + " has no reference log-probs of " + from
               + " (ref_model_id " + r.getAs("ref_model_id") + ", expected " + modelId + "): run the ref stage first");

@@ -89,7 +89,7 @@ public final class EvalStage {
         io.replacePartitions(Datasets.EVAL_RESULTS, results,
             Set.of(DatasetIO.partition(Datasets.EVAL_RESULTS, Integer.toString(round))));
       }
-      Dataset<Row> written = io.read(Datasets.EVAL_RESULTS).filter(col("round").equalTo(round)).cache();
+      Dataset<Row> written = io.readIfAny(Datasets.EVAL_RESULTS).filter(col("round").equalTo(round)).cache();
       stage.output(Datasets.EVAL_RESULTS, io.pathOf(Datasets.EVAL_RESULTS));
       stage.metric("model_id", modelId);
       for (Row r : written.groupBy("benchmark").agg(avg(col("correct").cast("double")), avg("num_steps"), avg("num_tokens"))

@@ -48,9 +48,9 @@ public final class PairsStage {
     runner.run("pairs", round, List.of(io.pathOf(Datasets.STEP_JUDGMENTS).toString()), stage -> {
       Dataset<Row> pairs = pairs(round);
       io.replacePartitions(Datasets.STEP_PAIRS, pairs, Set.of(DatasetIO.partition(Datasets.STEP_PAIRS, Integer.toString(round))));
-      Dataset<Row> written = io.read(Datasets.STEP_PAIRS).filter(col("round").equalTo(round)).cache();
+      Dataset<Row> written = io.readIfAny(Datasets.STEP_PAIRS).filter(col("round").equalTo(round)).cache();
       long n = written.count();
-      long prompts = io.read(Datasets.SOLUTIONS).filter(col("round").equalTo(round)).count();
+      long prompts = io.readIfAny(Datasets.SOLUTIONS).filter(col("round").equalTo(round)).count();
       stage.output(Datasets.STEP_PAIRS, io.pathOf(Datasets.STEP_PAIRS));
       stage.metric("pairs", n);
       stage.metric("pairs_per_prompt", prompts == 0 ? 0.0 : n / (double) prompts);
@@ -64,7 +64,7 @@ public final class PairsStage {
   }
 
   Dataset<Row> pairs(int round) {
-    Dataset<Row> judged = io.read(Datasets.STEP_JUDGMENTS)
+    Dataset<Row> judged = io.readIfAny(Datasets.STEP_JUDGMENTS)
         .filter(col("round").equalTo(round).and(col("in_solution")).and(col("all_tied").equalTo(false)));
     Dataset<Row> best = judged.filter(col("is_best")).alias("b");
     Dataset<Row> worst = judged.filter(col("is_worst")).alias("w");

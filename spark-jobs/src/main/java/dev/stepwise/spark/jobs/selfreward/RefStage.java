@@ -52,7 +52,7 @@ public final class RefStage {
     runner.run("ref", round, List.of(model, io.pathOf(Datasets.STEP_PAIRS).toString()), stage -> {
       SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
       String modelId = Checkpoints.contentId(model, hadoop.value());
-      Dataset<Row> pairs = io.read(Datasets.STEP_PAIRS).filter(col("round").equalTo(round));
+      Dataset<Row> pairs = io.readIfAny(Datasets.STEP_PAIRS).filter(col("round").equalTo(round));
       long total = pairs.count();
       long current = pairs.filter(col("ref_model_id").equalTo(modelId)).count();
       stage.metric("ref_model_id", modelId);

@@ -46,7 +46,7 @@ import org.apache.spark.util.SerializableConfiguration;
 public final class SearchStage {
 
   /** What one partition produced, before it is split into the two datasets. */
-  record Searched(List<Row> solutions, List<Row> judgments) implements Serializable {}
+  public record Searched(List<Row> solutions, List<Row> judgments) implements Serializable {}
 
   private final SparkSession spark;
   private final DatasetIO io;
@@ -88,7 +88,7 @@ public final class SearchStage {
         } finally {
           searched.unpersist();
         }
-        Dataset<Row> solutions = io.read(Datasets.SOLUTIONS).filter(col("round").equalTo(round));
+        Dataset<Row> solutions = io.readIfAny(Datasets.SOLUTIONS).filter(col("round").equalTo(round));
         stage.output(Datasets.SOLUTIONS, io.pathOf(Datasets.SOLUTIONS));
         stage.output(Datasets.STEP_JUDGMENTS, io.pathOf(Datasets.STEP_JUDGMENTS));
         stage.metric("prompts", total);
@@ -169,6 +169,11 @@ public final class SearchStage {
     return new Searched(solutions, judgments);
   }
 
+  /** Array columns of rows built by hand must be Scala sequences for Spark's row encoder. */
+  private static <T> scala.collection.immutable.Seq<T> seq(List<T> values) {
+    return scala.jdk.javaapi.CollectionConverters.asScala(values).toList();
+  }
+
   private static Row solutionRow(SearchOutcome o, int round, String modelId) {
     String text = String.join("\n", o.steps());
     String predicted = Answers.extract(text).orElse(null);
@@ -178,7 +183,7 @@ public final class SearchStage {
         .mapToInt(r -> r.candidates().get(r.best()).candidate().tokens()).sum();
     String finish = o.finished() ? "answer" : "max_steps";
     return RowFactory.create(round, o.prompt().id(), modelId, o.prompt().lang(), "step_search", 0, o.prompt().seed(),
-        o.steps(), text, predicted, gold, correct, tokens, o.tokensSampled(), o.rollbacks(), finish);
+        seq(o.steps()), text, predicted, gold, correct, tokens, o.tokensSampled(), o.rollbacks(), finish);
   }
 
   private static List<Row> judgmentRows(SearchOutcome o, int round, String modelId) {
@@ -194,7 +199,8 @@ public final class SearchStage {
           comparisons.add(RowFactory.create(cmp.opponent(), cmp.shownFirst(), cmp.outcome(), cmp.judgeText()));
         }
         rows.add(RowFactory.create(round, o.prompt().id(), modelId, o.prompt().lang(), r.stepIndex(), attempt,
-            r.iteration(), r.previousSteps(), i, c.candidate().text(), c.wins(), comparisons, i == r.best(), i == r.worst(),
+            r.iteration(), seq(r.previousSteps()), i, c.candidate().text(), c.wins(), seq(comparisons), i == r.best(),
+            i == r.worst(),
             allTied, r.outcome(), o.solutionIterations().contains(r.iteration())));
       }
     }

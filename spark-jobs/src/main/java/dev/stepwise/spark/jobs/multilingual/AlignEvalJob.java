@@ -1,0 +1,173 @@
+package dev.stepwise.spark.jobs.multilingual;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.stepwise.eval.HeldOutEval;
+import dev.stepwise.generate.Generator;
+import dev.stepwise.schemas.Datasets;
+import dev.stepwise.spark.config.AlignConfig;
+import dev.stepwise.spark.config.SelfRewardConfig;
+import dev.stepwise.spark.config.TasksConfig;
+import dev.stepwise.spark.runtime.DatasetIO;
+import dev.stepwise.spark.runtime.ExecutorModels;
+import dev.stepwise.spark.runtime.StageRunner;
+import dev.stepwise.tasks.Language;
+import dev.stepwise.tasks.Split;
+import dev.stepwise.tasks.TaskExample;
+import dev.stepwise.text.Answers;
+import dev.stepwise.text.ReasoningPrompt;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
+
+/**
+ * The spontaneous-alignment table (METHODS.md §D, §E's MGSM table): greedy accuracy per language
+ * of the model before and after QT alignment on the synthetic eval split (all ten languages,
+ * parallel problems) and on imported MGSM test prompts when the run has them. Rows go to
+ * eval_results (benchmark synthetic|mgsm, model_id before|after); the table groups the trained
+ * languages, the unseen ones and the pivot.
+ */
+public final class AlignEvalJob {
+
+  /** Accuracy of both models on one (benchmark, language). */
+  public record Cell(String benchmark, String lang, String group, long items, double before, double after) {
+    public double delta() {
+      return after - before;
+    }
+  }
+
+  public record Result(int round, String beforeId, String afterId, List<Cell> cells) {
+    /** Mean accuracy over the languages of a group ("aligned", "unseen", "pivot") of a benchmark, before and after. */
+    public double[] mean(String benchmark, String group) {
+      List<Cell> in = cells.stream().filter(c -> c.benchmark().equals(benchmark) && c.group().equals(group)).toList();
+      return new double[] {in.stream().mapToDouble(Cell::before).average().orElse(Double.NaN),
+          in.stream().mapToDouble(Cell::after).average().orElse(Double.NaN)};
+    }
+  }
+
+  static final String MGSM = "mgsm";
+
+  private final SparkSession spark;
+  private final DatasetIO io;
+  private final StageRunner stages;
+  private final AlignConfig align;
+  private final TasksConfig tasks;
+  private final SelfRewardConfig eval;
+
+  @Inject
+  public AlignEvalJob(SparkSession spark, DatasetIO io, StageRunner stages, AlignConfig align, TasksConfig tasks,
+      SelfRewardConfig eval) {
+    this.spark = spark;
+    this.io = io;
+    this.stages = stages;
+    this.align = align;
+    this.tasks = tasks;
+    this.eval = eval;
+  }
+
+  /**
+   * @param beforeId model_id of the unaligned checkpoint (its path relative to the run)
+   * @param afterId  model_id of the aligned one
+   */
+  public Result run(int round, String beforeId, String beforeUri, String afterId, String afterUri) {
+    return stages.run("align_eval", round, List.of(beforeUri, afterUri), stage -> {
+      List<Row> items = items();
+      Dataset<Row> graded = grade(items, round, beforeId, beforeUri).union(grade(items, round, afterId, afterUri));
+      Dataset<Row> kept = !io.exists(Datasets.EVAL_RESULTS) ? null
+          : io.read(Datasets.EVAL_RESULTS).where(col("round").equalTo(round).and(col("model_id").isin(beforeId, afterId).unary_$bang()));
+      // eval_results is partitioned by round only: keep the partition's other models' rows.
+      io.replacePartitions(Datasets.EVAL_RESULTS, kept == null ? graded : graded.union(kept), java.util.Set.of());
+      Result result = table(round, beforeId, afterId);
+      stage.output(Datasets.EVAL_RESULTS, io.pathOf(Datasets.EVAL_RESULTS));
+      for (String benchmark : List.of(TranslationPairsJob.SYNTHETIC, MGSM)) {
+        for (String group : List.of("aligned", "unseen")) {
+          double[] m = result.mean(benchmark, group);
+          if (!Double.isNaN(m[0])) stage.metric(benchmark + "/" + group + "_delta", m[1] - m[0]);
+        }
+      }
+      return result;
+    });
+  }
+
+  /** (id, lang, user turn, gold, benchmark, split): synthetic eval problems in every language, then MGSM prompts. */
+  private List<Row> items() {
+    List<Row> items = new ArrayList<>();
+    for (TaskExample e : tasks.generator().ift(Split.EVAL, 0, align.evalProblems(), Language.all())) {
+      items.add(RowFactory.create(e.id(), e.lang(), e.prompt(), e.gold(), TranslationPairsJob.SYNTHETIC, e.split()));
+    }
+    if (align.evalMgsmPerLanguage() > 0 && io.exists(Datasets.PROMPTS)) {
+      Map<String, List<Row>> byLang = new TreeMap<>();
+      for (Row r : io.read(Datasets.PROMPTS).where(col("source").equalTo(MGSM)).select("id", "lang", "question", "gold", "split")
+          .collectAsList()) {
+        byLang.computeIfAbsent(r.getString(1), l -> new ArrayList<>()).add(r);
+      }
+      byLang.values().forEach(rows -> rows.stream().sorted(Comparator.comparingLong((Row r) -> TranslationPairsJob.lineOf(r.getString(0)))
+              .thenComparing(r -> r.getString(0)))
+          .limit(align.evalMgsmPerLanguage())
+          .forEach(r -> items.add(RowFactory.create(r.getString(0), r.getString(1), ReasoningPrompt.of(r.getString(2)),
+              r.getString(3), MGSM, r.getString(4)))));
+    }
+    return items;
+  }
+
+  private Dataset<Row> grade(List<Row> items, int round, String modelId, String uri) {
+    int partitions = Math.max(1, Math.min(items.size(), spark.sparkContext().defaultParallelism()));
+    JavaRDD<Row> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(items, partitions);
+    SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+    int batch = eval.evalBatchSize(), maxNewTokens = eval.evalMaxNewTokens();
+    FlatMapFunction<java.util.Iterator<Row>, Row> gradePartition = it -> {
+      List<Row> rows = new ArrayList<>();
+      it.forEachRemaining(rows::add);
+      if (rows.isEmpty()) return java.util.Collections.emptyIterator();
+      ExecutorModels.Loaded m = ExecutorModels.get(uri, conf.value());
+      HeldOutEval heldOut = new HeldOutEval(new Generator(m.model(), ids -> m.chat().tokenizer().decode(ids), null, batch), m.chat(),
+          maxNewTokens);
+      List<HeldOutEval.Item> evalItems = rows.stream()
+          .map(r -> new HeldOutEval.Item(r.getString(0), r.getString(1), r.getString(2), r.getString(3))).toList();
+      List<HeldOutEval.Graded> graded = heldOut.reasoning(evalItems);
+      List<Row> out = new ArrayList<>();
+      for (int i = 0; i < rows.size(); i++) {
+        Row r = rows.get(i);
+        HeldOutEval.Graded g = graded.get(i);
+        out.add(RowFactory.create(round, modelId, r.getString(4), r.getString(5), r.getString(1), r.getString(0), "greedy", g.output(),
+            Answers.extract(g.output()).orElse(null), r.getString(3), g.correct(), g.tokens(), g.steps()));
+      }
+      return out.iterator();
+    };
+    return spark.createDataFrame(rdd.mapPartitions(gradePartition), Datasets.get(Datasets.EVAL_RESULTS).sparkType());
+  }
+
+  /** The table, from the rows just written. */
+  private Result table(int round, String beforeId, String afterId) {
+    Map<String, long[]> counts = new LinkedHashMap<>(); // benchmark/lang -> {items, before correct, after correct}
+    for (Row r : io.read(Datasets.EVAL_RESULTS).where(col("round").equalTo(round).and(col("model_id").isin(beforeId, afterId)))
+        .groupBy("benchmark", "lang", "model_id").agg(org.apache.spark.sql.functions.count("*"),
+            org.apache.spark.sql.functions.sum(col("correct").cast("long")))
+        .orderBy("benchmark", "lang").collectAsList()) {
+      long[] c = counts.computeIfAbsent(r.getString(0) + "/" + r.getString(1), k -> new long[3]);
+      c[0] = r.getLong(3);
+      c[r.getString(2).equals(beforeId) ? 1 : 2] = r.getLong(4);
+    }
+    List<String> aligned = align.languages().stream().map(Language::code).toList();
+    List<Cell> cells = new ArrayList<>();
+    counts.forEach((key, c) -> {
+      String[] parts = key.split("/", 2);
+      String group = aligned.contains(parts[1]) ? "aligned" : parts[1].equals(align.pivot().code()) ? "pivot" : "unseen";
+      cells.add(new Cell(parts[0], parts[1], group, c[0], c[1] / (double) c[0], c[2] / (double) c[0]));
+    });
+    cells.sort(Comparator.comparing(Cell::benchmark).thenComparing(Cell::group).thenComparing(Cell::lang));
+    return new Result(round, beforeId, afterId, cells);
+  }
+}

@@ -1,0 +1,62 @@
+package dev.stepwise.spark.loop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.stepwise.spark.Cli;
+import dev.stepwise.spark.ParquetFiles;
+import dev.stepwise.spark.runtime.Manifest;
+import dev.stepwise.spark.runtime.StageRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole loop on a micro configuration in local[2]: every stage, dataset and checkpoint. */
+class SelfRewardLoopTest {
+
+  static List<String> micro(Path run) {
+    List<String> args = new ArrayList<>(List.of("--run", run.toString()));
+    for (String kv : List.of(
+        "stepwise.tasks.languages=[en,zh]", "stepwise.tasks.train_problems=12", "stepwise.tasks.eft_problems=4",
+        "stepwise.tasks.eval_problems=2", "stepwise.tasks.eft_test_problems=4",
+        "stepwise.sft.steps=2", "stepwise.sft.batch_size=4", "stepwise.loop.rounds=1",
+        "stepwise.search.prompts_per_round=3", "stepwise.search.candidates=2", "stepwise.search.max_iterations=2",
+        "stepwise.search.max_step_tokens=6", "stepwise.search.max_judge_tokens=6", "stepwise.search.batch_prompts=2",
+        "stepwise.dpo.epochs=1", "stepwise.dpo.batch_size=2", "stepwise.eval.max_new_tokens=6")) {
+      args.add("--set");
+      args.add(kv);
+    }
+    return args;
+  }
+
+  @Test
+  void runsEveryStageAndResumesWithoutRedoingAny(@TempDir Path tmp) throws Exception {
+    Path run = tmp.resolve("run");
+    List<String> args = new ArrayList<>(List.of("run"));
+    args.addAll(micro(run));
+    Cli.Result result = Cli.run(args.toArray(String[]::new));
+    assertThat(result.exitCode()).as(result.err() + result.out()).isZero();
+    assertThat(result.out()).contains("| M1 ").contains("| M2 ");
+
+    List<StageRecord> stages = Manifest.parseStages(Files.readString(run.resolve("run.json")));
+    assertThat(stages).extracting(StageRecord::key).containsExactly("tasks", "sft", "eval@round=1",
+        "search@round=1", "pairs@round=1", "ref@round=1", "dpo@round=1", "eval@round=2");
+    assertThat(stages).allSatisfy(s -> assertThat(s.status()).isEqualTo(StageRecord.SUCCEEDED));
+    assertThat(run.resolve("checkpoints/round=1/model.safetensors")).exists();
+    assertThat(run.resolve("checkpoints/round=2/model.safetensors")).exists();
+    assertThat(ParquetFiles.read(run.resolve("data/solutions/round=1"))).hasSize(3);
+    assertThat(ParquetFiles.read(run.resolve("data/step_judgments/round=1"))).isNotEmpty();
+    // 2 eval problems x 2 languages + 4 judge pairs, for M1 and for M2.
+    assertThat(ParquetFiles.read(run.resolve("data/eval_results/round=1"))).hasSize(8);
+    assertThat(ParquetFiles.read(run.resolve("data/eval_results/round=2"))).hasSize(8);
+    assertThat(run.resolve("reports/report.md")).exists();
+    assertThat(run.resolve("reports/rounds.png")).exists();
+
+    Cli.Result again = Cli.run(args.toArray(String[]::new));
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    List<StageRecord> after = Manifest.parseStages(Files.readString(run.resolve("run.json")));
+    assertThat(after).extracting(StageRecord::finished).isEqualTo(stages.stream().map(StageRecord::finished).toList());
+  }
+}
