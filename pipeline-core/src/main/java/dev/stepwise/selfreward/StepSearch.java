@@ -58,7 +58,7 @@ public final class StepSearch {
           }
         }
       }
-      List<PairJudge.Judgment> judgments = judge.judge(judgeRequests);
+      List<PairJudge.Judgment> judgments = judgeDistinct(judgeRequests);
 
       List<List<JudgedCandidate>> judged = new ArrayList<>();
       for (List<Candidate> candidates : proposals) {
@@ -84,6 +84,29 @@ public final class StepSearch {
     }
     return states.stream().map(PromptState::outcome).toList();
   }
+
+  /**
+   * Judges each distinct (prompt, steps, A, B) once: sampled candidates often repeat, and two
+   * identical steps cannot be preferred one over the other (a tie, without asking the judge).
+   */
+  private List<PairJudge.Judgment> judgeDistinct(List<PairJudge.Request> requests) {
+    java.util.Map<PairJudge.Request, Integer> index = new java.util.LinkedHashMap<>();
+    for (PairJudge.Request r : requests) {
+      if (!r.stepA().equals(r.stepB())) {
+        index.putIfAbsent(r, index.size());
+      }
+    }
+    List<PairJudge.Judgment> distinct = index.isEmpty() ? List.of() : judge.judge(new ArrayList<>(index.keySet()));
+    List<PairJudge.Judgment> out = new ArrayList<>(requests.size());
+    for (PairJudge.Request r : requests) {
+      Integer i = index.get(r);
+      out.add(i == null ? IDENTICAL : distinct.get(i));
+    }
+    return out;
+  }
+
+  private static final PairJudge.Judgment IDENTICAL =
+      new PairJudge.Judgment("(identical steps: not judged)", dev.stepwise.judge.Verdict.TIE, 0);
 
   /** The evolving search of one prompt. */
   private static final class PromptState {

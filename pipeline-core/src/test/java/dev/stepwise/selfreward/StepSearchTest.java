@@ -120,4 +120,21 @@ class StepSearchTest {
     assertThat(together.get(0).steps()).isEqualTo(search.run(List.of(PROMPT)).get(0).steps());
     assertThat(together.get(1).prompt().id()).isEqualTo("p2");
   }
+
+  @Test
+  void identicalCandidatesAreNeverSentToTheJudgeAndRepeatedPairsOnlyOnce() {
+    List<Integer> calls = new ArrayList<>();
+    PairJudge counting = requests -> {
+      calls.add(requests.size());
+      return FAIR.judge(requests);
+    };
+    // Candidates 0 and 1 are the same text, as are 2 and 3: 6 pairs, of which 2 identical and
+    // 4 distinct text pairs, the latter 2 unique texts in each order -> 2 distinct requests x 2 orders.
+    StepProposer twins = requests -> requests.stream().map(r -> List.of(
+        new Candidate("Step 1: q=5", 3, false), new Candidate("Step 1: q=5", 3, false),
+        new Candidate("Step 1: q=2", 3, false), new Candidate("Step 1: q=2", 3, false))).toList();
+    SearchOutcome outcome = new StepSearch(new SearchSettings(4, 1, 0, true), twins, counting).run(List.of(PROMPT)).get(0);
+    assertThat(calls).containsExactly(2);
+    assertThat(outcome.rounds().get(0).candidates()).extracting(JudgedCandidate::wins).containsExactly(2, 2, 0, 0);
+  }
 }

@@ -155,10 +155,17 @@ public final class EvalStage {
     List<Row> reasoning = new ArrayList<>();
     List<Row> judging = new ArrayList<>();
     rows.forEachRemaining(r -> (JUDGE.equals(r.getAs("benchmark")) ? judging : reasoning).add(r));
-    long started = System.nanoTime();
-    grade(eval.reasoning(toItems(reasoning)), reasoning, modelId, round, out, counters, started);
-    started = System.nanoTime();
-    grade(eval.judging(toItems(judging)), judging, modelId, round, out, counters, started);
+    // Batch by batch, so progress moves while a partition runs.
+    for (int from = 0; from < reasoning.size(); from += batch) {
+      List<Row> chunk = reasoning.subList(from, Math.min(reasoning.size(), from + batch));
+      long started = System.nanoTime();
+      grade(eval.reasoning(toItems(chunk)), chunk, modelId, round, out, counters, started);
+    }
+    for (int from = 0; from < judging.size(); from += batch) {
+      List<Row> chunk = judging.subList(from, Math.min(judging.size(), from + batch));
+      long started = System.nanoTime();
+      grade(eval.judging(toItems(chunk)), chunk, modelId, round, out, counters, started);
+    }
     return out.iterator();
   }
 
