@@ -2,8 +2,11 @@ package dev.stepwise.spark;
 
 import com.typesafe.config.ConfigException;
 import dev.stepwise.schemas.SchemaMismatchException;
+import dev.stepwise.spark.cli.BenchCommand;
 import dev.stepwise.spark.cli.DemoCommand;
 import dev.stepwise.spark.cli.ImportCommand;
+import dev.stepwise.spark.cli.ModelCommand;
+import dev.stepwise.spark.cli.SftCommand;
 import dev.stepwise.spark.runtime.StepwiseException;
 import java.util.Arrays;
 import picocli.CommandLine;
@@ -18,7 +21,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "stepwise", mixinStandardHelpOptions = true, version = "stepwise 0.1.0",
     description = "Step-by-step reasoning pipelines on Apache Spark.",
-    subcommands = {ImportCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ImportCommand.class, DemoCommand.class, ModelCommand.class, SftCommand.class, BenchCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Spec CommandSpec spec;
 

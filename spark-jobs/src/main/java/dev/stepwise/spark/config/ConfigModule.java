@@ -35,4 +35,8 @@ public final class ConfigModule extends AbstractModule {
   @Provides @Singleton DemoConfig demo() {
     return DemoConfig.from(config.raw());
   }
+
+  @Provides @Singleton SftConfig sft() {
+    return SftConfig.from(config.raw());
+  }
 }
