@@ -32,6 +32,8 @@ public final class BenchCommand implements Runnable {
           "position 32 vs 512, scoring tokens/s, SFT and DPO steps/s, peak RSS and RSS growth over many small generate calls."})
   int model(
       @Option(names = "--model", paramLabel = "DIR", description = "HF model directory (default: a fresh tiny init in a temp dir).") Path model,
+      @Option(names = "--contexts", split = ",", defaultValue = "32,128,256,512",
+          description = "Sequence lengths at which decoding is timed (default ${DEFAULT-VALUE}).") List<Integer> contexts,
       @Option(names = "--calls", defaultValue = "10000", description = "Small generate calls in the RSS-growth run (default ${DEFAULT-VALUE}).") int calls,
       @Option(names = "--train-steps", defaultValue = "3", description = "Timed SFT and DPO steps (default ${DEFAULT-VALUE}).") int trainSteps,
       @Option(names = "--threads", description = "Torch intra-op threads for the whole run (default: as started, see STEPWISE_THREADS).") Integer threads,
@@ -43,10 +45,10 @@ public final class BenchCommand implements Runnable {
       throw new StepwiseException("--model " + dir + ": no config.json; expected an HF model directory");
     }
     if (threads != null) TorchThreads.set(threads);
-    ModelBenchmark.Settings defaults = ModelBenchmark.Settings.defaults();
-    ModelBenchmark.Result r = LoadedModel.userErrors(() -> new ModelBenchmark(dir, new ModelBenchmark.Settings(defaults.newTokens(),
-        defaults.contexts(), defaults.batches(), calls, trainSteps, defaults.seed())).run());
-    print(spec.commandLine().getOut(), dir, r, defaults);
+    ModelBenchmark.Settings settings = LoadedModel.userErrors(() -> new ModelBenchmark.Settings(contexts,
+        ModelBenchmark.Settings.defaults().batches(), calls, trainSteps, ModelBenchmark.Settings.defaults().seed()));
+    ModelBenchmark.Result r = LoadedModel.userErrors(() -> new ModelBenchmark(dir, settings).run());
+    print(spec.commandLine().getOut(), dir, r, settings);
     if (json != null) {
       Map<String, Object> all = new LinkedHashMap<>();
       all.put("model", dir.toString());
@@ -70,8 +72,8 @@ public final class BenchCommand implements Runnable {
   }
 
   private static void print(PrintWriter w, Path dir, ModelBenchmark.Result r, ModelBenchmark.Settings s) {
-    w.printf("bench model: %s, %d torch thread(s), %d new tokens per row%n", dir, r.threads(), s.newTokens());
-    w.printf("  %-28s", "generation tokens/s");
+    w.printf("bench model: %s, %d torch thread(s)%n", dir, r.threads());
+    w.printf("  %-28s", "decoding tokens/s at");
     for (int c : s.contexts()) w.printf("%10s", "ctx " + c);
     w.println();
     for (int batch : s.batches()) {

@@ -7,6 +7,7 @@ import dev.stepwise.generate.Generator;
 import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
+import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.TaskConfig;
 import dev.stepwise.tasks.TaskGenerator;
 import dev.stepwise.text.ChatFormat;
@@ -102,8 +103,8 @@ public final class SftCommand implements Callable<Integer> {
       List<SftExample> examples = data != null ? SftData.jsonl(data, chat)
           : SftData.synthetic(tasks, chat, config.iftProblems(), config.eftProblems(), config.languages());
       double meanLength = examples.stream().mapToInt(SftData::length).average().orElseThrow();
-      w.printf("sft: %d examples (%s, mean %.0f tokens), %d steps of %d, lr %g, %d thread(s) -> %s%n", examples.size(),
-          data != null ? data : "synthetic IFT+EFT " + config.languages(), meanLength, config.train().steps(),
+      w.printf("sft: %d examples (%s, mean %.0f tokens), %d steps of %d, lr %s, %d thread(s) -> %s%n", examples.size(),
+          data != null ? data : "synthetic IFT+EFT " + config.languages().stream().map(Language::code).toList(), meanLength, config.train().steps(),
           config.train().batchSize(), config.train().learningRate(), config.threads(), out);
       w.flush();
       int previousThreads = TorchThreads.set(config.threads());
