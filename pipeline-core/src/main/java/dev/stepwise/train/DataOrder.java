@@ -51,16 +51,8 @@ final class DataOrder {
   private int[] permutation(int epoch) {
     if (epoch != cachedEpoch) {
       SplittableRandom random = new SplittableRandom(seed * 1_000_003L + epoch);
-      int[] p = new int[size];
-      for (int i = 0; i < size; i++) {
-        p[i] = i;
-      }
-      for (int i = size - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int t = p[i];
-        p[i] = p[j];
-        p[j] = t;
-      }
+      int[] p = identity(size);
+      shuffle(p, size, random);
       if (lengths != null) {
         for (int from = 0; from < size; from += window) {
           groupWindow(p, from, Math.min(size, from + window), random);
@@ -80,22 +72,32 @@ final class DataOrder {
     }
     java.util.Arrays.sort(rows, java.util.Comparator.comparingInt(r -> lengths[r]));
     int batches = (rows.length + batchSize - 1) / batchSize;
-    int[] batchOrder = new int[batches];
-    for (int b = 0; b < batches; b++) {
-      batchOrder[b] = b;
-    }
+    int[] batchOrder = identity(batches);
     // The last, possibly short, batch stays last so every other batch keeps its full size.
-    for (int b = batches - 2; b > 0; b--) {
-      int j = random.nextInt(b + 1);
-      int t = batchOrder[b];
-      batchOrder[b] = batchOrder[j];
-      batchOrder[j] = t;
-    }
+    shuffle(batchOrder, batches - 1, random);
     int at = from;
     for (int b : batchOrder) {
       for (int i = b * batchSize; i < Math.min(rows.length, (b + 1) * batchSize); i++) {
         p[at++] = rows[i];
       }
+    }
+  }
+
+  private static int[] identity(int n) {
+    int[] a = new int[n];
+    for (int i = 0; i < n; i++) {
+      a[i] = i;
+    }
+    return a;
+  }
+
+  /** Fisher-Yates over a[0, count). */
+  private static void shuffle(int[] a, int count, SplittableRandom random) {
+    for (int i = count - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
     }
   }
 }
