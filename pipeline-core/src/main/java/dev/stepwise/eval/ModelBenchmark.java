@@ -71,7 +71,7 @@ public final class ModelBenchmark {
 
   public record Result(List<Throughput> generation, double stepMillisAt32, double stepMillisAt512,
       double scoringTokensPerSecond, double sftStepsPerSecond, double sftTokensPerSecond,
-      double dpoStepsPerSecond, double dpoTokensPerSecond, long peakRssKb, long rssBeforeKb, long rssAfterKb,
+      double dpoStepsPerSecond, double dpoTokensPerSecond, long peakRssKb, long rssLowestKb, long rssEndKb,
       int memoryCalls, int threads) {
 
     public double tokensPerSecond(int batch, int context, boolean cached) {
@@ -85,7 +85,7 @@ public final class ModelBenchmark {
     }
 
     public double rssGrowth() {
-      return (double) rssAfterKb / rssBeforeKb - 1;
+      return (double) rssEndKb / rssLowestKb - 1;
     }
   }
 
@@ -227,17 +227,24 @@ public final class ModelBenchmark {
     }
   }
 
-  /** RSS (kB) after a warm-up and after {@code memoryCalls} more small generate calls. */
+  /**
+   * RSS (kB) over {@code memoryCalls} small generate calls: the lowest of ten samples (each after a
+   * full GC, one per tenth of the calls) and the last. The JVM may hand memory back early on (e.g.
+   * after a tokenizer was trained in this process), so growth is measured from the lowest point.
+   */
   private long[] rssOverCalls(LlamaModel model, Random rng, int vocab) {
     Generator generator = new Generator(model, NO_TEXT, null, 1);
     List<GenerationRequest> request = List.of(GenerationRequest.greedy(randomIds(rng, vocab, 4), 4, Set.of()));
-    int warmUp = Math.max(1, Math.min(200, settings.memoryCalls() / 10));
-    for (int i = 0; i < warmUp; i++) generator.generate(request);
-    System.gc();
-    long before = procStatusKb("VmRSS");
-    for (int i = 0; i < settings.memoryCalls(); i++) generator.generate(request);
-    System.gc();
-    return new long[] {before, procStatusKb("VmRSS")};
+    long lowest = Long.MAX_VALUE, last = 0;
+    for (int tenth = 1; tenth <= 10; tenth++) {
+      for (long i = settings.memoryCalls() * (tenth - 1L) / 10; i < settings.memoryCalls() * (long) tenth / 10; i++) {
+        generator.generate(request);
+      }
+      System.gc();
+      last = procStatusKb("VmRSS");
+      lowest = Math.min(lowest, last);
+    }
+    return new long[] {lowest, last};
   }
 
   /** A field of /proc/self/status in kB (VmRSS: now, VmHWM: peak); -1 where there is no /proc. */
