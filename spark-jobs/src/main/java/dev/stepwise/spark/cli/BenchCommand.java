@@ -28,7 +28,8 @@ public final class BenchCommand implements Runnable {
   }
 
   @Command(name = "model", mixinStandardHelpOptions = true,
-      description = {"Generation tokens/s (batch 1 and 16, KV cache on and off, contexts 32-512), cached step latency at",
+      description = {"Speed and memory of a model on this machine, against the project's targets.",
+        "Generation tokens/s (batch 1 and 16, KV cache on and off, contexts 32-512), cached step latency at",
           "position 32 vs 512, scoring tokens/s, SFT and DPO steps/s, peak RSS and RSS growth over many small generate calls."})
   int model(
       @Option(names = "--model", paramLabel = "DIR", description = "HF model directory (default: a fresh tiny init in a temp dir).") Path model,

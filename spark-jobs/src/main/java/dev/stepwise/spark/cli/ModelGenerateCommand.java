@@ -31,8 +31,8 @@ import picocli.CommandLine.Spec;
  * Random seeded with (seed, row id or index), so its output does not depend on batching.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-    description = {"Generate completions, one JSON object per prompt: text, tokens, per-token logprobs, finish_reason,",
-        "and for EDT the per-token temperatures and entropies. Input rows: {\"prompt\": text} or {\"prompt_ids\": [...]},",
+    description = {"Generate completions (batched; a row's sample does not depend on batching).",
+        "One JSON object per prompt: text, tokens, per-token logprobs, finish_reason, and for EDT the per-token temperatures and entropies. Input rows: {\"prompt\": text} or {\"prompt_ids\": [...]},",
         "optional \"id\" (seeds the row instead of its index)."})
 public final class ModelGenerateCommand implements Callable<Integer> {
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();

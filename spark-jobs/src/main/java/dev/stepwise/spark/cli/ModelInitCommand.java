@@ -18,8 +18,9 @@ import picocli.CommandLine.Spec;
 
 /** `stepwise model init`: a tokenizer and a seeded random-init model as one HF directory. */
 @Command(name = "init", mixinStandardHelpOptions = true,
-    description = {"Write a random-init model with its tokenizer as an HF directory (config.json, model.safetensors,",
-        "generation_config.json, tokenizer.json, tokenizer_config.json). Same seed, same bytes."})
+    description = {"Write a random-init model and its tokenizer as an HF directory.",
+        "Files: config.json, model.safetensors, generation_config.json, tokenizer.json, tokenizer_config.json.",
+        "Same seed, same bytes."})
 public final class ModelInitCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

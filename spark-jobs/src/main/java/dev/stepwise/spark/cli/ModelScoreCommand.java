@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** `stepwise model score`: log p(completion | prompt) per token, for each input row. */
 @Command(name = "score", mixinStandardHelpOptions = true,
-    description = {"Score completions: each row {\"prompt\", \"completion\"} (text) or {\"prompt_ids\", \"completion_ids\"}",
+    description = {"Score completions: per-token log-probs and their sum.",
+        "Each row {\"prompt\", \"completion\"} (text) or {\"prompt_ids\", \"completion_ids\"}",
         "gets \"token_logprobs\" (one per completion token) and \"logprob_sum\"; other fields are kept."})
 public final class ModelScoreCommand implements Callable<Integer> {
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();

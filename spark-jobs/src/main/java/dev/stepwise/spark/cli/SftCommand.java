@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
  * reasoning and judge accuracy per language, printed and written to {@code OUT/eval.json}.
  */
 @Command(name = "sft", mixinStandardHelpOptions = true,
-    description = {"Supervised fine-tuning on synthetic IFT (step-by-step solutions) + EFT (step judging) data,",
+    description = {"Supervised fine-tuning (M0 -> M1), then held-out evaluation.",
+        "Trains on synthetic IFT (step-by-step solutions) + EFT (step judging) data,",
         "or on --data FILE.jsonl rows {\"prompt\", \"completion\"}; resumes from OUT's checkpoints; then evaluates",
         "held-out reasoning (eval split) and judge (eft_test split) accuracy and writes OUT/eval.json.",
         "Flags override the stepwise.sft.* config keys of the same name."})
