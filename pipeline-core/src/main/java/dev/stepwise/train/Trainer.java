@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 import java.util.stream.Stream;
 
 /**
@@ -55,6 +56,8 @@ public final class Trainer<E> {
   private final CausalLm model;
   private final CheckpointStore checkpoints;
   private final Listener listener;
+  private ToIntFunction<E> length;
+  private int windowBatches;
 
   public Trainer(TrainSettings settings, Objective<E> objective, CausalLm model, CheckpointStore checkpoints, Listener listener) {
     this.settings = settings;
@@ -62,6 +65,19 @@ public final class Trainer<E> {
     this.model = model;
     this.checkpoints = checkpoints;
     this.listener = listener;
+  }
+
+  /**
+   * Batches examples of similar {@code length} together: the seeded order is sorted by length
+   * within windows of {@code windowBatches} batches (padding waste dominates mixed-length SFT).
+   */
+  public Trainer<E> groupByLength(ToIntFunction<E> length, int windowBatches) {
+    if (windowBatches < 1) {
+      throw new IllegalArgumentException("windowBatches must be >= 1, got " + windowBatches);
+    }
+    this.length = length;
+    this.windowBatches = windowBatches;
+    return this;
   }
 
   /**
@@ -79,7 +95,8 @@ public final class Trainer<E> {
     long start = resume(outputDir, optimizer, parameters, history);
     long total = settings.totalSteps(examples.size());
     LearningRateSchedule schedule = settings.schedule(examples.size());
-    DataOrder order = new DataOrder(examples.size(), settings.seed());
+    DataOrder order = length == null ? new DataOrder(examples.size(), settings.seed())
+        : new DataOrder(examples.stream().mapToInt(length).toArray(), settings.seed(), settings.batchSize(), windowBatches);
     Map<String, Double> last = Map.of();
     NDManager manager = parameters.values().iterator().next().getManager();
 

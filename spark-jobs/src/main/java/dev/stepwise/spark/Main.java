@@ -4,11 +4,14 @@ import com.typesafe.config.ConfigException;
 import dev.stepwise.schemas.SchemaMismatchException;
 import dev.stepwise.spark.cli.AlignCommand;
 import dev.stepwise.spark.cli.AlignEvalCommand;
+import dev.stepwise.spark.cli.BenchCommand;
 import dev.stepwise.spark.cli.BenchNeuronsCommand;
 import dev.stepwise.spark.cli.DemoCommand;
 import dev.stepwise.spark.cli.ImportCommand;
+import dev.stepwise.spark.cli.ModelCommand;
 import dev.stepwise.spark.cli.NeuronsCommand;
 import dev.stepwise.spark.cli.RunCommand;
+import dev.stepwise.spark.cli.SftCommand;
 import dev.stepwise.spark.cli.StageCommand;
 import dev.stepwise.spark.cli.TranslationPairsCommand;
 import dev.stepwise.spark.runtime.StepwiseException;
@@ -25,9 +28,9 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "stepwise", mixinStandardHelpOptions = true, version = "stepwise 0.1.0",
     description = "Step-by-step reasoning pipelines on Apache Spark.",
-    subcommands = {ImportCommand.class, DemoCommand.class, RunCommand.class, StageCommand.class,
-        TranslationPairsCommand.class, AlignCommand.class, AlignEvalCommand.class, NeuronsCommand.class,
-        BenchNeuronsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ImportCommand.class, DemoCommand.class, RunCommand.class, StageCommand.class, ModelCommand.class,
+        SftCommand.class, BenchCommand.class, TranslationPairsCommand.class, AlignCommand.class, AlignEvalCommand.class,
+        NeuronsCommand.class, BenchNeuronsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   @Spec CommandSpec spec;
 

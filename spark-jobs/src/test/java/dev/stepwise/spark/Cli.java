@@ -19,6 +19,15 @@ public final class Cli {
       all.add("--master");
       all.add("local[2]");
     }
+    return execute(all);
+  }
+
+  /** Runs a command that takes no Spark options (model, bench) as given. */
+  public static Result runLocal(String... args) {
+    return execute(List.of(args));
+  }
+
+  private static Result execute(List<String> all) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     CommandLine cl = Main.commandLine(false);

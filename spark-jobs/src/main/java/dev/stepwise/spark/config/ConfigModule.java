@@ -68,4 +68,8 @@ public final class ConfigModule extends AbstractModule {
   @Provides @Singleton NeuronsConfig neurons() {
     return NeuronsConfig.from(config.raw());
   }
+
+  @Provides @Singleton SftConfig sftCommand() {
+    return SftConfig.from(config.raw());
+  }
 }

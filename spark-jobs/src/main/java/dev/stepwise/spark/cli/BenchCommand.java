@@ -1,0 +1,103 @@
+package dev.stepwise.spark.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.stepwise.eval.ModelBenchmark;
+import dev.stepwise.spark.runtime.StepwiseException;
+import dev.stepwise.train.TorchThreads;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** `stepwise bench model`: speed and memory of a checkpoint on this machine, against the targets. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.")
+public final class BenchCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "missing subcommand: model");
+  }
+
+  @Command(name = "model", mixinStandardHelpOptions = true,
+      description = {"Speed and memory of a model on this machine, against the project's targets.",
+        "Generation tokens/s (batch 1 and 16, KV cache on and off, contexts 32-512), cached step latency at",
+          "position 32 vs 512, scoring tokens/s, SFT and DPO steps/s, peak RSS and RSS growth over many small generate calls."})
+  int model(
+      @Option(names = "--model", paramLabel = "DIR", description = "HF model directory (default: a fresh tiny init in a temp dir).") Path model,
+      @Option(names = "--contexts", split = ",", defaultValue = "32,128,256,512",
+          description = "Sequence lengths at which decoding is timed (default ${DEFAULT-VALUE}).") List<Integer> contexts,
+      @Option(names = "--calls", defaultValue = "10000", description = "Small generate calls in the RSS-growth run (default ${DEFAULT-VALUE}).") int calls,
+      @Option(names = "--train-steps", defaultValue = "3", description = "Timed SFT and DPO steps (default ${DEFAULT-VALUE}).") int trainSteps,
+      @Option(names = "--threads", description = "Torch intra-op threads for the whole run (default: as started, see STEPWISE_THREADS).") Integer threads,
+      @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.") Path json) throws Exception {
+    Path dir = model != null ? model : Files.createTempDirectory("stepwise-bench-model");
+    if (model == null) {
+      ModelInitCommand.writeTiny(dir, 1, dev.stepwise.tasks.TinyTokenizer.DEFAULT_VOCAB_SIZE);
+    } else if (!Files.isRegularFile(dir.resolve("config.json"))) {
+      throw new StepwiseException("--model " + dir + ": no config.json; expected an HF model directory");
+    }
+    if (threads != null) TorchThreads.set(threads);
+    ModelBenchmark.Settings settings = LoadedModel.userErrors(() -> new ModelBenchmark.Settings(contexts,
+        ModelBenchmark.Settings.defaults().batches(), calls, trainSteps, ModelBenchmark.Settings.defaults().seed()));
+    ModelBenchmark.Result r = LoadedModel.userErrors(() -> new ModelBenchmark(dir, settings).run());
+    print(spec.commandLine().getOut(), dir, r, settings);
+    if (json != null) {
+      Map<String, Object> all = new LinkedHashMap<>();
+      all.put("model", dir.toString());
+      all.put("result", r);
+      all.put("latency_ratio_512_vs_32", r.latencyRatio());
+      all.put("cached_speedup_at_256", speedup(r));
+      all.put("batch16_vs_batch1", batchRatio(r));
+      all.put("rss_growth", r.rssGrowth());
+      Files.writeString(json, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(all) + "\n",
+          StandardCharsets.UTF_8);
+    }
+    return 0;
+  }
+
+  private static double speedup(ModelBenchmark.Result r) {
+    return r.tokensPerSecond(1, 256, true) / r.tokensPerSecond(1, 256, false);
+  }
+
+  private static double batchRatio(ModelBenchmark.Result r) {
+    return r.tokensPerSecond(16, 128, true) / r.tokensPerSecond(1, 128, true);
+  }
+
+  private static void print(PrintWriter w, Path dir, ModelBenchmark.Result r, ModelBenchmark.Settings s) {
+    w.printf("bench model: %s, %d torch thread(s)%n", dir, r.threads());
+    w.printf("  %-28s", "decoding tokens/s at");
+    for (int c : s.contexts()) w.printf("%10s", "ctx " + c);
+    w.println();
+    for (int batch : s.batches()) {
+      for (boolean cached : List.of(true, false)) {
+        w.printf("  %-28s", "batch " + batch + (cached ? " cached" : " uncached"));
+        for (int c : s.contexts()) w.printf("%10.0f", r.tokensPerSecond(batch, c, cached));
+        w.println();
+      }
+    }
+    w.printf("  %-44s %8.2f ms / %.2f ms = %.2fx (target <= 1.5x) %s%n", "cached step at position 512 vs 32",
+        r.stepMillisAt512(), r.stepMillisAt32(), r.latencyRatio(), verdict(r.latencyRatio() <= 1.5));
+    w.printf("  %-44s %8.1fx (target >= 5x) %s%n", "cached vs uncached at context 256, batch 1", speedup(r), verdict(speedup(r) >= 5));
+    w.printf("  %-44s %8.1fx (target >= 8x) %s%n", "batch 16 vs batch 1 tokens/s, context 128", batchRatio(r), verdict(batchRatio(r) >= 8));
+    w.printf("  %-44s %8.0f%n", "scoring tokens/s (16 x 128 tokens)", r.scoringTokensPerSecond());
+    w.printf("  %-44s %8.2f steps/s %8.0f tokens/s%n", "SFT (batch 32 x 160 tokens)", r.sftStepsPerSecond(), r.sftTokensPerSecond());
+    w.printf("  %-44s %8.2f steps/s %8.0f tokens/s%n", "DPO (8 pairs x 2 x 120 tokens)", r.dpoStepsPerSecond(), r.dpoTokensPerSecond());
+    w.printf("  %-44s %8.0f MB%n", "peak RSS (VmHWM)", r.peakRssKb() / 1024.0);
+    w.printf("  %-44s %8.1f%% (lowest %d -> end %d MB, target < 10%%) %s%n", "RSS growth over " + r.memoryCalls() + " generate calls",
+        100 * r.rssGrowth(), r.rssLowestKb() / 1024, r.rssEndKb() / 1024, verdict(r.rssGrowth() < 0.10));
+    w.flush();
+  }
+
+  private static String verdict(boolean met) {
+    return met ? "ok" : "MISSED";
+  }
+}

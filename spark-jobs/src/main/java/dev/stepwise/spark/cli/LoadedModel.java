@@ -1,0 +1,47 @@
+package dev.stepwise.spark.cli;
+
+import ai.djl.ndarray.NDManager;
+import dev.stepwise.model.Checkpoint;
+import dev.stepwise.model.LlamaModel;
+import dev.stepwise.spark.runtime.StepwiseException;
+import dev.stepwise.text.HfTokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** An HF model directory opened for the model commands: weights (F32, CPU) and its tokenizer. */
+record LoadedModel(Path dir, NDManager manager, LlamaModel model, HfTokenizer tokenizer) implements AutoCloseable {
+
+  static LoadedModel open(Path dir) {
+    if (!Files.isDirectory(dir)) throw new StepwiseException("model directory not found: " + dir);
+    if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+      throw new StepwiseException(dir + ": no tokenizer.json; expected an HF model directory with its tokenizer (see `stepwise model init`)");
+    }
+    NDManager manager = NDManager.newBaseManager();
+    try {
+      LlamaModel model = Checkpoint.load(dir, manager);
+      return new LoadedModel(dir, manager, model, HfTokenizer.load(dir));
+    } catch (IOException | RuntimeException e) {
+      manager.close();
+      throw new StepwiseException(e.getMessage(), e);
+    }
+  }
+
+  /** Runs {@code work}, turning the input errors of pipeline-core into one-line CLI errors. */
+  static <T> T userErrors(Callable<T> work) throws Exception {
+    try {
+      return work.call();
+    } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+      throw new StepwiseException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+    model.close();
+    manager.close();
+  }
+}

@@ -1,0 +1,176 @@
+package dev.stepwise.spark.cli;
+
+import com.google.gson.GsonBuilder;
+import dev.stepwise.eval.HeldOutEval;
+import dev.stepwise.eval.SyntheticEval;
+import dev.stepwise.generate.Generator;
+import dev.stepwise.spark.config.RunConfig;
+import dev.stepwise.spark.config.SftConfig;
+import dev.stepwise.spark.config.TasksConfig;
+import dev.stepwise.spark.runtime.StepwiseException;
+import dev.stepwise.tasks.Language;
+import dev.stepwise.tasks.TaskConfig;
+import dev.stepwise.tasks.Split;
+import dev.stepwise.tasks.TaskGenerator;
+import dev.stepwise.text.ChatFormat;
+import dev.stepwise.train.LlamaTrainable;
+import dev.stepwise.train.NonFiniteLossException;
+import dev.stepwise.train.SftData;
+import dev.stepwise.train.SftExample;
+import dev.stepwise.train.SftObjective;
+import dev.stepwise.train.TorchThreads;
+import dev.stepwise.train.Trainer;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * `stepwise sft`: M0 → M1. Supervised fine-tuning on the synthetic IFT + EFT mix (or a
+ * {prompt, completion} JSONL file), resuming from the output's checkpoints, then held-out
+ * reasoning and judge accuracy per language, printed and written to {@code OUT/eval.json}.
+ */
+@Command(name = "sft", mixinStandardHelpOptions = true,
+    description = {"Supervised fine-tuning (M0 -> M1), then held-out evaluation.",
+        "Trains on synthetic IFT (step-by-step solutions) + EFT (step judging) data,",
+        "or on --data FILE.jsonl rows {\"prompt\", \"completion\"}; resumes from OUT's checkpoints; then evaluates",
+        "held-out reasoning (eval split) and judge (eft_test split) accuracy and writes OUT/eval.json.",
+        "Flags override the stepwise.sft.* config keys of the same name."})
+public final class SftCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin CommonOptions common;
+
+  @Option(names = "--model", required = true, paramLabel = "INIT_DIR", description = "HF model directory to start from (e.g. from `model init`).")
+  Path model;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output: final weights, checkpoint-N/, eval.json.")
+  Path out;
+
+  @Option(names = "--data", paramLabel = "FILE.jsonl", description = "Train on these {prompt, completion} rows instead of the synthetic mix.")
+  Path data;
+
+  @Option(names = "--languages", split = ",", description = "stepwise.tasks.languages, e.g. en,de,zh.")
+  List<String> languages;
+
+  @Option(names = "--ift-problems", description = "stepwise.tasks.train_problems") Integer iftProblems;
+  @Option(names = "--eft-problems", description = "stepwise.tasks.eft_problems") Integer eftProblems;
+  @Option(names = "--steps", description = "stepwise.sft.steps") Long steps;
+  @Option(names = "--lr", description = "stepwise.sft.lr") Double learningRate;
+  @Option(names = "--batch-size", description = "stepwise.sft.batch_size") Integer batchSize;
+  @Option(names = "--warmup-ratio", description = "stepwise.sft.warmup_ratio") Double warmupRatio;
+  @Option(names = "--threads", description = "stepwise.sft.threads") Integer threads;
+  @Option(names = "--save-every", description = "stepwise.sft.save_every") Integer saveEvery;
+  @Option(names = "--log-every", description = "stepwise.sft.log_every") Integer logEvery;
+  @Option(names = "--eval-problems", description = "stepwise.tasks.eval_problems") Integer evalProblems;
+  @Option(names = "--seed", description = "stepwise.run.seed: data, order and init of everything random") Long seed;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, Object> flags = new LinkedHashMap<>();
+    flags.put("tasks.train_problems", iftProblems);
+    flags.put("tasks.eft_problems", eftProblems);
+    flags.put("sft.steps", steps);
+    flags.put("sft.lr", learningRate);
+    flags.put("sft.batch_size", batchSize);
+    flags.put("sft.warmup_ratio", warmupRatio);
+    flags.put("sft.threads", threads);
+    flags.put("sft.save_every", saveEvery);
+    flags.put("sft.log_every", logEvery);
+    flags.put("tasks.eval_problems", evalProblems);
+    flags.put("run.seed", seed);
+    flags.forEach((key, value) -> {
+      if (value != null) common.sets.put("stepwise." + key, value.toString());
+    });
+    var injector = common.injector();
+    SftConfig config = injector.getInstance(SftConfig.class);
+    if (languages != null) config = config.withLanguages(languages);
+    TaskGenerator generator = injector.getInstance(TasksConfig.class).generator();
+    SftConfig resolved = config;
+    return LoadedModel.userErrors(() -> train(resolved, generator));
+  }
+
+  private Integer train(SftConfig config, TaskGenerator tasks) throws Exception {
+    PrintWriter w = spec.commandLine().getOut();
+    try (LoadedModel loaded = LoadedModel.open(model)) {
+      ChatFormat chat = new ChatFormat(loaded.tokenizer());
+      List<SftExample> examples = data != null ? SftData.jsonl(data, chat)
+          : config.mixture().examples(tasks, Split.TRAIN, chat);
+      double meanLength = examples.stream().mapToInt(SftData::length).average().orElseThrow();
+      w.printf("sft: %d examples (%s, mean %.0f tokens), %d steps of %d, lr %s, %d thread(s) -> %s%n", examples.size(),
+          data != null ? data : "synthetic IFT+EFT " + config.languages().stream().map(Language::code).toList(), meanLength, config.train().steps(),
+          config.train().batchSize(), config.train().learningRate(), config.threads(), out);
+      w.flush();
+      int previousThreads = TorchThreads.set(config.threads());
+      try {
+        LlamaTrainable trainable = new LlamaTrainable(loaded.model(), model);
+        new Trainer<>(config.train(), new SftObjective(), trainable, trainable,
+            new Progress(w, config.train().logEvery(), config.train().batchSize() * meanLength))
+            .groupByLength(SftData::length, config.lengthWindow())
+            .train(examples, out);
+      } catch (NonFiniteLossException e) {
+        throw new StepwiseException(e.getMessage(), e);
+      } finally {
+        TorchThreads.set(previousThreads);
+      }
+      loaded.model().setTrainable(false);
+      evaluate(loaded, chat, tasks, config, w);
+    }
+    return 0;
+  }
+
+  private void evaluate(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config, PrintWriter w) throws Exception {
+    if (config.evalProblems() == 0) return;
+    HeldOutEval eval = new HeldOutEval(new Generator(loaded.model(), loaded.tokenizer()::decode, null, 32), chat, config.evalMaxNewTokens());
+    SyntheticEval.Result result = SyntheticEval.run(eval, tasks, config.languages(), config.evalProblems());
+    w.println("held-out accuracy (greedy):");
+    w.printf("  %-6s %18s %18s%n", "lang", "reasoning (eval)", "judge (eft_test)");
+    for (String lang : result.reasoning().keySet()) {
+      SyntheticEval.Score r = result.reasoning().get(lang), j = result.judge().get(lang);
+      w.printf("  %-6s %9.1f%% of %4d %9.1f%% of %4d%n", lang, 100 * r.accuracy(), r.items(), 100 * j.accuracy(), j.items());
+    }
+    Files.writeString(out.resolve("eval.json"), new GsonBuilder().setPrettyPrinting().create().toJson(result) + "\n", StandardCharsets.UTF_8);
+    w.println("wrote " + out.resolve("eval.json"));
+    w.flush();
+  }
+
+  /** One line every logEvery steps: step/total, loss, steps/s, tokens/s (non-padding), ETA. */
+  private static final class Progress implements Trainer.Listener {
+    private final PrintWriter w;
+    private final int every;
+    private final double tokensPerStep;
+    private long start, firstStep = -1;
+
+    Progress(PrintWriter w, int every, double tokensPerStep) {
+      this.w = w;
+      this.every = every;
+      this.tokensPerStep = tokensPerStep;
+    }
+
+    @Override
+    public void beforeStep(long step) {
+      if (firstStep < 0) {
+        firstStep = step;
+        start = System.nanoTime();
+      }
+    }
+
+    @Override
+    public void afterStep(long step, long total, Map<String, Double> metrics) {
+      if (step % every != 0 && step != total) return;
+      double rate = (step - firstStep) / ((System.nanoTime() - start) / 1e9);
+      long eta = Math.round((total - step) / rate);
+      w.printf("step %d/%d  loss %.4f  %.2f steps/s  %.0f tokens/s  ETA %dm%02ds%n", step, total, metrics.get("loss"), rate,
+          rate * tokensPerStep, eta / 60, eta % 60);
+      w.flush();
+    }
+  }
+}

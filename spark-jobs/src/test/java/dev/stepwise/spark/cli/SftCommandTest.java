@@ -1,0 +1,106 @@
+package dev.stepwise.spark.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.stepwise.spark.Cli;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SftCommandTest {
+  @TempDir static Path tmp;
+  static Path init;
+
+  @BeforeAll
+  static void init() {
+    init = tmp.resolve("init");
+    assertThat(Cli.runLocal("model", "init", "--out", init.toString()).exitCode()).isZero();
+  }
+
+  /** sft on a micro config: 1 thread as in every test, small synthetic data, two languages. */
+  static Cli.Result sft(Path out, String... extra) {
+    List<String> args = new java.util.ArrayList<>(List.of("sft", "--model", init.toString(), "--out", out.toString(),
+        "--threads", "1", "--batch-size", "8", "--ift-problems", "12", "--eft-problems", "12", "--languages", "en,de",
+        "--set", "stepwise.tasks.eval_problems=3", "--set", "stepwise.eval.max_new_tokens=8"));
+    args.addAll(List.of(extra));
+    return Cli.run(args.toArray(String[]::new));
+  }
+
+  static List<Double> losses(String out) {
+    Matcher m = Pattern.compile("step \\d+/\\d+  loss (\\S+)").matcher(out);
+    List<Double> losses = new java.util.ArrayList<>();
+    while (m.find()) losses.add(Double.parseDouble(m.group(1)));
+    return losses;
+  }
+
+  @Test
+  void trainsReportsProgressEvaluatesAndResumes() throws IOException {
+    Path out = tmp.resolve("m1");
+    Cli.Result r = sft(out, "--steps", "6", "--log-every", "2", "--save-every", "3", "--lr", "0.003");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("sft: 24 examples (synthetic IFT+EFT [en, de]", "6 steps of 8")
+        .containsPattern("step 2/6  loss \\d+\\.\\d{4}  \\d+\\.\\d\\d steps/s  \\d+ tokens/s  ETA \\dm\\d\\ds");
+    List<Double> losses = losses(r.out());
+    assertThat(losses).hasSize(3);
+    assertThat(losses.get(2)).isLessThan(losses.get(0)); // from a random init the loss falls fast
+    assertThat(out.resolve("checkpoint-3/model.safetensors")).isRegularFile();
+    assertThat(out.resolve("tokenizer.json")).isRegularFile();
+    assertThat(Files.readAllBytes(out.resolve("model.safetensors"))).isNotEqualTo(Files.readAllBytes(init.resolve("model.safetensors")));
+
+    assertThat(r.out()).contains("held-out accuracy (greedy):", "  en ", "  de ", "  all ");
+    JsonObject eval = JsonParser.parseString(Files.readString(out.resolve("eval.json"))).getAsJsonObject();
+    assertThat(eval.getAsJsonObject("reasoning").getAsJsonObject("en").get("items").getAsInt()).isEqualTo(3);
+    assertThat(eval.getAsJsonObject("judge").getAsJsonObject("all").get("items").getAsInt()).isEqualTo(6);
+    double accuracy = eval.getAsJsonObject("judge").getAsJsonObject("all").get("accuracy").getAsDouble();
+    assertThat(accuracy).isBetween(0.0, 1.0);
+
+    // A longer run on the same directory continues from step 6 instead of starting over.
+    Cli.Result more = sft(out, "--steps", "8", "--log-every", "2", "--lr", "0.003", "--eval-problems", "0");
+    assertThat(more.exitCode()).as(more.err()).isZero();
+    assertThat(more.out()).doesNotContain("step 2/8").contains("step 8/8");
+  }
+
+  @Test
+  void aNonFiniteLossIsOneLineAndWritesNoCheckpointAfterIt() {
+    Path out = tmp.resolve("diverged");
+    Cli.Result r = sft(out, "--steps", "6", "--lr", "1e30", "--save-every", "1", "--warmup-ratio", "0");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err().strip()).startsWith("stepwise: error: non-finite").contains("no checkpoint was written").doesNotContain("\n");
+    // Step 1 was finite and saved; the step that diverged left nothing behind.
+    assertThat(out.resolve("checkpoint-1/model.safetensors")).isRegularFile();
+    assertThat(out.resolve("checkpoint-2")).doesNotExist();
+    assertThat(out.resolve("model.safetensors")).doesNotExist();
+    assertThat(out.resolve("eval.json")).doesNotExist();
+  }
+
+  @Test
+  void trainsOnAJsonlFileAndNamesTheLineOfABadRow() throws IOException {
+    Path data = Files.write(tmp.resolve("pairs.jsonl"), List.of("{\"prompt\":\"2 + 3 =\",\"completion\":\"5\"}",
+        "{\"prompt\":\"4 + 4 =\",\"completion\":\"8\"}"));
+    Cli.Result r = sft(tmp.resolve("jsonl"), "--data", data.toString(), "--steps", "2", "--eval-problems", "0");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("sft: 2 examples (" + data).contains("step 2/2");
+
+    Path bad = Files.write(tmp.resolve("bad.jsonl"), List.of("{\"prompt\":\"2 + 3 =\",\"completion\":\"5\"}", "{\"prompt\":\"x\"}"));
+    Cli.Result failed = sft(tmp.resolve("bad"), "--data", bad.toString(), "--steps", "2");
+    assertThat(failed.exitCode()).isEqualTo(1);
+    assertThat(failed.err().strip()).isEqualTo("stepwise: error: " + bad + " line 2: expected a string field \"completion\"");
+  }
+
+  @Test
+  void badSettingsNameTheKey() {
+    Cli.Result lang = sft(tmp.resolve("x"), "--languages", "en,xx");
+    assertThat(lang.exitCode()).isEqualTo(1);
+    assertThat(lang.err()).contains("--languages").contains("unknown language \"xx\"");
+    Cli.Result steps = sft(tmp.resolve("y"), "--steps", "-1");
+    assertThat(steps.err()).contains("stepwise.sft").contains("set steps > 0 or epochs > 0");
+  }
+}
