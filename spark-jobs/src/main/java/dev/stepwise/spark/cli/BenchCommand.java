@@ -24,7 +24,31 @@ public final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing subcommand: model");
+    throw new ParameterException(spec.commandLine(), "missing subcommand: model or pipeline");
+  }
+
+  @Command(name = "pipeline", mixinStandardHelpOptions = true,
+      description = {"The search stage on the embedded Spark at local[1] and local[2]: prompts/s, generated",
+          "tokens/s, judge comparisons/s, and Spark's overhead: stage wall time over the in-task model time",
+          "per task slot (target <= 1.3). Starts from a ready-made M1 (default: the demo's)."})
+  int pipeline(
+      @Option(names = "--model", paramLabel = "DIR", description = "M1 to search with (default: stepwise.demo.m1).") String model,
+      @Option(names = "--prompts", defaultValue = "16", description = "Prompts searched (default ${DEFAULT-VALUE}).") int prompts,
+      @Option(names = "--masters", split = ",", defaultValue = "local[1],local[2]",
+          description = "Spark masters to compare (default ${DEFAULT-VALUE}).") List<String> masters) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    String m1 = model != null ? model
+        : DemoCommand.projectDir(new CommonOptions().config().raw().getString("stepwise.demo.m1"), "the demo's M1",
+            "--model").getPath();
+    out.println("bench pipeline: search of " + prompts + " prompts with " + m1);
+    out.printf("  %-10s %10s %12s %15s %14s%n", "master", "prompts/s", "tokens/s", "comparisons/s", "wall/model");
+    for (String master : masters) {
+      PipelineBenchmark.Result r = PipelineBenchmark.run(master, m1, prompts);
+      out.printf(java.util.Locale.ROOT, "  %-10s %10.3f %12.0f %15.1f %14.2f%n", master, r.prompts() / r.wallSeconds(),
+          r.tokens() / r.wallSeconds(), r.comparisons() / r.wallSeconds(), r.overhead());
+      out.flush();
+    }
+    return 0;
   }
 
   @Command(name = "model", mixinStandardHelpOptions = true,

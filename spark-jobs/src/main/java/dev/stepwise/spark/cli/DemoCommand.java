@@ -78,7 +78,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     return projectDir(configured, "demo data", "stepwise.demo.data_dir (the folder holding gsm8k/ and mgsm/)");
   }
 
-  private static File projectDir(String configured, String what, String key) {
+  static File projectDir(String configured, String what, String key) {
     File dir = new File(configured);
     if (dir.isAbsolute()) return requireDir(dir, configured);
     File base = new File(System.getProperty("stepwise.home", System.getProperty("user.dir"))).getAbsoluteFile();
