@@ -32,13 +32,17 @@ import picocli.CommandLine.Spec;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Run the pipeline end to end on the embedded Spark (default run: runs/demo).",
         "Imports GSM8K test and MGSM from stepwise.demo.data_dir, then runs `stepwise run` on the tiny",
-        "preset starting from the shipped M1 (stepwise.demo.m1) and prints the per-round table."})
+        "preset starting from the shipped M1 (stepwise.demo.m1) and prints the per-round table.",
+        "Settings: conf/pipeline.conf, then conf/demo.conf (or --config FILE), then --set."})
 public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
 
   @Override
   public Integer call() throws java.io.IOException {
+    if (common.config == null) {
+      common.config = projectDir("conf/demo.conf", "the demo settings", "--config");
+    }
     DemoConfig demo = DemoConfig.from(common.config().raw());
     // The demo starts the rounds from the shipped M1 unless the user chose a model.
     if (!common.sets.containsKey("stepwise.model.m1") && !common.sets.containsKey("stepwise.model.init")) {
@@ -78,19 +82,18 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     return projectDir(configured, "demo data", "stepwise.demo.data_dir (the folder holding gsm8k/ and mgsm/)");
   }
 
+  /** A project file or folder: an absolute path, or looked up in the project root and then its parents. */
   static File projectDir(String configured, String what, String key) {
-    File dir = new File(configured);
-    if (dir.isAbsolute()) return requireDir(dir, configured);
+    File file = new File(configured);
+    if (file.isAbsolute()) {
+      if (!file.exists()) throw new StepwiseException(what + " not found: " + configured + " does not exist; set " + key);
+      return file;
+    }
     File base = new File(System.getProperty("stepwise.home", System.getProperty("user.dir"))).getAbsoluteFile();
     for (File b = base; b != null; b = b.getParentFile()) {
       File candidate = new File(b, configured);
-      if (candidate.isDirectory()) return candidate;
+      if (candidate.exists()) return candidate;
     }
     throw new StepwiseException(what + " not found: no " + configured + " in " + base + " or its parents; set " + key);
-  }
-
-  private static File requireDir(File dir, String configured) {
-    if (!dir.isDirectory()) throw new StepwiseException("demo data not found: " + configured + " is not a directory");
-    return dir;
   }
 }
