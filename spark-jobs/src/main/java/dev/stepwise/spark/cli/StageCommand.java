@@ -9,10 +9,10 @@ import picocli.CommandLine.Parameters;
 
 /** `stepwise stage NAME --round R`: one stage of the loop, for schedulers that run a stage per task. */
 @Command(name = "stage", mixinStandardHelpOptions = true,
-    description = {"Run one stage of the self-rewarding loop (again): tasks, sft, search, pairs, ref, dpo, eval.",
+    description = {"Run one stage of the loop (again): tasks, sft, search, pairs, ref, dpo, eval, align.",
         "Idempotent: it replaces the stage's outputs and its run.json entry. Per-round stages need --round."})
 public final class StageCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "NAME", description = "tasks, sft, search, pairs, ref, dpo or eval.")
+  @Parameters(index = "0", paramLabel = "NAME", description = "tasks, sft, search, pairs, ref, dpo, eval or align.")
   String name;
 
   @Option(names = "--round", paramLabel = "R", description = "Round (search/pairs/ref/dpo: uses M_R; eval: evaluates M_R).")

@@ -2,6 +2,7 @@ package dev.stepwise.spark.loop;
 
 import com.google.inject.Inject;
 import dev.stepwise.spark.config.SelfRewardConfig;
+import dev.stepwise.spark.jobs.multilingual.AlignStage;
 import dev.stepwise.spark.jobs.selfreward.DpoStage;
 import dev.stepwise.spark.jobs.selfreward.EvalStage;
 import dev.stepwise.spark.jobs.selfreward.PairsStage;
@@ -19,7 +20,8 @@ import java.util.List;
 
 /**
  * The driver loop of process-based self-rewarding: tasks -> sft (M1) -> eval, then for each
- * round R: search -> pairs -> ref -> dpo (M_{R+1}) -> eval. Every stage records itself in
+ * round R: search -> pairs -> ref -> dpo (M_{R+1}) -> eval; with align.enabled, question-
+ * translation alignment after sft or after the rounds. Every stage records itself in
  * run.json; a rerun skips the stages that already succeeded and resumes at the first one
  * that did not. One stage can also run alone (Airflow runs one per task).
  */
@@ -33,7 +35,7 @@ public final class SelfRewardLoop {
     }
   }
 
-  public static final List<String> STAGES = List.of("tasks", "sft", "search", "pairs", "ref", "dpo", "eval");
+  public static final List<String> STAGES = List.of("tasks", "sft", "search", "pairs", "ref", "dpo", "eval", "align");
 
   private final RunLayout layout;
   private final SelfRewardConfig config;
@@ -44,10 +46,11 @@ public final class SelfRewardLoop {
   private final RefStage ref;
   private final DpoStage dpo;
   private final EvalStage eval;
+  private final AlignStage align;
 
   @Inject
   SelfRewardLoop(RunLayout layout, SelfRewardConfig config, SyntheticPromptsStage tasks, SftStage sft,
-      SearchStage search, PairsStage pairs, RefStage ref, DpoStage dpo, EvalStage eval) {
+      SearchStage search, PairsStage pairs, RefStage ref, DpoStage dpo, EvalStage eval, AlignStage align) {
     this.layout = layout;
     this.config = config;
     this.tasks = tasks;
@@ -57,15 +60,24 @@ public final class SelfRewardLoop {
     this.ref = ref;
     this.dpo = dpo;
     this.eval = eval;
+    this.align = align;
   }
 
   public List<Step> plan() {
     List<Step> plan = new ArrayList<>(List.of(new Step("tasks", null), new Step("sft", null), new Step("eval", 1)));
+    // Question-translation alignment (align.enabled) of M1 or of the last model; the rounds
+    // go on from the unaligned models, so alignment is compared, not compounded.
+    if (align.config().enabled() && align.config().position().equals("after_sft")) {
+      plan.add(new Step("align", 1));
+    }
     for (int r = 1; r <= config.rounds(); r++) {
       for (String name : List.of("search", "pairs", "ref", "dpo")) {
         plan.add(new Step(name, r));
       }
       plan.add(new Step("eval", r + 1));
+    }
+    if (align.config().enabled() && align.config().position().equals("after_rounds")) {
+      plan.add(new Step("align", config.rounds() + 1));
     }
     return plan;
   }
@@ -74,7 +86,9 @@ public final class SelfRewardLoop {
   public void run(PrintStream out) {
     Manifest manifest = Manifest.load(layout);
     for (Step step : plan()) {
-      boolean done = manifest.stage(step.name(), step.round()).map(s -> StageRecord.SUCCEEDED.equals(s.status())).orElse(false);
+      // Alignment ends with its evaluation: that entry marks it complete.
+      String recorded = step.name().equals("align") ? "align_eval" : step.name();
+      boolean done = manifest.stage(recorded, step.round()).map(s -> StageRecord.SUCCEEDED.equals(s.status())).orElse(false);
       if (done) {
         out.println("= " + step + ": already done");
         continue;
@@ -100,6 +114,7 @@ public final class SelfRewardLoop {
       case "ref" -> ref.run(round);
       case "dpo" -> dpo.run(round);
       case "eval" -> eval.run(round);
+      case "align" -> align.run(round);
       default -> throw new StepwiseException("unknown stage '" + name + "'; stages: " + String.join(", ", STAGES));
     }
   }
