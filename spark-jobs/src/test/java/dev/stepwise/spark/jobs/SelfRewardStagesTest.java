@@ -36,9 +36,9 @@ class SelfRewardStagesTest {
     List<String> args = new ArrayList<>(List.of(command));
     args.addAll(List.of(extra));
     args.addAll(List.of("--run", run.toString()));
-    for (String kv : List.of("stepwise.model.m1=" + m1(), "stepwise.tasks.train_problems=40",
+    for (String kv : List.of("stepwise.model.m1=" + m1(), "stepwise.tasks.train_problems=48",
         "stepwise.tasks.eval_problems=1", "stepwise.tasks.eft_test_problems=4", "stepwise.loop.rounds=1",
-        "stepwise.search.prompts_per_round=6", "stepwise.search.candidates=4", "stepwise.search.max_iterations=4",
+        "stepwise.search.prompts_per_round=24", "stepwise.search.candidates=6", "stepwise.search.max_iterations=6",
         "stepwise.sampling.temperature=1.0", "stepwise.dpo.epochs=1", "stepwise.dpo.batch_size=4")) {
       args.add("--set");
       args.add(kv);
@@ -89,7 +89,7 @@ class SelfRewardStagesTest {
     assertThat(resumed.out()).contains("| M2 ");
     List<StageRecord> stages = Manifest.parseStages(Files.readString(run.resolve("run.json")));
     assertThat(stages).allSatisfy(s -> assertThat(s.status()).isEqualTo(StageRecord.SUCCEEDED));
-    assertThat(rows(run.resolve("data/solutions/round=1"))).isEqualTo(searched).hasSize(6);
+    assertThat(rows(run.resolve("data/solutions/round=1"))).isEqualTo(searched).hasSize(24);
     List<GenericRecord> pairs = ParquetFiles.read(run.resolve("data/step_pairs/round=1"));
     assertThat(pairs).isNotEmpty().allSatisfy(p -> {
       assertThat(p.get("ref_chosen_logp")).isNotNull();

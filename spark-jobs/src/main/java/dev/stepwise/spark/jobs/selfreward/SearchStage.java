@@ -15,6 +15,7 @@ import dev.stepwise.selfreward.StepRound;
 import dev.stepwise.selfreward.StepSearch;
 import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SelfRewardConfig;
+import dev.stepwise.spark.runtime.Checkpoints;
 import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.ExecutorModels;
 import dev.stepwise.spark.runtime.Progress;
@@ -75,11 +76,12 @@ public final class SearchStage {
       SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
       SelfRewardConfig c = config;
       long seed = run.seed();
+      String modelId = Checkpoints.contentId(model, hadoop.value());
       try (Progress progress = new Progress(spark, "search round " + round, total, System.err)) {
         Progress.Counters counters = progress.counters();
         Dataset<Searched> searched = prompts.repartition(partitions)
             .mapPartitions((MapPartitionsFunction<Row, Searched>) rows ->
-                List.of(searchPartition(rows, model, hadoop, c, seed, round, counters)).iterator(),
+                List.of(searchPartition(rows, model, modelId, hadoop, c, seed, round, counters)).iterator(),
                 Encoders.javaSerialization(Searched.class))
             .persist(StorageLevel.MEMORY_AND_DISK());
         try {
@@ -134,7 +136,8 @@ public final class SearchStage {
     List<Row> apply(Searched searched);
   }
 
-  private static Searched searchPartition(java.util.Iterator<Row> rows, String model, SerializableConfiguration hadoop,
+  private static Searched searchPartition(java.util.Iterator<Row> rows, String model, String modelId,
+      SerializableConfiguration hadoop,
       SelfRewardConfig c, long seed, int round, Progress.Counters counters) {
     List<Row> solutions = new ArrayList<>();
     List<Row> judgments = new ArrayList<>();
@@ -146,7 +149,6 @@ public final class SearchStage {
     StepSearch search = new StepSearch(c.search(),
         new ModelStepProposer(generator, loaded.chat(), c.sampling().strategy(), c.maxStepTokens()),
         new ModelPairJudge(generator, loaded.chat(), c.maxJudgeTokens()));
-    String modelId = model;
     List<SearchPrompt> batch = new ArrayList<>();
     while (rows.hasNext()) {
       Row r = rows.next();
