@@ -13,7 +13,6 @@ import com.google.inject.Inject;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.runtime.DatasetIO;
-import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRunner;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,14 +31,12 @@ import org.apache.spark.sql.Row;
 public final class PairsStage {
 
   private final DatasetIO io;
-  private final RunLayout layout;
   private final StageRunner runner;
   private final SelfRewardConfig config;
 
   @Inject
-  PairsStage(DatasetIO io, RunLayout layout, StageRunner runner, SelfRewardConfig config) {
+  PairsStage(DatasetIO io, StageRunner runner, SelfRewardConfig config) {
     this.io = io;
-    this.layout = layout;
     this.runner = runner;
     this.config = config;
   }

@@ -22,7 +22,6 @@ import dev.stepwise.spark.runtime.Progress;
 import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRunner;
 import dev.stepwise.text.Answers;
-import dev.stepwise.text.StepFormat;
 import dev.stepwise.tasks.Split;
 import java.io.Serializable;
 import java.util.ArrayList;
