@@ -1,5 +1,6 @@
 package dev.stepwise.spark.runtime;
 
+import dev.stepwise.text.ChatFormat;
 import dev.stepwise.train.LlamaTrainable;
 import dev.stepwise.train.Objective;
 import dev.stepwise.train.TrainSettings;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.BarrierTaskContext;
@@ -27,15 +29,21 @@ public final class TaskTraining {
    * @param from checkpoint to start from (any Hadoop URI)
    * @param to where worker 0 publishes the trained checkpoint
    * @param syncDir scratch directory for weight averaging on the run's storage
+   * @param examples builds the training examples with the model's chat format (every worker
+   *     builds all of them; worker w trains on rows i with i mod workers == w)
    */
-  public static <E> Map<String, Double> train(String from, Path to, Path syncDir, Configuration conf, List<E> examples,
-      Objective<E> objective, TrainSettings settings, int syncEvery, int worker, int workers, BarrierTaskContext context,
-      String label) throws IOException {
-    List<E> shard = new ArrayList<>();
-    for (int i = worker; i < examples.size(); i += workers) {
-      shard.add(examples.get(i));
-    }
+  public static <E> Map<String, Double> train(String from, Path to, Path syncDir, Configuration conf,
+      Function<ChatFormat, List<E>> examples, Objective<E> objective, TrainSettings settings, int syncEvery, int worker,
+      int workers, BarrierTaskContext context, String label) throws IOException {
     ExecutorModels.Loaded loaded = ExecutorModels.loadFresh(from, conf);
+    // Examples are tokenized here, with the checkpoint's own tokenizer, so they match the model.
+    List<E> all = examples.apply(loaded.chat());
+    List<E> shard = new ArrayList<>();
+    for (int i = worker; i < all.size(); i += workers) {
+      shard.add(all.get(i));
+    }
+    // Every worker runs the same number of steps: they meet at each averaging barrier.
+    TrainSettings fixed = withSteps(settings, settings.totalSteps(Math.max(1, all.size() / workers)));
     java.nio.file.Path local = Files.createTempDirectory("stepwise-train-");
     try {
       LlamaTrainable trainable = new LlamaTrainable(loaded.model(), Checkpoints.localize(from, conf));
@@ -63,7 +71,7 @@ public final class TaskTraining {
           }
         }
       };
-      Trainer.Result result = new Trainer<>(settings, objective, trainable, trainable, listener).train(shard, local);
+      Trainer.Result result = new Trainer<>(fixed, objective, trainable, trainable, listener).train(shard, local);
       if (worker == 0) {
         Checkpoints.publish(local, to, conf);
       }
@@ -73,5 +81,10 @@ public final class TaskTraining {
       loaded.model().close();
       loaded.tokenizer().close();
     }
+  }
+
+  private static TrainSettings withSteps(TrainSettings s, long steps) {
+    return new TrainSettings(s.batchSize(), s.gradientAccumulation(), steps, 0, s.learningRate(), s.warmupRatio(),
+        s.minLrRatio(), s.maxGradNorm(), s.weightDecay(), s.seed(), s.logEvery(), s.saveEvery());
   }
 }

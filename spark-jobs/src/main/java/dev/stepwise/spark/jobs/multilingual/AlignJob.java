@@ -71,12 +71,8 @@ public final class AlignJob {
     int workers = training.workers();
     if (pairs.size() < workers) throw new StepwiseException(pairs.size() + " translation pairs cannot feed " + workers + " workers");
     TrainSettings settings = training.settings(seed);
-    // Every worker runs the same number of steps (they meet at each averaging barrier).
-    long steps = settings.totalSteps(pairs.size() / workers);
-    var data = new AlignTrainingTask.TrainSettingsData(settings.batchSize(), settings.gradientAccumulation(), steps,
-        settings.learningRate(), settings.warmupRatio(), settings.minLrRatio(), settings.maxGradNorm(), settings.weightDecay(), seed);
     String syncDir = new Path(layout.root(), "_tmp/align-sync-" + out.getName()).toString();
-    AlignTrainingTask task = new AlignTrainingTask(from, out.toString(), syncDir, pairs, data, training.syncEvery(),
+    AlignTrainingTask task = new AlignTrainingTask(from, out.toString(), syncDir, pairs, settings, training.syncEvery(),
         new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()));
     return stages.run("align", round, List.of(from, Datasets.TRANSLATION_PAIRS), stage -> {
       Map<String, Double> metrics = BarrierTraining.run(spark, workers, task);

@@ -17,7 +17,6 @@ import dev.stepwise.spark.runtime.StageRunner;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.spark.runtime.TaskTraining;
 import dev.stepwise.text.ChatFormat;
-import dev.stepwise.text.HfTokenizer;
 import dev.stepwise.train.DpoObjective;
 import dev.stepwise.train.PreferencePair;
 import dev.stepwise.train.StepDpoLoss;
@@ -37,6 +36,15 @@ import org.apache.spark.util.SerializableConfiguration;
  * A round without pairs publishes M_R unchanged, so the loop goes on.
  */
 public final class DpoStage {
+
+  private static List<PreferencePair> tokenize(ChatFormat chat, List<PairText> pairs) {
+    List<PreferencePair> examples = new ArrayList<>();
+    for (PairText p : pairs) {
+      examples.add(StepPairTokens.of(chat, p.prompt(), p.initial(), p.chosen(), p.rejected())
+          .withReference(p.refChosen(), p.refRejected()));
+    }
+    return examples;
+  }
 
   /** A pair as text plus its reference log-probs; tokenized on the executor with the model's tokenizer. */
   record PairText(String prompt, String initial, String chosen, String rejected, double refChosen, double refRejected)
@@ -88,16 +96,7 @@ public final class DpoStage {
         long seed = run.seed() * 1_000_003L + round;
         Path syncDir = new Path(layout.root(), "_sync/dpo-round=" + round);
         Map<String, Double> metrics = BarrierTraining.run(spark, dpo.workers(), (worker, workers, context) -> {
-          Configuration taskConf = hadoop.value();
-          List<PreferencePair> examples = new ArrayList<>();
-          try (HfTokenizer tokenizer = HfTokenizer.load(Checkpoints.localize(from, taskConf))) {
-            ChatFormat chat = new ChatFormat(tokenizer);
-            for (PairText p : pairs) {
-              examples.add(StepPairTokens.of(chat, p.prompt(), p.initial(), p.chosen(), p.rejected())
-                  .withReference(p.refChosen(), p.refRejected()));
-            }
-          }
-          return TaskTraining.train(from, to, syncDir, taskConf, examples, new DpoObjective(loss),
+          return TaskTraining.train(from, to, syncDir, hadoop.value(), chat -> tokenize(chat, pairs), new DpoObjective(loss),
               training.settings(seed), training.syncEvery(), worker, workers, context, "dpo round " + round);
         });
         metrics.forEach(stage::metric);

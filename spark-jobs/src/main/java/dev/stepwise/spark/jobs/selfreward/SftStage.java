@@ -17,7 +17,6 @@ import dev.stepwise.tasks.Split;
 import dev.stepwise.tasks.TinyTokenizer;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
-import dev.stepwise.train.SftExample;
 import dev.stepwise.train.SftObjective;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -70,13 +69,8 @@ public final class SftStage {
         Path syncDir = new Path(layout.root(), "_sync/sft");
         SerializableConfiguration hadoop = new SerializableConfiguration(conf);
         Map<String, Double> metrics = BarrierTraining.run(spark, sft.workers(), (worker, workers, context) -> {
-          Configuration taskConf = hadoop.value();
-          List<SftExample> examples;
-          try (HfTokenizer tokenizer = HfTokenizer.load(Checkpoints.localize(m0, taskConf))) {
-            examples = mixture.examples(t.generator(), Split.TRAIN, new ChatFormat(tokenizer));
-          }
-          return TaskTraining.train(m0, m1, syncDir, taskConf, examples, new SftObjective(), training.settings(seed),
-              training.syncEvery(), worker, workers, context, "sft");
+          return TaskTraining.train(m0, m1, syncDir, hadoop.value(), chat -> mixture.examples(t.generator(), Split.TRAIN, chat),
+              new SftObjective(), training.settings(seed), training.syncEvery(), worker, workers, context, "sft");
         });
         metrics.forEach(stage::metric);
         stage.metric("source", "trained from " + m0);
