@@ -35,8 +35,7 @@ public record Edt(double t0, double theta, double n, double topP, boolean instan
         return instanceLevel ? new InstanceLevel() : this::tokenLevel;
     }
 
-    private TokenChooser.Choice tokenLevel(float[] logits, Random rng) {
-        double h = Logits.entropy(logits);
+    private TokenChooser.Choice tokenLevel(float[] logits, double h, Random rng) {
         return draw(logits, temperature(h), h, rng);
     }
 
@@ -49,8 +48,7 @@ public record Edt(double t0, double theta, double n, double topP, boolean instan
         private double temperature = Double.NaN;
 
         @Override
-        public Choice choose(float[] logits, Random rng) {
-            double h = Logits.entropy(logits);
+        public Choice choose(float[] logits, double h, Random rng) {
             if (Double.isNaN(temperature)) temperature = temperature(h);
             return draw(logits, temperature, h, rng);
         }

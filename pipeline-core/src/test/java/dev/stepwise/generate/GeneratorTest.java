@@ -3,7 +3,9 @@ package dev.stepwise.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LlamaModel;
@@ -66,12 +68,31 @@ class GeneratorTest {
       for (int t = 0; t < 12; t++) {
         assertThat((double) g.logProbs()[t]).isCloseTo(scored.get(b).tokenLogProbs()[t], within(1e-4));
         assertThat(g.temperatures()[t]).isZero();
-        assertThat(g.entropies()[t]).isPositive();
       }
+      // Entropy is computed for the whole batch on the engine; it must equal Java's double math
+      // on the logits of a plain full forward.
+      float[][] logits = fullForwardLogits(PROMPTS.get(b), g.tokens());
+      for (int t = 0; t < 12; t++) assertThat((double) g.entropies()[t]).isCloseTo(Logits.entropy(logits[t]), within(1e-4));
     }
     // Same model, same requests: the same tokens on a second run.
     assertThat(new Generator(model, LETTERS).generate(requests).stream().map(Generation::tokens).toList())
         .containsExactlyElementsOf(completions);
+  }
+
+  /** Next-token logits after each prompt-plus-completion prefix that predicts a completion token. */
+  private static float[][] fullForwardLogits(int[] prompt, int[] completion) {
+    int[] all = IntStream.concat(IntStream.of(prompt), IntStream.of(completion)).toArray();
+    try (NDManager scope = root.newSubManager()) {
+      NDArray ids = scope.create(Arrays.stream(all).asLongStream().toArray(), new Shape(1, all.length));
+      float[] flat = model.forward(ids, new int[] {0}).toFloatArray();
+      int vocab = flat.length / all.length;
+      float[][] out = new float[completion.length][];
+      for (int t = 0; t < completion.length; t++) {
+        int position = prompt.length - 1 + t;
+        out[t] = Arrays.copyOfRange(flat, position * vocab, (position + 1) * vocab);
+      }
+      return out;
+    }
   }
 
   @Test
