@@ -18,13 +18,14 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** `stepwise bench model`: speed and memory of a checkpoint on this machine, against the targets. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+    subcommands = BenchRoundsCommand.class)
 public final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing subcommand: model or pipeline");
+    throw new ParameterException(spec.commandLine(), "missing subcommand: model, pipeline or rounds");
   }
 
   @Command(name = "pipeline", mixinStandardHelpOptions = true,

@@ -40,14 +40,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
 
   @Override
   public Integer call() throws java.io.IOException {
-    if (common.config == null) {
-      common.config = projectDir("conf/demo.conf", "the demo settings", "--config");
-    }
-    DemoConfig demo = DemoConfig.from(common.config().raw());
-    // The demo starts the rounds from the shipped M1 unless the user chose a model.
-    if (!common.sets.containsKey("stepwise.model.m1") && !common.sets.containsKey("stepwise.model.init")) {
-      common.sets.put("stepwise.model.m1", projectDir(demo.m1(), "the shipped M1 checkpoint", "stepwise.demo.m1").getPath());
-    }
+    DemoConfig demo = useDemoSettings(common);
     Injector injector = common.injector();
     PrintWriter out = spec.commandLine().getOut();
     File data = dataDir(demo.dataDir());
@@ -61,6 +54,21 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     summarize(out, injector.getInstance(DatasetIO.class));
     out.flush();
     return RunCommand.runLoop(injector, out);
+  }
+
+  /**
+   * conf/demo.conf unless --config is given, and the shipped M1 as the rounds' start unless the
+   * user chose a model.
+   */
+  static DemoConfig useDemoSettings(CommonOptions common) {
+    if (common.config == null) {
+      common.config = projectDir("conf/demo.conf", "the demo settings", "--config");
+    }
+    DemoConfig demo = DemoConfig.from(common.config().raw());
+    if (!common.sets.containsKey("stepwise.model.m1") && !common.sets.containsKey("stepwise.model.init")) {
+      common.sets.put("stepwise.model.m1", projectDir(demo.m1(), "the shipped M1 checkpoint", "stepwise.demo.m1").getPath());
+    }
+    return demo;
   }
 
   /** What the run's prompts dataset holds, computed from its Parquet files. */

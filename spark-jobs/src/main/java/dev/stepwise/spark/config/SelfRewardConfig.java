@@ -11,7 +11,17 @@ import dev.stepwise.train.StepDpoLoss;
  */
 public record SelfRewardConfig(int rounds, int promptsPerRound, SearchSettings search, SamplingConfig sampling,
     int maxStepTokens, int maxJudgeTokens, int batchPrompts, int generationBatch, int partitions, int minMargin,
-    StepDpoLoss dpoLoss, int evalMaxNewTokens, int evalBatchSize, int importedPerLanguage) implements java.io.Serializable {
+    PairLabels pairLabels, StepDpoLoss dpoLoss, int evalMaxNewTokens, int evalBatchSize, int importedPerLanguage) implements java.io.Serializable {
+
+  /** Who decides chosen and rejected: the model's own judge (the method), or the reference solution (an ablation). */
+  public enum PairLabels {
+    JUDGE, GOLD;
+
+    static PairLabels parse(String value) {
+      for (PairLabels l : values()) if (l.name().equalsIgnoreCase(value)) return l;
+      throw new IllegalArgumentException("config key 'stepwise.pairs.labels' must be \"judge\" or \"gold\", found \"" + value + "\"");
+    }
+  }
 
   public static SelfRewardConfig from(Config c) {
     Config s = c.getConfig("stepwise.search");
@@ -25,6 +35,7 @@ public record SelfRewardConfig(int rounds, int promptsPerRound, SearchSettings s
             s.getBoolean("judge_both_orders")),
         sampling, s.getInt("max_step_tokens"), s.getInt("max_judge_tokens"), s.getInt("batch_prompts"),
         s.getInt("generation_batch"), s.getInt("partitions"), c.getInt("stepwise.pairs.min_margin"),
+        PairLabels.parse(c.getString("stepwise.pairs.labels")),
         new StepDpoLoss(d.getDouble("beta"), d.getDouble("sft_weight")), e.getInt("max_new_tokens"),
         e.getInt("batch_size"), e.getInt("imported_per_language"));
   }

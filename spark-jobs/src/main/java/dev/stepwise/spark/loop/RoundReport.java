@@ -30,9 +30,12 @@ import org.jfree.data.category.DefaultCategoryDataset;
  */
 public final class RoundReport {
 
-  /** One row: the model M_R and how it was made. */
+  /**
+   * One row: the model M_R and how it was made. {@code pairsRight}/{@code pairsInverted}: pairs whose
+   * chosen/rejected step is the reference solution's step (PairsStage's pair_quality).
+   */
   public record Row(int round, Double accuracy, Map<String, Double> byLang, Double judgeAccuracy, Long pairs,
-      Double rewardAccuracy, Double rewardMargin) {}
+      Long pairsRight, Long pairsInverted, Double rewardAccuracy, Double rewardMargin) {}
 
   private final RunLayout layout;
   private final SelfRewardConfig config;
@@ -59,6 +62,7 @@ public final class RoundReport {
       rows.add(new Row(r, number(eval, SyntheticPromptsStage.SOURCE + "/accuracy"), byLang,
           number(eval, EvalStage.JUDGE + "/accuracy"),
           pairs.map(m -> ((Number) m.get("pairs")).longValue()).orElse(null),
+          quality(pairs, "right"), quality(pairs, "inverted"),
           number(dpo, "rewards/accuracies"), number(dpo, "rewards/margins")));
     }
     return rows;
@@ -69,15 +73,16 @@ public final class RoundReport {
     TreeSet<String> langs = new TreeSet<>();
     rows.forEach(r -> langs.addAll(r.byLang().keySet()));
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "| %-5s | %8s | %8s | %6s | %8s | %8s |", "model", "accuracy", "judge", "pairs",
-        "dpo acc", "margin"));
+    out.append(String.format(Locale.ROOT, "| %-5s | %8s | %8s | %6s | %9s | %8s | %8s |", "model", "accuracy", "judge", "pairs",
+        "right/inv", "dpo acc", "margin"));
     langs.forEach(l -> out.append(String.format(Locale.ROOT, " %5s |", l)));
-    out.append('\n').append("|-------|----------|----------|--------|----------|----------|");
+    out.append('\n').append("|-------|----------|----------|--------|-----------|----------|----------|");
     langs.forEach(l -> out.append("-------|"));
     out.append('\n');
     for (Row r : rows) {
-      out.append(String.format(Locale.ROOT, "| M%-4d | %8s | %8s | %6s | %8s | %8s |", r.round(), pct(r.accuracy()),
-          pct(r.judgeAccuracy()), r.pairs() == null ? "-" : r.pairs().toString(), pct(r.rewardAccuracy()),
+      out.append(String.format(Locale.ROOT, "| M%-4d | %8s | %8s | %6s | %9s | %8s | %8s |", r.round(), pct(r.accuracy()),
+          pct(r.judgeAccuracy()), r.pairs() == null ? "-" : r.pairs().toString(),
+          r.pairsRight() == null ? "-" : r.pairsRight() + "/" + r.pairsInverted(), pct(r.rewardAccuracy()),
           r.rewardMargin() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.rewardMargin())));
       langs.forEach(l -> out.append(String.format(Locale.ROOT, " %5s |", pct(r.byLang().get(l)))));
       out.append('\n');
@@ -90,7 +95,8 @@ public final class RoundReport {
     List<Row> rows = rows();
     String table = table(rows);
     layout.writeAtomically(new Path(layout.reports(), "report.md"),
-        "# Self-rewarding rounds\n\nHeld-out accuracy (greedy), judge accuracy on held-out step pairs, pairs per round "
+        "# Self-rewarding rounds\n\nHeld-out accuracy (greedy), judge accuracy on held-out step pairs, pairs per round, "
+            + "right/inv (pairs whose chosen / rejected step is the reference solution's) "
             + "and DPO reward accuracy/margin (TRL names), from run.json.\n\n" + table + "\n![rounds](rounds.png)\n");
     DefaultCategoryDataset data = new DefaultCategoryDataset();
     for (Row r : rows) {
@@ -109,6 +115,12 @@ public final class RoundReport {
 
   private static Optional<Map<String, Object>> metrics(Manifest manifest, String name, int round) {
     return manifest.stage(name, round).filter(s -> StageRecord.SUCCEEDED.equals(s.status())).map(StageRecord::metrics);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Long quality(Optional<Map<String, Object>> pairs, String label) {
+    return pairs.map(m -> (Map<String, Object>) m.get("pair_quality")).filter(q -> q != null)
+        .map(q -> q.get(label) instanceof Number n ? n.longValue() : 0L).orElse(null);
   }
 
   private static Double number(Optional<Map<String, Object>> metrics, String key) {

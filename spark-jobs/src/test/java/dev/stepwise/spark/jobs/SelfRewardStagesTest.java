@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +74,24 @@ class SelfRewardStagesTest {
     assertThat(pairs.get(0)).isNotEmpty();
     assertThat(judgments.get(1)).isEqualTo(judgments.get(0));
     assertThat(pairs.get(1)).isEqualTo(pairs.get(0));
+
+    // Every pair is compared with the synthetic reference solutions in the manifest.
+    Path run = tmp.resolve("p1");
+    assertThat(pairQuality(run).values().stream().mapToLong(Number::longValue).sum()).isEqualTo(pairs.get(0).size());
+    // The gold ablation labels the same search's candidates by the reference: every pair is right.
+    Cli.Result gold = Cli.run(args("stage", run, "pairs", "--round", "1", "--set", "stepwise.pairs.labels=gold"));
+    assertThat(gold.exitCode()).as(gold.err()).isZero();
+    List<String> goldPairs = rows(run.resolve("data/step_pairs/round=1"));
+    assertThat(goldPairs).isNotEmpty();
+    assertThat(pairQuality(run)).containsOnlyKeys("right");
+    assertThat(pairQuality(run).get("right").longValue()).isEqualTo(goldPairs.size());
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Number> pairQuality(Path run) throws Exception {
+    StageRecord pairs = Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
+        .filter(s -> s.name().equals("pairs")).findFirst().orElseThrow();
+    return (Map<String, Number>) pairs.metrics().get("pair_quality");
   }
 
   @Test
