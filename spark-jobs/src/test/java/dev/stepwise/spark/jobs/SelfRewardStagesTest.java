@@ -6,7 +6,6 @@ import dev.stepwise.spark.Cli;
 import dev.stepwise.spark.ParquetFiles;
 import dev.stepwise.spark.runtime.Manifest;
 import dev.stepwise.spark.runtime.StageRecord;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,19 +24,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SelfRewardStagesTest {
 
-  static String m1() {
-    for (File dir = new File("").getAbsoluteFile(); dir != null; dir = dir.getParentFile()) {
-      File candidate = new File(dir, "models/tiny-m1");
-      if (new File(candidate, "model.safetensors").isFile()) return candidate.getPath();
-    }
-    throw new IllegalStateException("models/tiny-m1 not found");
-  }
-
   static String[] args(String command, Path run, String... extra) {
     List<String> args = new ArrayList<>(List.of(command));
     args.addAll(List.of(extra));
     args.addAll(List.of("--run", run.toString()));
-    for (String kv : List.of("stepwise.model.m1=" + m1(), "stepwise.tasks.train_problems=48",
+    for (String kv : List.of("stepwise.model.m1=" + Cli.tinyM1(), "stepwise.tasks.train_problems=48",
         "stepwise.tasks.eval_problems=1", "stepwise.tasks.eft_test_problems=4", "stepwise.loop.rounds=1",
         "stepwise.search.prompts_per_round=24", "stepwise.search.candidates=6", "stepwise.search.max_iterations=6",
         "stepwise.sampling.temperature=1.0", "stepwise.dpo.epochs=1", "stepwise.dpo.batch_size=4")) {

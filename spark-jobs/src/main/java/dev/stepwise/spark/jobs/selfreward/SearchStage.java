@@ -21,6 +21,7 @@ import dev.stepwise.spark.runtime.ExecutorModels;
 import dev.stepwise.spark.runtime.Progress;
 import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRunner;
+import dev.stepwise.spark.runtime.TaskPlacement;
 import dev.stepwise.text.Answers;
 import dev.stepwise.tasks.Split;
 import java.io.Serializable;
@@ -28,6 +29,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -36,6 +38,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
@@ -76,12 +79,14 @@ public final class SearchStage {
       SelfRewardConfig c = config;
       long seed = run.seed();
       String modelId = Checkpoints.contentId(model, hadoop.value());
+      CollectionAccumulator<String> placements = spark.sparkContext().collectionAccumulator("search task placements");
       try (Progress progress = new Progress(spark, "search round " + round, total, System.err)) {
         Progress.Counters counters = progress.counters();
         Dataset<Searched> searched = prompts.repartition(partitions)
-            .mapPartitions((MapPartitionsFunction<Row, Searched>) rows ->
-                List.of(searchPartition(rows, model, modelId, hadoop, c, seed, round, counters)).iterator(),
-                Encoders.javaSerialization(Searched.class))
+            .mapPartitions((MapPartitionsFunction<Row, Searched>) rows -> {
+              if (rows.hasNext()) placements.add(TaskPlacement.current());
+              return List.of(searchPartition(rows, model, modelId, hadoop, c, seed, round, counters)).iterator();
+            }, Encoders.javaSerialization(Searched.class))
             .persist(StorageLevel.MEMORY_AND_DISK());
         try {
           write(Datasets.SOLUTIONS, searched, Searched::solutions, round);
@@ -98,6 +103,7 @@ public final class SearchStage {
         stage.metric("tokens_per_second", progress.tokens() / Math.max(progress.seconds(), 1e-9));
         stage.metric("wall_seconds", progress.seconds());
         stage.metric("model_seconds", progress.modelSeconds());
+        stage.metric("task_placements", List.copyOf(new TreeSet<>(placements.value())));
       }
       return null;
     });
