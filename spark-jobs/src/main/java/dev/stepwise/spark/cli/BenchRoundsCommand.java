@@ -48,6 +48,8 @@ public final class BenchRoundsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     DemoCommand.useDemoSettings(common);
+    // Only the rounds are measured here; the demo's multilingual part would only add time.
+    common.sets.putIfAbsent("stepwise.align.enabled", "false");
     String base = common.run != null ? common.run : "runs/bench-rounds";
     PrintWriter out = spec.commandLine().getOut();
     List<Outcome> outcomes = new ArrayList<>();
