@@ -224,7 +224,7 @@ public final class ModelBenchmark {
     try (LlamaModel fresh = Checkpoint.load(modelDir, root)) {
       LlamaTrainable trainable = new LlamaTrainable(fresh, null);
       long[] stepEnds = new long[settings.trainSteps() + 2];
-      TrainSettings train = new TrainSettings(batch, 1, settings.trainSteps() + 1, 0, 1e-5, 0, 0.1, 1.0, 0, settings.seed(), 1, 0);
+      TrainSettings train = new TrainSettings(batch, 1, settings.trainSteps() + 1, 0, 1e-5, 0, 0.1, 1.0, 0, settings.seed(), 1, 0, false);
       new Trainer<>(train, objective, trainable, trainable, new Trainer.Listener() {
         @Override
         public void beforeStep(long step) {

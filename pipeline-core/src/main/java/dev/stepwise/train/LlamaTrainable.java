@@ -8,27 +8,46 @@ import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LlamaModel;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** The Llama/Qwen2 decoder as the trainer sees it: weights, scorer, and HF checkpoints. */
 public final class LlamaTrainable implements CausalLm, CheckpointStore {
 
+  /** The token embeddings; with tied embeddings also the output head. */
+  static final String EMBEDDINGS = "model.embed_tokens.weight";
+
   private final LlamaModel model;
   private final CompletionScorer scorer;
   private final Path tokenizerDir;
+  private final Map<String, NDArray> trained;
 
-  /** @param tokenizerDir where the tokenizer files to copy into every checkpoint live (or null) */
-  public LlamaTrainable(LlamaModel model, Path tokenizerDir) {
+  /**
+   * @param tokenizerDir where the tokenizer files to copy into every checkpoint live (or null)
+   * @param freezeEmbeddings train every weight but the token embeddings. Preference training on
+   *     steps that differ in a number or two moves the rejected numbers' embedding rows; with a
+   *     tied head those rows are also how the model reads numbers in the question.
+   */
+  public LlamaTrainable(LlamaModel model, Path tokenizerDir, boolean freezeEmbeddings) {
     this.model = model;
     this.scorer = new CompletionScorer(model);
     this.tokenizerDir = tokenizerDir;
-    model.setTrainable(true);
+    Map<String, NDArray> trained = new LinkedHashMap<>(model.parameters());
+    if (freezeEmbeddings) trained.remove(EMBEDDINGS);
+    this.trained = Collections.unmodifiableMap(trained);
+    trained.values().forEach(p -> p.setRequiresGradient(true));
   }
 
+  public LlamaTrainable(LlamaModel model, Path tokenizerDir) {
+    this(model, tokenizerDir, false);
+  }
+
+  /** The weights the trainer updates. */
   @Override
   public Map<String, NDArray> parameters() {
-    return model.parameters();
+    return trained;
   }
 
   @Override

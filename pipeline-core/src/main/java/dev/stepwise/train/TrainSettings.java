@@ -6,6 +6,7 @@ package dev.stepwise.train;
  *
  * @param steps optimizer updates to run; when 0, {@code epochs} passes over the data decide
  * @param saveEvery write {@code checkpoint-<step>} every this many updates (0: only at the end)
+ * @param freezeEmbeddings keep the token embeddings (and a head tied to them) fixed
  */
 public record TrainSettings(
     int batchSize,
@@ -19,7 +20,8 @@ public record TrainSettings(
     double weightDecay,
     long seed,
     int logEvery,
-    int saveEvery) implements java.io.Serializable {
+    int saveEvery,
+    boolean freezeEmbeddings) implements java.io.Serializable {
 
   public TrainSettings {
     if (batchSize <= 0 || gradientAccumulation <= 0) {

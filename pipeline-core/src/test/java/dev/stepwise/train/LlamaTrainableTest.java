@@ -31,7 +31,7 @@ class LlamaTrainableTest {
     try (NDManager manager = NDManager.newBaseManager();
         LlamaModel model = Checkpoint.load(dir.resolve("init"), manager)) {
       LlamaTrainable trainable = new LlamaTrainable(model, null);
-      TrainSettings settings = new TrainSettings(3, 1, 40, 0, 3e-3, 0.1, 0.1, 1.0, 0.0, 5, 1, 0);
+      TrainSettings settings = new TrainSettings(3, 1, 40, 0, 3e-3, 0.1, 0.1, 1.0, 0.0, 5, 1, 0, false);
       Trainer.Result result = new Trainer<>(settings, new SftObjective(), trainable, trainable, new Trainer.Listener() {})
           .train(sequences(), dir.resolve("out"));
       assertThat((Double) result.logHistory().get(0).get("loss")).isGreaterThan(2.5); // ~ln 32 at init
@@ -58,7 +58,7 @@ class LlamaTrainableTest {
       var ref = scorer.score(List.of(prefix, prefix), List.of(chosen, rejected));
       List<PreferencePair> pairs = List.of(new PreferencePair(prefix, chosen, rejected, ref.get(0).sum(), ref.get(1).sum()));
       LlamaTrainable trainable = new LlamaTrainable(model, null);
-      TrainSettings settings = new TrainSettings(1, 1, 15, 0, 1e-3, 0, 1, 1.0, 0.0, 5, 1, 0);
+      TrainSettings settings = new TrainSettings(1, 1, 15, 0, 1e-3, 0, 1, 1.0, 0.0, 5, 1, 0, false);
       Trainer.Result result = new Trainer<>(settings, new DpoObjective(new StepDpoLoss(0.1, 0)), trainable, trainable, new Trainer.Listener() {})
           .train(pairs, dir.resolve("out"));
       // At step 1 policy == reference: the loss is exactly ln 2 and the margin 0.
@@ -66,6 +66,22 @@ class LlamaTrainableTest {
       assertThat(result.lastMetrics().get("rewards/margins")).isGreaterThan(0.5);
       var after = scorer.score(List.of(prefix, prefix), List.of(chosen, rejected));
       assertThat(after.get(0).sum() - after.get(1).sum()).isGreaterThan(ref.get(0).sum() - ref.get(1).sum() + 5);
+    }
+  }
+
+  @Test
+  void frozenEmbeddingsStayFixedWhileTheLayersTrain(@TempDir Path dir) throws IOException {
+    TinyPreset.writeRandomInit(CONFIG, 13, dir.resolve("init"), null);
+    try (NDManager manager = NDManager.newBaseManager();
+        LlamaModel model = Checkpoint.load(dir.resolve("init"), manager)) {
+      float[] embeddings = model.parameters().get(LlamaTrainable.EMBEDDINGS).toFloatArray();
+      float[] gate = model.parameters().get("model.layers.0.mlp.gate_proj.weight").toFloatArray();
+      LlamaTrainable trainable = new LlamaTrainable(model, null, true);
+      assertThat(trainable.parameters()).doesNotContainKey(LlamaTrainable.EMBEDDINGS).hasSize(model.parameters().size() - 1);
+      TrainSettings settings = new TrainSettings(3, 1, 10, 0, 3e-3, 0, 1, 1.0, 0.0, 5, 1, 0, true);
+      new Trainer<>(settings, new SftObjective(), trainable, trainable, new Trainer.Listener() {}).train(sequences(), dir.resolve("out"));
+      assertThat(model.parameters().get(LlamaTrainable.EMBEDDINGS).toFloatArray()).containsExactly(embeddings);
+      assertThat(model.parameters().get("model.layers.0.mlp.gate_proj.weight").toFloatArray()).isNotEqualTo(gate);
     }
   }
 }

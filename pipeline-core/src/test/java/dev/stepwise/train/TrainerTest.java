@@ -92,7 +92,7 @@ class TrainerTest {
   }
 
   static TrainSettings settings(long steps, int saveEvery) {
-    return new TrainSettings(2, 2, steps, 0, 0.1, 0.1, 0.1, 1.0, 0.0, 7, 1, saveEvery);
+    return new TrainSettings(2, 2, steps, 0, 0.1, 0.1, 0.1, 1.0, 0.0, 7, 1, saveEvery, false);
   }
 
   @Test

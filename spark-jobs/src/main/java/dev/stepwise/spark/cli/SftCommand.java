@@ -111,7 +111,7 @@ public final class SftCommand implements Callable<Integer> {
       w.flush();
       int previousThreads = TorchThreads.set(config.threads());
       try {
-        LlamaTrainable trainable = new LlamaTrainable(loaded.model(), model);
+        LlamaTrainable trainable = new LlamaTrainable(loaded.model(), model, config.train().freezeEmbeddings());
         new Trainer<>(config.train(), new SftObjective(), trainable, trainable,
             new Progress(w, config.train().logEvery(), config.train().batchSize() * meanLength))
             .groupByLength(SftData::length, config.lengthWindow())

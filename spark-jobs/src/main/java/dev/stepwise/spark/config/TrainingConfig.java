@@ -8,7 +8,8 @@ import dev.stepwise.train.TrainSettings;
  * training tasks, and how often they average). The seed comes from the run.
  */
 public record TrainingConfig(int batchSize, int gradientAccumulation, long steps, double epochs, double lr,
-    double warmupRatio, double minLrRatio, double maxGradNorm, double weightDecay, int workers, int syncEvery) implements java.io.Serializable {
+    double warmupRatio, double minLrRatio, double maxGradNorm, double weightDecay, boolean freezeEmbeddings, int workers,
+    int syncEvery) implements java.io.Serializable {
 
   public TrainingConfig {
     if (workers < 1) throw new IllegalArgumentException("stepwise.train.workers must be >= 1, got " + workers);
@@ -21,11 +22,12 @@ public record TrainingConfig(int batchSize, int gradientAccumulation, long steps
     Config t = c.getConfig("stepwise.train");
     return new TrainingConfig(s.getInt("batch_size"), s.getInt("gradient_accumulation"), s.getLong("steps"),
         s.getDouble("epochs"), s.getDouble("lr"), s.getDouble("warmup_ratio"), s.getDouble("min_lr_ratio"),
-        s.getDouble("max_grad_norm"), s.getDouble("weight_decay"), t.getInt("workers"), t.getInt("sync_every"));
+        s.getDouble("max_grad_norm"), s.getDouble("weight_decay"), s.getBoolean("freeze_embeddings"), t.getInt("workers"),
+        t.getInt("sync_every"));
   }
 
   public TrainSettings settings(long seed) {
     return new TrainSettings(batchSize, gradientAccumulation, steps, epochs, lr, warmupRatio, minLrRatio,
-        maxGradNorm, weightDecay, seed, 10, 0);
+        maxGradNorm, weightDecay, seed, 10, 0, freezeEmbeddings);
   }
 }
