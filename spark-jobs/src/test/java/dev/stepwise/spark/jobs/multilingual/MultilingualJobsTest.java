@@ -100,6 +100,31 @@ class MultilingualJobsTest {
   }
 
   @Test
+  void alignWithTwoWorkersAveragesWeightsAndPublishesOneCheckpoint() throws Exception {
+    String run = run("align2");
+    Path out = tmp.resolve("align2/aligned");
+    // 3 steps, averaging after steps 2 and 3: both barriers are crossed by both tasks.
+    Cli.Result r = Cli.run("align", "--run", run, "--from", model.toString(), "--out", out.toString(), "--no-eval",
+        "--set", "stepwise.train.workers=2", "--set", "stepwise.train.sync_every=2",
+        "--set", "stepwise.align.synthetic_problems=4", "--set", "stepwise.align.steps=3", "--set", "stepwise.align.batch_size=2",
+        "--set", "stepwise.align.gradient_accumulation=1", "--set", "stepwise.align.lr=1e-3");
+    assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
+    assertThat(r.out()).contains("global_step=3");
+    try (NDManager manager = NDManager.newBaseManager();
+        LlamaModel before = Checkpoint.load(model, manager); LlamaModel after = Checkpoint.load(out, manager)) {
+      float[] w0 = before.parameters().get("model.layers.0.mlp.gate_proj.weight").toFloatArray();
+      float[] w1 = after.parameters().get("model.layers.0.mlp.gate_proj.weight").toFloatArray();
+      assertThat(w1).hasSameSizeAs(w0).isNotEqualTo(w0);
+    }
+    StageRecord align = Manifest.parseStages(Files.readString(tmp.resolve("align2/run.json"))).stream()
+        .filter(s -> s.name().equals("align")).findFirst().orElseThrow();
+    assertThat(align.metrics()).containsEntry("workers", 2L).containsEntry("train_examples", 8L);
+    // The averaging scratch files are gone once both workers passed the last barrier.
+    assertThat(tmp.resolve("align2/_tmp/align-sync-aligned")).satisfiesAnyOf(
+        p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());
+  }
+
+  @Test
   void distributedNeuronCountsEqualOneJvmRecording() throws Exception {
     String run = run("neurons");
     Cli.Result r = Cli.run("neurons", "--run", run, "--model", model.toString(), "--deactivate", "zh",
