@@ -26,13 +26,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * `stepwise demo`: the end-to-end run on the embedded Spark: imports GSM8K test and MGSM,
- * then runs the self-rewarding loop on the tiny preset from the shipped M1 and prints the
- * per-round table.
+ * then runs the self-rewarding loop on the tiny preset from the shipped M1 (with question-
+ * translation alignment of M1, conf/demo.conf) and prints the per-round and before/after tables.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {"Run the pipeline end to end on the embedded Spark (default run: runs/demo).",
         "Imports GSM8K test and MGSM from stepwise.demo.data_dir, then runs `stepwise run` on the tiny",
-        "preset starting from the shipped M1 (stepwise.demo.m1) and prints the per-round table.",
+        "preset starting from the shipped M1 (stepwise.demo.m1), aligning M1 on stepwise.align.languages, and",
+        "prints the per-round table and the per-language accuracy before vs after alignment.",
         "Settings: conf/pipeline.conf, then conf/demo.conf (or --config FILE), then --set."})
 public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
   @Spec CommandSpec spec;

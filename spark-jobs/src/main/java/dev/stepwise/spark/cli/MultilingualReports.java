@@ -5,6 +5,7 @@ import dev.stepwise.multilingual.NeuronComparison;
 import dev.stepwise.multilingual.NeuronReport;
 import dev.stepwise.multilingual.NeuronType;
 import dev.stepwise.spark.jobs.multilingual.AlignEvalJob;
+import dev.stepwise.spark.jobs.multilingual.AlignReport;
 import dev.stepwise.spark.jobs.multilingual.NeuronDeactivation;
 import dev.stepwise.spark.jobs.multilingual.NeuronsJob;
 import dev.stepwise.spark.jobs.multilingual.TranslationPairsJob;
@@ -25,20 +26,7 @@ final class MultilingualReports {
   }
 
   static void printAlignEval(PrintWriter out, AlignEvalJob.Result r) {
-    out.printf("greedy accuracy %%: before = %s, after = %s%n", r.beforeId(), r.afterId());
-    out.printf("  %-10s %-5s %-8s %6s %7s %7s %7s%n", "benchmark", "lang", "group", "items", "before", "after", "delta");
-    for (AlignEvalJob.Cell c : r.cells()) {
-      out.printf("  %-10s %-5s %-8s %6d %7.1f %7.1f %+7.1f%n", c.benchmark(), c.lang(), c.group(), c.items(), 100 * c.before(),
-          100 * c.after(), 100 * c.delta());
-    }
-    for (String benchmark : r.cells().stream().map(AlignEvalJob.Cell::benchmark).distinct().toList()) {
-      for (String group : List.of("aligned", "unseen", "pivot")) {
-        double[] m = r.mean(benchmark, group);
-        if (!Double.isNaN(m[0])) {
-          out.printf("  %-10s %-5s %-8s %6s %7.1f %7.1f %+7.1f%n", benchmark, "mean", group, "", 100 * m[0], 100 * m[1], 100 * (m[1] - m[0]));
-        }
-      }
-    }
+    out.print(AlignReport.table(r));
     out.flush();
   }
 

@@ -81,7 +81,7 @@ class MultilingualJobsTest {
         "--set", "stepwise.align.gradient_accumulation=1", "--set", "stepwise.align.lr=1e-3",
         "--set", "stepwise.align.eval_problems=1", "--set", "stepwise.eval.max_new_tokens=3");
     assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
-    assertThat(r.out()).contains("translation pairs: 16 written", "global_step=3", "mean  aligned", "mean  unseen");
+    assertThat(r.out()).contains("translation pairs: 16 written", "global_step=3", "| synthetic | mean | aligned |", "| synthetic | mean | unseen  |");
     try (NDManager manager = NDManager.newBaseManager();
         LlamaModel before = Checkpoint.load(model, manager); LlamaModel after = Checkpoint.load(out, manager)) {
       float[] w0 = before.parameters().get("model.embed_tokens.weight").toFloatArray();
