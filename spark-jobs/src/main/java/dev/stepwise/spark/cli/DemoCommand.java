@@ -11,10 +11,13 @@ import dev.stepwise.schemas.Datasets;
 import dev.stepwise.spark.config.DemoConfig;
 import dev.stepwise.spark.jobs.ImportJob;
 import dev.stepwise.spark.runtime.DatasetIO;
+import dev.stepwise.spark.runtime.Manifest;
 import dev.stepwise.spark.runtime.RunLayout;
+import dev.stepwise.spark.runtime.StageRecord;
 import dev.stepwise.spark.runtime.StepwiseException;
 import java.io.File;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
@@ -55,10 +58,18 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
     RunLayout layout = injector.getInstance(RunLayout.class);
     out.println("stepwise demo: run " + layout.root() + ", data " + data);
     ImportJob importer = injector.getInstance(ImportJob.class);
-    Reports.printImport(out, importer.run(new ImportJob.Request(SourceFormat.GSM8K,
-        new File(data, "gsm8k/test.jsonl").getPath(), null, null, null, null)));
-    Reports.printImport(out, importer.run(new ImportJob.Request(SourceFormat.MGSM,
-        new File(data, "mgsm").getPath(), null, null, null, null)));
+    Manifest manifest = Manifest.load(layout);
+    for (ImportJob.Request request : List.of(
+        new ImportJob.Request(SourceFormat.GSM8K, new File(data, "gsm8k/test.jsonl").getPath(), null, null, null, null),
+        new ImportJob.Request(SourceFormat.MGSM, new File(data, "mgsm").getPath(), null, null, null, null))) {
+      // A rerun resumes: imports that succeeded are kept, like the loop's stages.
+      String stage = "import/" + request.format().defaultSource();
+      if (manifest.stage(stage, null).map(s -> StageRecord.SUCCEEDED.equals(s.status())).orElse(false)) {
+        out.println("= " + stage + ": already done");
+      } else {
+        Reports.printImport(out, importer.run(request));
+      }
+    }
     summarize(out, injector.getInstance(DatasetIO.class));
     out.flush();
     return RunCommand.runLoop(injector, out);

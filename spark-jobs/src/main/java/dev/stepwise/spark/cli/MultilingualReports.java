@@ -73,7 +73,12 @@ final class MultilingualReports {
     StringBuilder byN = new StringBuilder("  delta by N:");
     for (int n = 1; n < c.countsByNDelta().length; n++) byN.append(String.format(" N=%d:%+d", n, c.countsByNDelta()[n]));
     out.println(byN);
-    out.printf("  overlap before/after: specific %.1f%%, related %.1f%%%n", 100 * c.specificOverlap(), 100 * c.relatedOverlap());
+    out.printf("  overlap before/after: specific %s, related %s%n", percent(c.specificOverlap()), percent(c.relatedOverlap()));
+  }
+
+  /** An overlap share; n/a when the base model has no neuron of the type. */
+  private static String percent(double share) {
+    return Double.isNaN(share) ? "n/a (none before)" : String.format("%.1f%%", 100 * share);
   }
 
   static void printDeactivation(PrintWriter out, NeuronDeactivation.Result r) {
