@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MultilingualJobsTest {
   @TempDir static Path tmp;
   private static Path model;
+  private static Path otherModel;
 
   @BeforeAll
   static void tinyModel() throws Exception {
@@ -44,6 +45,8 @@ class MultilingualJobsTest {
     HfTokenizer tokenizer = HfTokenizer.load(tok);
     model = tmp.resolve("m0");
     TinyPreset.writeRandomInit(TinyPreset.config(tokenizer.vocabSize(), null, new ChatFormat(tokenizer).eosId()), 5, model, tok);
+    otherModel = tmp.resolve("m0-seed6");
+    TinyPreset.writeRandomInit(TinyPreset.config(tokenizer.vocabSize(), null, new ChatFormat(tokenizer).eosId()), 6, otherModel, tok);
   }
 
   private String run(String name) {
@@ -122,6 +125,19 @@ class MultilingualJobsTest {
     // The averaging scratch files are gone once both workers passed the last barrier.
     assertThat(tmp.resolve("align2/_tmp/align-sync-aligned")).satisfiesAnyOf(
         p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());
+  }
+
+  @Test
+  void compareWithoutLanguageNeuronsBeforeReportsTheOverlapAsUndefined() throws Exception {
+    // Random models have tau = 1, so no neuron of any type: both overlaps are 0/0.
+    Cli.Result r = Cli.run("neurons", "--run", run("compare"), "--model", model.toString(), "--compare", otherModel.toString(),
+        "--set", "stepwise.neurons.problems_per_language=1");
+    assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
+    assertThat(r.out()).contains("overlap before/after: specific n/a (none before), related n/a (none before)");
+    StageRecord neurons = Manifest.parseStages(Files.readString(tmp.resolve("compare/run.json"))).stream()
+        .filter(s -> s.name().equals("neurons")).findFirst().orElseThrow();
+    assertThat(neurons.status()).isEqualTo("succeeded");
+    assertThat(neurons.metrics()).doesNotContainKeys("specific_overlap", "related_overlap");
   }
 
   @Test
