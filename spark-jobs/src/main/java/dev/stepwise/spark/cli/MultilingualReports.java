@@ -5,6 +5,7 @@ import dev.stepwise.multilingual.NeuronComparison;
 import dev.stepwise.multilingual.NeuronReport;
 import dev.stepwise.multilingual.NeuronType;
 import dev.stepwise.spark.jobs.multilingual.AlignEvalJob;
+import dev.stepwise.spark.jobs.multilingual.AlignReport;
 import dev.stepwise.spark.jobs.multilingual.NeuronDeactivation;
 import dev.stepwise.spark.jobs.multilingual.NeuronsJob;
 import dev.stepwise.spark.jobs.multilingual.TranslationPairsJob;
@@ -25,20 +26,7 @@ final class MultilingualReports {
   }
 
   static void printAlignEval(PrintWriter out, AlignEvalJob.Result r) {
-    out.printf("greedy accuracy %%: before = %s, after = %s%n", r.beforeId(), r.afterId());
-    out.printf("  %-10s %-5s %-8s %6s %7s %7s %7s%n", "benchmark", "lang", "group", "items", "before", "after", "delta");
-    for (AlignEvalJob.Cell c : r.cells()) {
-      out.printf("  %-10s %-5s %-8s %6d %7.1f %7.1f %+7.1f%n", c.benchmark(), c.lang(), c.group(), c.items(), 100 * c.before(),
-          100 * c.after(), 100 * c.delta());
-    }
-    for (String benchmark : r.cells().stream().map(AlignEvalJob.Cell::benchmark).distinct().toList()) {
-      for (String group : List.of("aligned", "unseen", "pivot")) {
-        double[] m = r.mean(benchmark, group);
-        if (!Double.isNaN(m[0])) {
-          out.printf("  %-10s %-5s %-8s %6s %7.1f %7.1f %+7.1f%n", benchmark, "mean", group, "", 100 * m[0], 100 * m[1], 100 * (m[1] - m[0]));
-        }
-      }
-    }
+    out.print(AlignReport.table(r));
     out.flush();
   }
 
@@ -85,7 +73,12 @@ final class MultilingualReports {
     StringBuilder byN = new StringBuilder("  delta by N:");
     for (int n = 1; n < c.countsByNDelta().length; n++) byN.append(String.format(" N=%d:%+d", n, c.countsByNDelta()[n]));
     out.println(byN);
-    out.printf("  overlap before/after: specific %.1f%%, related %.1f%%%n", 100 * c.specificOverlap(), 100 * c.relatedOverlap());
+    out.printf("  overlap before/after: specific %s, related %s%n", percent(c.specificOverlap()), percent(c.relatedOverlap()));
+  }
+
+  /** An overlap share; n/a when the base model has no neuron of the type. */
+  private static String percent(double share) {
+    return Double.isNaN(share) ? "n/a (none before)" : String.format("%.1f%%", 100 * share);
   }
 
   static void printDeactivation(PrintWriter out, NeuronDeactivation.Result r) {

@@ -1,11 +1,13 @@
 package dev.stepwise.spark.cli;
 
 import com.google.inject.Injector;
+import dev.stepwise.spark.jobs.multilingual.AlignReport;
 import dev.stepwise.spark.loop.RoundReport;
 import dev.stepwise.spark.loop.SelfRewardLoop;
 import dev.stepwise.spark.runtime.RunLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,7 +19,8 @@ import picocli.CommandLine.Spec;
     description = {"Run process-based self-rewarding: tasks -> sft -> eval, then per round",
         "search -> pairs -> ref -> dpo -> eval. Stages that already succeeded in the run are skipped,",
         "so rerunning after a failure resumes where it stopped. Ends with the per-round table",
-        "(also in <run>/reports/report.md, with rounds.png)."})
+        "(also in <run>/reports/report.md, with rounds.png); with stepwise.align.enabled, then the",
+        "before/after alignment table (<run>/reports/multilingual.md, with multilingual.png)."})
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
@@ -33,6 +36,11 @@ public final class RunCommand implements Callable<Integer> {
     out.flush();
     loop.run(System.out);
     out.println(injector.getInstance(RoundReport.class).write());
+    Optional<Integer> aligned = loop.alignRound();
+    if (aligned.isPresent()) {
+      out.println("Question-translation alignment (reports/multilingual.md):");
+      out.println(injector.getInstance(AlignReport.class).write(aligned.get()));
+    }
     out.flush();
     return 0;
   }

@@ -17,6 +17,7 @@ import dev.stepwise.spark.runtime.StepwiseException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The driver loop of process-based self-rewarding: tasks -> sft (M1) -> eval, then for each
@@ -80,6 +81,11 @@ public final class SelfRewardLoop {
       plan.add(new Step("align", config.rounds() + 1));
     }
     return plan;
+  }
+
+  /** The round whose model the plan aligns (align.enabled), if any. */
+  public Optional<Integer> alignRound() {
+    return plan().stream().filter(s -> s.name().equals("align")).map(Step::round).findFirst();
   }
 
   /** Runs every stage of the plan that has not succeeded yet, in order. */

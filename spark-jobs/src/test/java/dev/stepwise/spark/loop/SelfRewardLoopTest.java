@@ -36,26 +36,41 @@ class SelfRewardLoopTest {
     Path run = tmp.resolve("run");
     List<String> args = new ArrayList<>(List.of("run"));
     args.addAll(micro(run));
+    for (String kv : List.of("stepwise.align.enabled=true", "stepwise.align.synthetic_problems=2", "stepwise.align.steps=1",
+        "stepwise.align.batch_size=2", "stepwise.align.eval_problems=1")) {
+      args.add("--set");
+      args.add(kv);
+    }
     Cli.Result result = Cli.run(args.toArray(String[]::new));
     assertThat(result.exitCode()).as(result.err() + result.out()).isZero();
     assertThat(result.out()).contains("| M1 ").contains("| M2 ");
+    // The alignment table comes after the rounds table: en and zh of the run's languages, zh trained.
+    String alignTable = result.out().substring(result.out().indexOf("| M2 "));
+    assertThat(alignTable).contains("before = checkpoints/round=1, after = checkpoints/align/round=1",
+        "| synthetic | zh   | aligned |     1 |", "| synthetic | mean | unseen  |");
 
     List<StageRecord> stages = Manifest.parseStages(Files.readString(run.resolve("run.json")));
     assertThat(stages).extracting(StageRecord::key).containsExactly("tasks", "sft", "eval@round=1",
+        "translation_pairs", "align@round=1", "align_eval@round=1",
         "search@round=1", "pairs@round=1", "ref@round=1", "dpo@round=1", "eval@round=2");
     assertThat(stages).allSatisfy(s -> assertThat(s.status()).isEqualTo(StageRecord.SUCCEEDED));
     assertThat(run.resolve("checkpoints/round=1/model.safetensors")).exists();
     assertThat(run.resolve("checkpoints/round=2/model.safetensors")).exists();
     assertThat(ParquetFiles.read(run.resolve("data/solutions/round=1"))).hasSize(3);
     assertThat(ParquetFiles.read(run.resolve("data/step_judgments/round=1"))).isNotEmpty();
-    // 2 eval problems x 2 languages + 4 judge pairs, for M1 and for M2.
-    assertThat(ParquetFiles.read(run.resolve("data/eval_results/round=1"))).hasSize(8);
+    // 2 eval problems x 2 languages + 4 judge pairs, for M1 and for M2; round 1 also has the
+    // alignment's 1 problem x 10 languages for M1 and for aligned M1.
+    assertThat(ParquetFiles.read(run.resolve("data/eval_results/round=1"))).hasSize(8 + 20);
     assertThat(ParquetFiles.read(run.resolve("data/eval_results/round=2"))).hasSize(8);
     assertThat(run.resolve("reports/report.md")).exists();
     assertThat(run.resolve("reports/rounds.png")).exists();
+    assertThat(run.resolve("reports/multilingual.png")).exists();
+    assertThat(Files.readString(run.resolve("reports/multilingual.md"))).contains("translate zh, de questions into en (4 pairs, 1 steps");
 
     Cli.Result again = Cli.run(args.toArray(String[]::new));
     assertThat(again.exitCode()).as(again.err()).isZero();
+    // The table of the skipped alignment is read back from eval_results.
+    assertThat(again.out()).contains("| synthetic | zh   | aligned |     1 |", "| synthetic | mean | unseen  |");
     List<StageRecord> after = Manifest.parseStages(Files.readString(run.resolve("run.json")));
     assertThat(after).extracting(StageRecord::finished).isEqualTo(stages.stream().map(StageRecord::finished).toList());
   }

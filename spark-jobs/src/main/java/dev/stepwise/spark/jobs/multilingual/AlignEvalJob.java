@@ -149,8 +149,8 @@ public final class AlignEvalJob {
     return spark.createDataFrame(rdd.mapPartitions(gradePartition), Datasets.get(Datasets.EVAL_RESULTS).sparkType());
   }
 
-  /** The table, from the rows just written. */
-  private Result table(int round, String beforeId, String afterId) {
+  /** The table of two models' rows in eval_results round R (written by {@link #run}). */
+  public Result table(int round, String beforeId, String afterId) {
     Map<String, long[]> counts = new LinkedHashMap<>(); // benchmark/lang -> {items, before correct, after correct}
     for (Row r : io.read(Datasets.EVAL_RESULTS).where(col("round").equalTo(round).and(col("model_id").isin(beforeId, afterId)))
         .groupBy("benchmark", "lang", "model_id").agg(org.apache.spark.sql.functions.count("*"),

@@ -42,4 +42,9 @@ public final class AlignStage {
     AlignEvalJob.Result evaluated = eval.run(round, layout.relative(from), from.toString(), layout.relative(out), out.toString());
     return new Result(built, trained, evaluated);
   }
+
+  /** The before/after table of a finished {@link #run}, read back from eval_results (a resumed run prints it too). */
+  public AlignEvalJob.Result evaluation(int round) {
+    return eval.table(round, layout.relative(layout.checkpoint(round)), layout.relative(align.alignedCheckpoint(round)));
+  }
 }

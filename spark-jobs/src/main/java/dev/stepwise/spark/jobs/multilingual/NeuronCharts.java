@@ -47,7 +47,8 @@ final class NeuronCharts {
     return s;
   }
 
-  private static String write(RunLayout layout, String name, JFreeChart chart) {
+  /** Writes {@code chart} to reports/NAME; returns its path relative to the run. */
+  static String write(RunLayout layout, String name, JFreeChart chart) {
     Path target = new Path(layout.reports(), name);
     try (OutputStream out = layout.fs().create(target, true)) {
       ChartUtils.writeChartAsPNG(out, chart, 900, 500);

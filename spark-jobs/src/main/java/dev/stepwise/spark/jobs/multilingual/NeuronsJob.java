@@ -102,8 +102,9 @@ public final class NeuronsJob {
       stage.output("reports", layout.reports());
       if (analyses.size() == 1) return new Result(config.source(), analyses.get(0), null, null, null);
       NeuronComparison.Result comparison = NeuronComparison.compare(analyses.get(0).report(), analyses.get(1).report());
-      stage.metric("specific_overlap", comparison.specificOverlap());
-      stage.metric("related_overlap", comparison.relatedOverlap());
+      // An overlap is undefined (NaN) when the base model has no neuron of the type; JSON has no NaN.
+      if (!Double.isNaN(comparison.specificOverlap())) stage.metric("specific_overlap", comparison.specificOverlap());
+      if (!Double.isNaN(comparison.relatedOverlap())) stage.metric("related_overlap", comparison.relatedOverlap());
       return new Result(config.source(), analyses.get(0), analyses.get(1), comparison,
           NeuronCharts.delta(layout, analyses.get(1).modelId(), comparison));
     });

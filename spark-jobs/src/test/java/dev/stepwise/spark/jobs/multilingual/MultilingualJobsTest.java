@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class MultilingualJobsTest {
   @TempDir static Path tmp;
   private static Path model;
+  private static Path otherModel;
 
   @BeforeAll
   static void tinyModel() throws Exception {
@@ -44,6 +45,8 @@ class MultilingualJobsTest {
     HfTokenizer tokenizer = HfTokenizer.load(tok);
     model = tmp.resolve("m0");
     TinyPreset.writeRandomInit(TinyPreset.config(tokenizer.vocabSize(), null, new ChatFormat(tokenizer).eosId()), 5, model, tok);
+    otherModel = tmp.resolve("m0-seed6");
+    TinyPreset.writeRandomInit(TinyPreset.config(tokenizer.vocabSize(), null, new ChatFormat(tokenizer).eosId()), 6, otherModel, tok);
   }
 
   private String run(String name) {
@@ -81,7 +84,7 @@ class MultilingualJobsTest {
         "--set", "stepwise.align.gradient_accumulation=1", "--set", "stepwise.align.lr=1e-3",
         "--set", "stepwise.align.eval_problems=1", "--set", "stepwise.eval.max_new_tokens=3");
     assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
-    assertThat(r.out()).contains("translation pairs: 16 written", "global_step=3", "mean  aligned", "mean  unseen");
+    assertThat(r.out()).contains("translation pairs: 16 written", "global_step=3", "| synthetic | mean | aligned |", "| synthetic | mean | unseen  |");
     try (NDManager manager = NDManager.newBaseManager();
         LlamaModel before = Checkpoint.load(model, manager); LlamaModel after = Checkpoint.load(out, manager)) {
       float[] w0 = before.parameters().get("model.embed_tokens.weight").toFloatArray();
@@ -97,6 +100,44 @@ class MultilingualJobsTest {
     List<GenericRecord> eval = ParquetFiles.read(tmp.resolve("align/data/eval_results/round=0"));
     assertThat(eval).hasSize(20);
     assertThat(eval.stream().map(g -> g.get("model_id").toString()).distinct()).hasSize(2);
+  }
+
+  @Test
+  void alignWithTwoWorkersAveragesWeightsAndPublishesOneCheckpoint() throws Exception {
+    String run = run("align2");
+    Path out = tmp.resolve("align2/aligned");
+    // 3 steps, averaging after steps 2 and 3: both barriers are crossed by both tasks.
+    Cli.Result r = Cli.run("align", "--run", run, "--from", model.toString(), "--out", out.toString(), "--no-eval",
+        "--set", "stepwise.train.workers=2", "--set", "stepwise.train.sync_every=2",
+        "--set", "stepwise.align.synthetic_problems=4", "--set", "stepwise.align.steps=3", "--set", "stepwise.align.batch_size=2",
+        "--set", "stepwise.align.gradient_accumulation=1", "--set", "stepwise.align.lr=1e-3");
+    assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
+    assertThat(r.out()).contains("global_step=3");
+    try (NDManager manager = NDManager.newBaseManager();
+        LlamaModel before = Checkpoint.load(model, manager); LlamaModel after = Checkpoint.load(out, manager)) {
+      float[] w0 = before.parameters().get("model.layers.0.mlp.gate_proj.weight").toFloatArray();
+      float[] w1 = after.parameters().get("model.layers.0.mlp.gate_proj.weight").toFloatArray();
+      assertThat(w1).hasSameSizeAs(w0).isNotEqualTo(w0);
+    }
+    StageRecord align = Manifest.parseStages(Files.readString(tmp.resolve("align2/run.json"))).stream()
+        .filter(s -> s.name().equals("align")).findFirst().orElseThrow();
+    assertThat(align.metrics()).containsEntry("workers", 2L).containsEntry("train_examples", 8L);
+    // The averaging scratch files are gone once both workers passed the last barrier.
+    assertThat(tmp.resolve("align2/_tmp/align-sync-aligned")).satisfiesAnyOf(
+        p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());
+  }
+
+  @Test
+  void compareWithoutLanguageNeuronsBeforeReportsTheOverlapAsUndefined() throws Exception {
+    // Random models have tau = 1, so no neuron of any type: both overlaps are 0/0.
+    Cli.Result r = Cli.run("neurons", "--run", run("compare"), "--model", model.toString(), "--compare", otherModel.toString(),
+        "--set", "stepwise.neurons.problems_per_language=1");
+    assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
+    assertThat(r.out()).contains("overlap before/after: specific n/a (none before), related n/a (none before)");
+    StageRecord neurons = Manifest.parseStages(Files.readString(tmp.resolve("compare/run.json"))).stream()
+        .filter(s -> s.name().equals("neurons")).findFirst().orElseThrow();
+    assertThat(neurons.status()).isEqualTo("succeeded");
+    assertThat(neurons.metrics()).doesNotContainKeys("specific_overlap", "related_overlap");
   }
 
   @Test
