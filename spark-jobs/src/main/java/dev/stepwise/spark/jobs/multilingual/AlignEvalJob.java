@@ -2,19 +2,16 @@ package dev.stepwise.spark.jobs.multilingual;
 
 import static org.apache.spark.sql.functions.col;
 
-import dev.stepwise.eval.HeldOutEval;
-import dev.stepwise.generate.Generator;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.spark.config.AlignConfig;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.config.TasksConfig;
+import dev.stepwise.spark.jobs.HeldOutGrading;
 import dev.stepwise.spark.runtime.DatasetIO;
-import dev.stepwise.spark.runtime.ExecutorModels;
 import dev.stepwise.spark.runtime.StageRunner;
 import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.Split;
 import dev.stepwise.tasks.TaskExample;
-import dev.stepwise.text.Answers;
 import dev.stepwise.text.ReasoningPrompt;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
@@ -23,14 +20,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * The spontaneous-alignment table (METHODS.md §D, §E's MGSM table): greedy accuracy per language
@@ -83,12 +76,16 @@ public final class AlignEvalJob {
    */
   public Result run(int round, String beforeId, String beforeUri, String afterId, String afterUri) {
     return stages.run("align_eval", round, List.of(beforeUri, afterUri), stage -> {
-      List<Row> items = items();
-      Dataset<Row> graded = grade(items, round, beforeId, beforeUri).union(grade(items, round, afterId, afterUri));
-      Dataset<Row> kept = !io.exists(Datasets.EVAL_RESULTS) ? null
-          : io.read(Datasets.EVAL_RESULTS).where(col("round").equalTo(round).and(col("model_id").isin(beforeId, afterId).unary_$bang()));
-      // eval_results is partitioned by round only: keep the partition's other models' rows.
-      io.replacePartitions(Datasets.EVAL_RESULTS, kept == null ? graded : graded.union(kept), java.util.Set.of());
+      List<Row> rows = items();
+      Dataset<Row> items = spark.createDataFrame(rows, HeldOutGrading.ITEMS);
+      try (HeldOutGrading grading = new HeldOutGrading(spark, "align eval round " + round, 2L * rows.size(),
+          eval.evalMaxNewTokens(), eval.evalBatchSize())) {
+        Dataset<Row> graded = grading.grade(items, beforeUri, beforeId, round).union(grading.grade(items, afterUri, afterId, round));
+        Dataset<Row> kept = !io.exists(Datasets.EVAL_RESULTS) ? null
+            : io.read(Datasets.EVAL_RESULTS).where(col("round").equalTo(round).and(col("model_id").isin(beforeId, afterId).unary_$bang()));
+        // eval_results is partitioned by round only: keep the partition's other models' rows.
+        io.replacePartitions(Datasets.EVAL_RESULTS, kept == null ? graded : graded.union(kept), java.util.Set.of());
+      }
       Result result = table(round, beforeId, afterId);
       stage.output(Datasets.EVAL_RESULTS, io.pathOf(Datasets.EVAL_RESULTS));
       for (String benchmark : List.of(TranslationPairsJob.SYNTHETIC, MGSM)) {
@@ -101,11 +98,11 @@ public final class AlignEvalJob {
     });
   }
 
-  /** (id, lang, user turn, gold, benchmark, split): synthetic eval problems in every language, then MGSM prompts. */
+  /** HeldOutGrading.ITEMS rows: synthetic eval problems in every language, then MGSM prompts. */
   private List<Row> items() {
     List<Row> items = new ArrayList<>();
     for (TaskExample e : tasks.generator().ift(Split.EVAL, 0, align.evalProblems(), Language.all())) {
-      items.add(RowFactory.create(e.id(), e.lang(), e.prompt(), e.gold(), TranslationPairsJob.SYNTHETIC, e.split()));
+      items.add(RowFactory.create(TranslationPairsJob.SYNTHETIC, e.split(), e.lang(), e.id(), e.prompt(), e.gold()));
     }
     if (align.evalMgsmPerLanguage() > 0 && io.exists(Datasets.PROMPTS)) {
       Map<String, List<Row>> byLang = new TreeMap<>();
@@ -116,37 +113,10 @@ public final class AlignEvalJob {
       byLang.values().forEach(rows -> rows.stream().sorted(Comparator.comparingLong((Row r) -> TranslationPairsJob.lineOf(r.getString(0)))
               .thenComparing(r -> r.getString(0)))
           .limit(align.evalMgsmPerLanguage())
-          .forEach(r -> items.add(RowFactory.create(r.getString(0), r.getString(1), ReasoningPrompt.of(r.getString(2)),
-              r.getString(3), MGSM, r.getString(4)))));
+          .forEach(r -> items.add(RowFactory.create(MGSM, r.getString(4), r.getString(1), r.getString(0),
+              ReasoningPrompt.of(r.getString(2)), r.getString(3)))));
     }
     return items;
-  }
-
-  private Dataset<Row> grade(List<Row> items, int round, String modelId, String uri) {
-    int partitions = Math.max(1, Math.min(items.size(), spark.sparkContext().defaultParallelism()));
-    JavaRDD<Row> rdd = JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(items, partitions);
-    SerializableConfiguration conf = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
-    int batch = eval.evalBatchSize(), maxNewTokens = eval.evalMaxNewTokens();
-    FlatMapFunction<java.util.Iterator<Row>, Row> gradePartition = it -> {
-      List<Row> rows = new ArrayList<>();
-      it.forEachRemaining(rows::add);
-      if (rows.isEmpty()) return java.util.Collections.emptyIterator();
-      ExecutorModels.Loaded m = ExecutorModels.get(uri, conf.value());
-      HeldOutEval heldOut = new HeldOutEval(new Generator(m.model(), ids -> m.chat().tokenizer().decode(ids), null, batch), m.chat(),
-          maxNewTokens);
-      List<HeldOutEval.Item> evalItems = rows.stream()
-          .map(r -> new HeldOutEval.Item(r.getString(0), r.getString(1), r.getString(2), r.getString(3))).toList();
-      List<HeldOutEval.Graded> graded = heldOut.reasoning(evalItems);
-      List<Row> out = new ArrayList<>();
-      for (int i = 0; i < rows.size(); i++) {
-        Row r = rows.get(i);
-        HeldOutEval.Graded g = graded.get(i);
-        out.add(RowFactory.create(round, modelId, r.getString(4), r.getString(5), r.getString(1), r.getString(0), "greedy", g.output(),
-            Answers.extract(g.output()).orElse(null), r.getString(3), g.correct(), g.tokens(), g.steps()));
-      }
-      return out.iterator();
-    };
-    return spark.createDataFrame(rdd.mapPartitions(gradePartition), Datasets.get(Datasets.EVAL_RESULTS).sparkType());
   }
 
   /** The table of two models' rows in eval_results round R (written by {@link #run}). */

@@ -1,0 +1,114 @@
+package dev.stepwise.spark.jobs;
+
+import dev.stepwise.eval.HeldOutEval;
+import dev.stepwise.generate.Generator;
+import dev.stepwise.judge.Verdict;
+import dev.stepwise.schemas.Datasets;
+import dev.stepwise.spark.runtime.ExecutorModels;
+import dev.stepwise.spark.runtime.Progress;
+import dev.stepwise.text.Answers;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.util.SerializableConfiguration;
+
+/**
+ * Greedy grading of held-out items on the executors, one model per call, into {@code
+ * eval_results} rows: reasoning items by their boxed answer, judge items by their verdict. Open
+ * one per stage: its progress line counts every item graded through it, batch by batch.
+ */
+public final class HeldOutGrading implements AutoCloseable {
+
+  /** An item to grade: {@code benchmark} {@link #JUDGE} marks a step-judge pair, anything else a problem. */
+  public static final StructType ITEMS = new StructType()
+      .add("benchmark", DataTypes.StringType).add("split", DataTypes.StringType).add("lang", DataTypes.StringType)
+      .add("prompt_id", DataTypes.StringType).add("user_turn", DataTypes.StringType).add("gold", DataTypes.StringType);
+
+  public static final String JUDGE = "synthetic-judge";
+
+  private final SparkSession spark;
+  private final Progress progress;
+  private final int maxNewTokens;
+  private final int batchSize;
+
+  /** @param total items that will be graded, for the progress line's ETA */
+  public HeldOutGrading(SparkSession spark, String label, long total, int maxNewTokens, int batchSize) {
+    this.spark = spark;
+    this.progress = new Progress(spark, label, total, System.err);
+    this.maxNewTokens = maxNewTokens;
+    this.batchSize = batchSize;
+  }
+
+  /** Lazily grades {@code items} ({@link #ITEMS} rows) with the checkpoint at {@code model}. */
+  public Dataset<Row> grade(Dataset<Row> items, String model, String modelId, int round) {
+    SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+    Progress.Counters counters = progress.counters();
+    int maxNew = maxNewTokens, batch = batchSize;
+    return items.repartition(spark.sparkContext().defaultParallelism())
+        .mapPartitions((MapPartitionsFunction<Row, Row>) rows ->
+            gradePartition(rows, model, modelId, round, hadoop, maxNew, batch, counters),
+            Encoders.row(Datasets.get(Datasets.EVAL_RESULTS).sparkType()));
+  }
+
+  @Override
+  public void close() {
+    progress.close();
+  }
+
+  private static Iterator<Row> gradePartition(Iterator<Row> rows, String model, String modelId, int round,
+      SerializableConfiguration hadoop, int maxNew, int batch, Progress.Counters counters) {
+    List<Row> out = new ArrayList<>();
+    if (!rows.hasNext()) {
+      return out.iterator();
+    }
+    ExecutorModels.Loaded loaded = ExecutorModels.get(model, hadoop.value());
+    HeldOutEval eval = new HeldOutEval(new Generator(loaded.model(), loaded.tokenizer()::decode, null, batch),
+        loaded.chat(), maxNew);
+    List<Row> reasoning = new ArrayList<>();
+    List<Row> judging = new ArrayList<>();
+    rows.forEachRemaining(r -> (JUDGE.equals(r.getAs("benchmark")) ? judging : reasoning).add(r));
+    // Batch by batch, so progress moves while a partition runs.
+    for (int from = 0; from < reasoning.size(); from += batch) {
+      List<Row> chunk = reasoning.subList(from, Math.min(reasoning.size(), from + batch));
+      long started = System.nanoTime();
+      collect(eval.reasoning(toItems(chunk)), chunk, modelId, round, out, counters, started);
+    }
+    for (int from = 0; from < judging.size(); from += batch) {
+      List<Row> chunk = judging.subList(from, Math.min(judging.size(), from + batch));
+      long started = System.nanoTime();
+      collect(eval.judging(toItems(chunk)), chunk, modelId, round, out, counters, started);
+    }
+    return out.iterator();
+  }
+
+  private static List<HeldOutEval.Item> toItems(List<Row> rows) {
+    List<HeldOutEval.Item> items = new ArrayList<>();
+    for (Row r : rows) {
+      items.add(new HeldOutEval.Item(r.getAs("prompt_id"), r.getAs("lang"), r.getAs("user_turn"), r.getAs("gold")));
+    }
+    return items;
+  }
+
+  private static void collect(List<HeldOutEval.Graded> graded, List<Row> rows, String modelId, int round, List<Row> out,
+      Progress.Counters counters, long started) {
+    long tokens = 0;
+    for (int i = 0; i < graded.size(); i++) {
+      HeldOutEval.Graded g = graded.get(i);
+      Row r = rows.get(i);
+      boolean judge = JUDGE.equals(r.getAs("benchmark"));
+      String predicted = judge ? Verdict.parse(g.output()).name() : Answers.extract(g.output()).orElse(null);
+      out.add(RowFactory.create(round, modelId, r.getAs("benchmark"), r.getAs("split"), r.getAs("lang"),
+          r.getAs("prompt_id"), "greedy", g.output(), predicted, r.getAs("gold"), g.correct(), g.tokens(), g.steps()));
+      tokens += g.tokens();
+    }
+    counters.add(graded.size(), tokens, System.nanoTime() - started);
+  }
+}
