@@ -13,7 +13,6 @@ import dev.stepwise.spark.jobs.ImportJob;
 import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.Manifest;
 import dev.stepwise.spark.runtime.RunLayout;
-import dev.stepwise.spark.runtime.StageRecord;
 import dev.stepwise.spark.runtime.StepwiseException;
 import java.io.File;
 import java.io.PrintWriter;
@@ -57,7 +56,7 @@ public final class DemoCommand implements java.util.concurrent.Callable<Integer>
         new ImportJob.Request(SourceFormat.MGSM, new File(data, "mgsm").getPath(), null, null, null, null))) {
       // A rerun resumes: imports that succeeded are kept, like the loop's stages.
       String stage = "import/" + request.format().defaultSource();
-      if (manifest.stage(stage, null).map(s -> StageRecord.SUCCEEDED.equals(s.status())).orElse(false)) {
+      if (manifest.succeeded(stage, null).isPresent()) {
         out.println("= " + stage + ": already done");
       } else {
         Reports.printImport(out, importer.run(request));

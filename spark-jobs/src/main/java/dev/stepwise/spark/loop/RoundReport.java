@@ -5,11 +5,10 @@ import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.jobs.selfreward.EvalStage;
 import dev.stepwise.spark.jobs.selfreward.SyntheticPromptsStage;
 import dev.stepwise.spark.runtime.Manifest;
+import dev.stepwise.spark.runtime.ReportCharts;
 import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRecord;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +17,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import org.apache.hadoop.fs.Path;
 import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.category.DefaultCategoryDataset;
@@ -105,16 +103,12 @@ public final class RoundReport {
     }
     JFreeChart chart = ChartFactory.createLineChart("Self-rewarding rounds", "model", "%", data,
         PlotOrientation.VERTICAL, true, false, false);
-    ByteArrayOutputStream png = new ByteArrayOutputStream();
-    ChartUtils.writeChartAsPNG(png, chart, 720, 400);
-    try (OutputStream out = layout.fs().create(new Path(layout.reports(), "rounds.png"), true)) {
-      out.write(png.toByteArray());
-    }
+    ReportCharts.writePng(layout, "rounds.png", chart, 720, 400);
     return table;
   }
 
   private static Optional<Map<String, Object>> metrics(Manifest manifest, String name, int round) {
-    return manifest.stage(name, round).filter(s -> StageRecord.SUCCEEDED.equals(s.status())).map(StageRecord::metrics);
+    return manifest.succeeded(name, round).map(StageRecord::metrics);
   }
 
   @SuppressWarnings("unchecked")

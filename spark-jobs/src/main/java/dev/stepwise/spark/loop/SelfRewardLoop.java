@@ -12,7 +12,6 @@ import dev.stepwise.spark.jobs.selfreward.SftStage;
 import dev.stepwise.spark.jobs.selfreward.SyntheticPromptsStage;
 import dev.stepwise.spark.runtime.Manifest;
 import dev.stepwise.spark.runtime.RunLayout;
-import dev.stepwise.spark.runtime.StageRecord;
 import dev.stepwise.spark.runtime.StepwiseException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -94,7 +93,7 @@ public final class SelfRewardLoop {
     for (Step step : plan()) {
       // Alignment ends with its evaluation: that entry marks it complete.
       String recorded = step.name().equals("align") ? "align_eval" : step.name();
-      boolean done = manifest.stage(recorded, step.round()).map(s -> StageRecord.SUCCEEDED.equals(s.status())).orElse(false);
+      boolean done = manifest.succeeded(recorded, step.round()).isPresent();
       if (done) {
         out.println("= " + step + ": already done");
         continue;

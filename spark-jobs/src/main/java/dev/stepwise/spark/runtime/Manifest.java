@@ -53,6 +53,11 @@ public final class Manifest {
     return Optional.ofNullable(stages.get(StageRecord.key(name, round)));
   }
 
+  /** The stage's record if its last run succeeded: what resuming skips. */
+  public Optional<StageRecord> succeeded(String name, Integer round) {
+    return stage(name, round).filter(s -> StageRecord.SUCCEEDED.equals(s.status()));
+  }
+
   public List<StageRecord> stages() {
     return List.copyOf(stages.values());
   }

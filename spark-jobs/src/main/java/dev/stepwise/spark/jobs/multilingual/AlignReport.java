@@ -63,7 +63,7 @@ public final class AlignReport {
     AlignEvalJob.Result result = stage.evaluation(round);
     String table = table(result);
     String languages = String.join(", ", stage.config().languages().stream().map(Language::code).toList());
-    String chart = NeuronCharts.write(layout, "multilingual.png", ChartFactory.createBarChart(
+    String chart = NeuronCharts.chart(layout, "multilingual.png", ChartFactory.createBarChart(
         "Greedy accuracy before vs after QT alignment on " + languages, "benchmark/language", "accuracy %", accuracies(result),
         PlotOrientation.VERTICAL, true, false, false));
     Map<String, Object> trained = Manifest.load(layout).stage("align", round).map(StageRecord::metrics).orElse(Map.of());

@@ -3,15 +3,11 @@ package dev.stepwise.spark.jobs.multilingual;
 import dev.stepwise.multilingual.NeuronComparison;
 import dev.stepwise.multilingual.NeuronReport;
 import dev.stepwise.multilingual.NeuronType;
+import dev.stepwise.spark.runtime.ReportCharts;
 import dev.stepwise.spark.runtime.RunLayout;
-import dev.stepwise.spark.runtime.StepwiseException;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
 import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.xy.XYSeries;
@@ -27,7 +23,7 @@ final class NeuronCharts {
   static String perLayer(RunLayout layout, String modelId, NeuronReport report) {
     XYSeriesCollection data = new XYSeriesCollection();
     for (NeuronType type : TYPES) data.addSeries(series(type.label(), report.perLayer(type)));
-    return write(layout, "neurons-" + fileName(modelId) + ".png",
+    return chart(layout, "neurons-" + fileName(modelId) + ".png",
         ChartFactory.createXYLineChart("Language neurons per layer: " + modelId, "layer", "neurons", data,
             PlotOrientation.VERTICAL, true, false, false));
   }
@@ -36,26 +32,20 @@ final class NeuronCharts {
   static String delta(RunLayout layout, String afterId, NeuronComparison.Result comparison) {
     XYSeriesCollection data = new XYSeriesCollection();
     for (Map.Entry<NeuronType, int[]> e : comparison.perLayerDelta().entrySet()) data.addSeries(series(e.getKey().label(), e.getValue()));
-    return write(layout, "neurons-delta-" + fileName(afterId) + ".png",
+    return chart(layout, "neurons-delta-" + fileName(afterId) + ".png",
         ChartFactory.createXYLineChart("Change per layer (after - before): " + afterId, "layer", "delta neurons", data,
             PlotOrientation.VERTICAL, true, false, false));
+  }
+
+  /** Writes a chart of the multilingual reports (900 × 500) to reports/NAME; returns its path relative to the run. */
+  static String chart(RunLayout layout, String name, JFreeChart chart) {
+    return ReportCharts.writePng(layout, name, chart, 900, 500);
   }
 
   private static XYSeries series(String name, int[] perLayer) {
     XYSeries s = new XYSeries(name);
     for (int layer = 0; layer < perLayer.length; layer++) s.add(layer, perLayer[layer]);
     return s;
-  }
-
-  /** Writes {@code chart} to reports/NAME; returns its path relative to the run. */
-  static String write(RunLayout layout, String name, JFreeChart chart) {
-    Path target = new Path(layout.reports(), name);
-    try (OutputStream out = layout.fs().create(target, true)) {
-      ChartUtils.writeChartAsPNG(out, chart, 900, 500);
-    } catch (IOException e) {
-      throw new StepwiseException("cannot write chart " + target + ": " + e.getMessage(), e);
-    }
-    return layout.relative(target);
   }
 
   private static String fileName(String modelId) {
