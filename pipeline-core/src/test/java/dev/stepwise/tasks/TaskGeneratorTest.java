@@ -98,7 +98,8 @@ class TaskGeneratorTest {
             assertThat(Verdict.parse(e.completion()).name()).isEqualTo(e.gold());
             String[] lines = e.completion().split("\n");
             String expected = lines[0].substring("Expected: ".length());
-            String right = "Check " + e.gold() + ": " + expected + ", correct.";
+            String right = "Check " + e.gold() + ": " + expected + ", " + expected.substring(expected.lastIndexOf("= ") + 2) + " vs "
+                    + expected.substring(expected.lastIndexOf("= ") + 2) + ", correct.";
             assertThat(lines).contains(right);
             assertThat(lines).filteredOn(l -> l.endsWith(", wrong.")).hasSize(1).noneMatch(l -> l.contains(": " + expected + ","));
             String stepA = e.prompt().split("\\[Assistant A's Next Step]\n")[1].split("\n")[0];
