@@ -45,7 +45,7 @@ public final class StepCheck {
     }
 
     /** The result of an equation "a op b = c": the text after its last "= ". */
-    private static String result(String equation) {
+    public static String result(String equation) {
         int at = equation.lastIndexOf("= ");
         if (at < 0) throw new IllegalArgumentException("not an equation 'a op b = c': " + equation);
         return equation.substring(at + 2).trim();

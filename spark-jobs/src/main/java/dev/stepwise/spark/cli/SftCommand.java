@@ -4,6 +4,9 @@ import com.google.gson.GsonBuilder;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.SyntheticEval;
 import dev.stepwise.generate.Generator;
+import dev.stepwise.sampling.SamplingConfig;
+import dev.stepwise.selfreward.ModelStepProposer;
+import dev.stepwise.selfreward.PolicyEft;
 import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.config.TasksConfig;
@@ -11,6 +14,7 @@ import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.TaskConfig;
 import dev.stepwise.tasks.Split;
+import dev.stepwise.tasks.SftMixture;
 import dev.stepwise.tasks.TaskGenerator;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.train.LlamaTrainable;
@@ -24,6 +28,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +77,8 @@ public final class SftCommand implements Callable<Integer> {
   @Option(names = "--log-every", description = "stepwise.sft.log_every") Integer logEvery;
   @Option(names = "--eval-problems", description = "stepwise.tasks.eval_problems") Integer evalProblems;
   @Option(names = "--seed", description = "stepwise.run.seed: data, order and init of everything random") Long seed;
+  @Option(names = "--policy-eft-problems", description = "stepwise.sft.policy_eft.problems: judge examples mined from the starting model's own candidate steps")
+  Integer policyEftProblems;
 
   @Override
   public Integer call() throws Exception {
@@ -87,6 +94,7 @@ public final class SftCommand implements Callable<Integer> {
     flags.put("sft.log_every", logEvery);
     flags.put("tasks.eval_problems", evalProblems);
     flags.put("run.seed", seed);
+    flags.put("sft.policy_eft.problems", policyEftProblems);
     flags.forEach((key, value) -> {
       if (value != null) common.sets.put("stepwise." + key, value.toString());
     });
@@ -102,8 +110,9 @@ public final class SftCommand implements Callable<Integer> {
     PrintWriter w = spec.commandLine().getOut();
     try (LoadedModel loaded = LoadedModel.open(model)) {
       ChatFormat chat = new ChatFormat(loaded.tokenizer());
-      List<SftExample> examples = data != null ? SftData.jsonl(data, chat)
-          : config.mixture().examples(tasks, Split.TRAIN, chat);
+      List<SftExample> examples = new ArrayList<>(data != null ? SftData.jsonl(data, chat)
+          : config.mixture().examples(tasks, Split.TRAIN, chat));
+      examples.addAll(policyEft(loaded, chat, tasks, config, w));
       double meanLength = examples.stream().mapToInt(SftData::length).average().orElseThrow();
       w.printf("sft: %d examples (%s, mean %.0f tokens), %d steps of %d, lr %s, %d thread(s) -> %s%n", examples.size(),
           data != null ? data : "synthetic IFT+EFT " + config.languages().stream().map(Language::code).toList(), meanLength, config.train().steps(),
@@ -125,6 +134,30 @@ public final class SftCommand implements Callable<Integer> {
       evaluate(loaded, chat, tasks, config, w);
     }
     return 0;
+  }
+
+  /** Judge examples from the starting model's own candidates, mined before training starts. */
+  private List<SftExample> policyEft(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config, PrintWriter w) {
+    SftConfig.PolicyEft settings = config.policyEft();
+    if (settings.problems() == 0) return List.of();
+    SamplingConfig sampling = new SamplingConfig("fixed", settings.temperature(), 0, 1.0, 0, 0, 0.8);
+    PolicyEft miner = new PolicyEft(tasks, new ModelStepProposer(new Generator(loaded.model(), loaded.tokenizer()::decode, null, 64), chat,
+        sampling.strategy(), settings.maxStepTokens()), settings.candidates(), config.train().seed());
+    long start = System.nanoTime();
+    int first = config.mixture().eftProblems(), chunk = 128;
+    List<SftExample> out = new ArrayList<>();
+    int previousThreads = TorchThreads.set(config.threads());
+    try {
+      for (int done = 0; done < settings.problems(); done += chunk) {
+        int count = Math.min(chunk, settings.problems() - done);
+        out.addAll(SftMixture.tokenized(miner.examples(Split.TRAIN, first + done, count, config.languages()), chat));
+        w.printf("policy EFT: %d/%d problems, %d pairs, %.0fs%n", done + count, settings.problems(), out.size(), (System.nanoTime() - start) / 1e9);
+        w.flush();
+      }
+    } finally {
+      TorchThreads.set(previousThreads);
+    }
+    return out;
   }
 
   private void evaluate(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config, PrintWriter w) throws Exception {

@@ -10,10 +10,25 @@ import java.util.List;
 
 /**
  * `stepwise sft`: the optimisation keys of stepwise.sft, the data of stepwise.tasks (the same
- * mixture the loop's sft stage trains on) and the evaluation length of stepwise.eval.
+ * mixture the loop's sft stage trains on), the evaluation length of stepwise.eval, and the
+ * policy EFT mining of stepwise.sft.policy_eft (its steps as long as the search's).
  */
 public record SftConfig(SftMixture mixture, TrainSettings train, int threads, int lengthWindow, int evalProblems,
-    int evalMaxNewTokens) {
+    int evalMaxNewTokens, PolicyEft policyEft) {
+
+  /**
+   * stepwise.sft.policy_eft: judge examples mined from the starting model's own candidate steps
+   * (dev.stepwise.selfreward.PolicyEft), added to the mixture; problems = 0 mines none.
+   */
+  public record PolicyEft(int problems, int candidates, double temperature, int maxStepTokens) {
+    static PolicyEft from(Config s, int maxStepTokens) {
+      Config p = s.getConfig("policy_eft");
+      if (p.getInt("problems") < 0) throw new ConfigException.BadValue("stepwise.sft.policy_eft.problems", "must be >= 0, got " + p.getInt("problems"));
+      if (p.getInt("candidates") < 2) throw new ConfigException.BadValue("stepwise.sft.policy_eft.candidates", "must be >= 2, got " + p.getInt("candidates"));
+      if (!(p.getDouble("temperature") > 0)) throw new ConfigException.BadValue("stepwise.sft.policy_eft.temperature", "must be > 0, got " + p.getDouble("temperature"));
+      return new PolicyEft(p.getInt("problems"), p.getInt("candidates"), p.getDouble("temperature"), maxStepTokens);
+    }
+  }
 
   public static SftConfig from(Config c) {
     Config s = c.getConfig("stepwise.sft");
@@ -30,7 +45,7 @@ public record SftConfig(SftMixture mixture, TrainSettings train, int threads, in
       throw new ConfigException.Generic("stepwise.sft: " + e.getMessage());
     }
     return new SftConfig(new SftMixture(tasks.languages(), tasks.trainProblems(), tasks.eftProblems()), train,
-        s.getInt("threads"), s.getInt("length_window"), tasks.evalProblems(), c.getInt("stepwise.eval.max_new_tokens"));
+        s.getInt("threads"), s.getInt("length_window"), tasks.evalProblems(), c.getInt("stepwise.eval.max_new_tokens"), PolicyEft.from(s, c.getInt("stepwise.search.max_step_tokens")));
   }
 
   public List<Language> languages() {
@@ -48,7 +63,7 @@ public record SftConfig(SftMixture mixture, TrainSettings train, int threads, in
       }
     }
     return new SftConfig(new SftMixture(languages, mixture.iftProblems(), mixture.eftProblems()), train, threads,
-        lengthWindow, evalProblems, evalMaxNewTokens);
+        lengthWindow, evalProblems, evalMaxNewTokens, policyEft);
   }
 
   private static void positive(Config s, String key, int min) {
