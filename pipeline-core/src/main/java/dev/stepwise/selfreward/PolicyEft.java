@@ -54,8 +54,8 @@ public final class PolicyEft {
   }
 
   /**
-   * Examples for problems firstId .. firstId+count-1 of the split, each in one language, pairs of
-   * ids sharing one and the languages taking turns (as the synthetic mix). A problem whose
+   * Examples for problems firstId .. firstId+count-1 of the split, each in one language, ids 2k
+   * and 2k+1 sharing one and the languages taking turns (as the synthetic mix). A problem whose
    * candidates are all right, or whose wrong ones hold no equation, gives no example. The right
    * step is Assistant A for even ids and B for odd ones.
    */
@@ -63,7 +63,7 @@ public final class PolicyEft {
     List<StepProposer.Request> requests = new ArrayList<>();
     List<Item> items = new ArrayList<>();
     for (long id = firstId; id < firstId + count; id++) {
-      Language lang = languages.get((int) (((id - firstId) / 2) % languages.size()));
+      Language lang = languages.get((int) ((id / 2) % languages.size()));
       ArithmeticProblem p = tasks.problem(split, id);
       int step = Seeds.random(seed, STEP, split.ordinal(), id).nextInt(p.steps().size());
       List<String> previous = new ArrayList<>();

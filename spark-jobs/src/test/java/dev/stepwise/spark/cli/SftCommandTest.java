@@ -69,6 +69,24 @@ class SftCommandTest {
   }
 
   @Test
+  void minesJudgeExamplesFromTheStartingModelsOwnCandidates() {
+    // The shipped M1 errs on some steps at T = 1.0; each such problem becomes one judge example.
+    Cli.Result r = Cli.run("sft", "--model", Cli.tinyM1(), "--out", tmp.resolve("policy").toString(), "--threads", "1",
+        "--batch-size", "8", "--ift-problems", "4", "--eft-problems", "4", "--languages", "en,de", "--steps", "1",
+        "--eval-problems", "0", "--policy-eft-problems", "40");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    Matcher mined = Pattern.compile("policy EFT: 40/40 problems, (\\d+) pairs").matcher(r.out());
+    assertThat(mined.find()).as(r.out()).isTrue();
+    int pairs = Integer.parseInt(mined.group(1));
+    assertThat(pairs).isBetween(1, 39);
+    assertThat(r.out()).contains("sft: " + (8 + pairs) + " examples");
+
+    Cli.Result bad = sft(tmp.resolve("z"), "--set", "stepwise.sft.policy_eft.candidates=1");
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(bad.err()).contains("stepwise.sft.policy_eft.candidates").contains("must be >= 2");
+  }
+
+  @Test
   void aNonFiniteLossIsOneLineAndWritesNoCheckpointAfterIt() {
     Path out = tmp.resolve("diverged");
     Cli.Result r = sft(out, "--steps", "6", "--lr", "1e30", "--save-every", "1", "--warmup-ratio", "0");
