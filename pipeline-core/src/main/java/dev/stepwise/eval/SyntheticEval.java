@@ -31,6 +31,11 @@ public final class SyntheticEval {
         byLanguage(eval.judging(items(tasks.eft(Split.EFT_TEST, 0, problems, languages))), languages));
   }
 
+  /** Greedy judge accuracy on step-judge examples (gold = the better step, "A" or "B"), over all their languages. */
+  public static Score judgeAccuracy(HeldOutEval eval, List<TaskExample> pairs) {
+    return new Score(HeldOutEval.accuracy(eval.judging(items(pairs))), pairs.size());
+  }
+
   private static List<HeldOutEval.Item> items(List<TaskExample> examples) {
     List<HeldOutEval.Item> items = new ArrayList<>();
     for (TaskExample e : examples) items.add(new HeldOutEval.Item(e.id(), e.lang(), e.prompt(), e.gold()));

@@ -1,13 +1,23 @@
 package dev.stepwise.spark.cli;
 
 import com.google.gson.GsonBuilder;
+import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.ModelBenchmark;
+import dev.stepwise.eval.SyntheticEval;
+import dev.stepwise.generate.Generator;
+import dev.stepwise.spark.config.SftConfig;
+import dev.stepwise.spark.config.TasksConfig;
+import dev.stepwise.tasks.Split;
+import dev.stepwise.tasks.TaskExample;
+import dev.stepwise.tasks.TaskGenerator;
+import dev.stepwise.text.ChatFormat;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.train.TorchThreads;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +27,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** `stepwise bench model`: speed and memory of a checkpoint on this machine, against the targets. */
+/**
+ * `stepwise bench model`: speed and memory of a checkpoint on this machine, against the targets;
+ * `bench pipeline`: the search stage's throughput and Spark overhead; `bench judge`: step-judge
+ * accuracy on synthetic and on the policy's own pairs; `bench rounds` (BenchRoundsCommand).
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
     subcommands = BenchRoundsCommand.class)
 public final class BenchCommand implements Runnable {
@@ -25,7 +39,7 @@ public final class BenchCommand implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing subcommand: model, pipeline or rounds");
+    throw new ParameterException(spec.commandLine(), "missing subcommand: model, pipeline, judge or rounds");
   }
 
   @Command(name = "pipeline", mixinStandardHelpOptions = true,
@@ -48,6 +62,40 @@ public final class BenchCommand implements Runnable {
       out.printf(java.util.Locale.ROOT, "  %-10s %10.3f %12.0f %15.1f %14.2f%n", master, r.prompts() / r.wallSeconds(),
           r.tokens() / r.wallSeconds(), r.comparisons() / r.wallSeconds(), r.overhead());
       out.flush();
+    }
+    return 0;
+  }
+
+  @Command(name = "judge", mixinStandardHelpOptions = true,
+      description = {"Step-judge accuracy on two kinds of held-out pairs (eft_test problems, one language each):",
+          "synthetic corruptions, as `sft` reports, and the policy's own candidate steps (its most frequent wrong",
+          "step against a right one, sampled as stepwise.sft.policy_eft says), the kind the search must tell apart."})
+  int judge(
+      @Option(names = "--policy", paramLabel = "DIR", description = "Model whose candidate steps make the pairs (default: stepwise.demo.m1).") String policy,
+      @Option(names = "--judges", paramLabel = "DIR", split = ",", description = "Models to evaluate as judges (default: the policy).") List<String> judges,
+      @Option(names = "--problems", defaultValue = "400", description = "Held-out problems (default ${DEFAULT-VALUE}).") int problems) throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    CommonOptions common = new CommonOptions();
+    var injector = common.injector();
+    SftConfig config = injector.getInstance(SftConfig.class);
+    TaskGenerator tasks = injector.getInstance(TasksConfig.class).generator();
+    Path policyDir = Path.of(policy != null ? policy
+        : DemoCommand.projectDir(common.config().raw().getString("stepwise.demo.m1"), "the demo's M1", "--policy").getPath());
+    List<TaskExample> synthetic = new ArrayList<>(), own;
+    for (int id = 0; id < problems; id++) synthetic.addAll(tasks.eft(Split.EFT_TEST, id, 1, List.of(config.languages().get((id / 2) % config.languages().size()))));
+    try (LoadedModel loaded = LoadedModel.open(policyDir)) {
+      own = SftCommand.policyEft(loaded, new ChatFormat(loaded.tokenizer()), tasks, config).examples(Split.EFT_TEST, 0, problems, config.languages());
+    }
+    out.printf("bench judge: %d synthetic pairs, %d pairs of %s's own candidate steps (from %d problems)%n", synthetic.size(), own.size(), policyDir, problems);
+    out.printf("  %-40s %12s %12s%n", "judge", "synthetic", "own steps");
+    for (String judge : judges != null ? judges : List.of(policyDir.toString())) {
+      try (LoadedModel loaded = LoadedModel.open(Path.of(judge))) {
+        HeldOutEval eval = new HeldOutEval(new Generator(loaded.model(), loaded.tokenizer()::decode, null, 32), new ChatFormat(loaded.tokenizer()),
+            config.evalMaxNewTokens());
+        out.printf(java.util.Locale.ROOT, "  %-40s %11.1f%% %11.1f%%%n", judge, 100 * SyntheticEval.judgeAccuracy(eval, synthetic).accuracy(),
+            100 * SyntheticEval.judgeAccuracy(eval, own).accuracy());
+        out.flush();
+      }
     }
     return 0;
   }

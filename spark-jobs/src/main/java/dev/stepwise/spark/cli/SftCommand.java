@@ -112,7 +112,7 @@ public final class SftCommand implements Callable<Integer> {
       ChatFormat chat = new ChatFormat(loaded.tokenizer());
       List<SftExample> examples = new ArrayList<>(data != null ? SftData.jsonl(data, chat)
           : config.mixture().examples(tasks, Split.TRAIN, chat));
-      examples.addAll(policyEft(loaded, chat, tasks, config, w));
+      examples.addAll(minePolicyEft(loaded, chat, tasks, config, w));
       double meanLength = examples.stream().mapToInt(SftData::length).average().orElseThrow();
       w.printf("sft: %d examples (%s, mean %.0f tokens), %d steps of %d, lr %s, %d thread(s) -> %s%n", examples.size(),
           data != null ? data : "synthetic IFT+EFT " + config.languages().stream().map(Language::code).toList(), meanLength, config.train().steps(),
@@ -137,12 +137,10 @@ public final class SftCommand implements Callable<Integer> {
   }
 
   /** Judge examples from the starting model's own candidates, mined before training starts. */
-  private List<SftExample> policyEft(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config, PrintWriter w) {
+  private List<SftExample> minePolicyEft(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config, PrintWriter w) {
     SftConfig.PolicyEft settings = config.policyEft();
     if (settings.problems() == 0) return List.of();
-    SamplingConfig sampling = new SamplingConfig("fixed", settings.temperature(), 0, 1.0, 0, 0, 0.8);
-    PolicyEft miner = new PolicyEft(tasks, new ModelStepProposer(new Generator(loaded.model(), loaded.tokenizer()::decode, null, 64), chat,
-        sampling.strategy(), settings.maxStepTokens()), settings.candidates(), config.train().seed());
+    PolicyEft miner = policyEft(loaded, chat, tasks, config);
     long start = System.nanoTime();
     int first = config.mixture().eftProblems(), chunk = 128;
     List<SftExample> out = new ArrayList<>();
@@ -158,6 +156,14 @@ public final class SftCommand implements Callable<Integer> {
       TorchThreads.set(previousThreads);
     }
     return out;
+  }
+
+  /** Pairs of the loaded model's own candidate steps, sampled as stepwise.sft.policy_eft says. */
+  static PolicyEft policyEft(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config) {
+    SftConfig.PolicyEft settings = config.policyEft();
+    SamplingConfig sampling = new SamplingConfig("fixed", settings.temperature(), 0, 1.0, 0, 0, 0.8);
+    return new PolicyEft(tasks, new ModelStepProposer(new Generator(loaded.model(), loaded.tokenizer()::decode, null, 64), chat,
+        sampling.strategy(), settings.maxStepTokens()), settings.candidates(), config.train().seed());
   }
 
   private void evaluate(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config, PrintWriter w) throws Exception {

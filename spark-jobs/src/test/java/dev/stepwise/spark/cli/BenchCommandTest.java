@@ -8,6 +8,8 @@ import dev.stepwise.spark.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,5 +42,18 @@ class BenchCommandTest {
     }
     assertThat(result.get("peakRssKb").getAsLong()).isGreaterThan(result.get("rssEndKb").getAsLong() / 2).isPositive();
     assertThat(result.get("memoryCalls").getAsInt()).isEqualTo(40);
+  }
+
+  @Test
+  void judgesSyntheticAndOwnStepPairsOfTheShippedM1() {
+    Cli.Result r = Cli.runLocal("bench", "judge", "--problems", "30");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    Matcher header = Pattern.compile("bench judge: 30 synthetic pairs, (\\d+) pairs of .*tiny-m1's own candidate steps").matcher(r.out());
+    assertThat(header.find()).as(r.out()).isTrue();
+    assertThat(Integer.parseInt(header.group(1))).isBetween(1, 29); // the shipped M1 errs on some steps at T = 1.0, not all
+    Matcher row = Pattern.compile("tiny-m1\\s+(\\d+\\.\\d)%\\s+(\\d+\\.\\d)%").matcher(r.out());
+    assertThat(row.find()).as(r.out()).isTrue();
+    // The shipped M1's judge is well above chance on synthetic pairs (81% on 400 in eval.json).
+    assertThat(Double.parseDouble(row.group(1))).isGreaterThan(60.0);
   }
 }
