@@ -52,9 +52,7 @@ public final class BenchCommand implements Runnable {
       @Option(names = "--masters", split = ",", defaultValue = "local[1],local[2]",
           description = "Spark masters to compare (default ${DEFAULT-VALUE}).") List<String> masters) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    String m1 = model != null ? model
-        : DemoCommand.projectDir(new CommonOptions().config().raw().getString("stepwise.demo.m1"), "the demo's M1",
-            "--model").getPath();
+    String m1 = model != null ? model : demoM1(new CommonOptions(), "--model");
     out.println("bench pipeline: search of " + prompts + " prompts with " + m1);
     out.printf("  %-10s %10s %12s %15s %14s%n", "master", "prompts/s", "tokens/s", "comparisons/s", "wall/model");
     for (String master : masters) {
@@ -79,8 +77,7 @@ public final class BenchCommand implements Runnable {
     var injector = common.injector();
     SftConfig config = injector.getInstance(SftConfig.class);
     TaskGenerator tasks = injector.getInstance(TasksConfig.class).generator();
-    Path policyDir = Path.of(policy != null ? policy
-        : DemoCommand.projectDir(common.config().raw().getString("stepwise.demo.m1"), "the demo's M1", "--policy").getPath());
+    Path policyDir = Path.of(policy != null ? policy : demoM1(common, "--policy"));
     List<TaskExample> synthetic = new ArrayList<>(), own;
     for (int id = 0; id < problems; id++) synthetic.addAll(tasks.eft(Split.EFT_TEST, id, 1, List.of(config.languages().get((id / 2) % config.languages().size()))));
     try (LoadedModel loaded = LoadedModel.open(policyDir)) {
@@ -135,6 +132,11 @@ public final class BenchCommand implements Runnable {
           StandardCharsets.UTF_8);
     }
     return 0;
+  }
+
+  /** stepwise.demo.m1, found in the project directory; the error names the flag that overrides it. */
+  private static String demoM1(CommonOptions common, String flag) {
+    return DemoCommand.projectDir(common.config().raw().getString("stepwise.demo.m1"), "the demo's M1", flag).getPath();
   }
 
   private static double speedup(ModelBenchmark.Result r) {
