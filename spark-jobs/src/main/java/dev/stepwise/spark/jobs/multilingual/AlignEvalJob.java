@@ -7,6 +7,7 @@ import dev.stepwise.spark.config.AlignConfig;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.jobs.HeldOutGrading;
+import dev.stepwise.spark.jobs.selfreward.SyntheticPromptsStage;
 import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.StageRunner;
 import dev.stepwise.tasks.Language;
@@ -101,8 +102,12 @@ public final class AlignEvalJob {
   /** HeldOutGrading.ITEMS rows: synthetic eval problems in every language, then MGSM prompts. */
   private List<Row> items() {
     List<Row> items = new ArrayList<>();
-    for (TaskExample e : tasks.generator().ift(Split.EVAL, 0, align.evalProblems(), Language.all())) {
-      items.add(RowFactory.create(TranslationPairsJob.SYNTHETIC, e.split(), e.lang(), e.id(), e.prompt(), e.gold()));
+    // The eval stage's prompt ids ("synthetic/eval/3/de"), so both evaluations' rows join on prompt_id.
+    for (int i = 0; i < align.evalProblems(); i++) {
+      for (TaskExample e : tasks.generator().ift(Split.EVAL, i, 1, Language.all())) {
+        items.add(RowFactory.create(TranslationPairsJob.SYNTHETIC, e.split(), e.lang(), SyntheticPromptsStage.promptId(Split.EVAL, i,
+            Language.of(e.lang())), e.prompt(), e.gold()));
+      }
     }
     if (align.evalMgsmPerLanguage() > 0 && io.exists(Datasets.PROMPTS)) {
       Map<String, List<Row>> byLang = new TreeMap<>();

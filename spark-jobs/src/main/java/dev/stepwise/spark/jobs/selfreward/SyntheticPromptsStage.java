@@ -65,10 +65,19 @@ public final class SyntheticPromptsStage {
     return DatasetIO.partition(Datasets.PROMPTS, SOURCE, split.label());
   }
 
+  /** The prompt id of a synthetic problem in one language, e.g. "synthetic/eval/3/de"; item i shares "synthetic/eval/3" across languages. */
+  public static String promptId(Split split, long item, Language lang) {
+    return parallelId(split, item) + "/" + lang.code();
+  }
+
+  private static String parallelId(Split split, long item) {
+    return SOURCE + "/" + split.label() + "/" + item;
+  }
+
   private static Row row(TaskGenerator generator, Split split, long item, Language lang) {
     ArithmeticProblem problem = generator.problem(split, item);
-    String parallelId = SOURCE + "/" + split.label() + "/" + item;
-    return RowFactory.create(parallelId + "/" + lang.code(), SOURCE, split.label(), lang.code(),
+    String parallelId = parallelId(split, item);
+    return RowFactory.create(promptId(split, item, lang), SOURCE, split.label(), lang.code(),
         generator.question(split, item, lang), Integer.toString(problem.answer()),
         StepFormat.render(problem.solutionSteps()), parallelId, Map.of());
   }

@@ -100,6 +100,9 @@ class MultilingualJobsTest {
     List<GenericRecord> eval = ParquetFiles.read(tmp.resolve("align/data/eval_results/round=0"));
     assertThat(eval).hasSize(20);
     assertThat(eval.stream().map(g -> g.get("model_id").toString()).distinct()).hasSize(2);
+    // The same prompt ids as the eval stage's, so the two evaluations join.
+    assertThat(eval.stream().map(g -> g.get("prompt_id").toString()).distinct())
+        .hasSize(10).contains("synthetic/eval/0/en", "synthetic/eval/0/zh");
   }
 
   @Test
