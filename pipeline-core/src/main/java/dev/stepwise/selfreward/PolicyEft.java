@@ -63,7 +63,7 @@ public final class PolicyEft {
     List<StepProposer.Request> requests = new ArrayList<>();
     List<Item> items = new ArrayList<>();
     for (long id = firstId; id < firstId + count; id++) {
-      Language lang = languages.get((int) ((id / 2) % languages.size()));
+      Language lang = TaskGenerator.pairLanguage(id, languages);
       ArithmeticProblem p = tasks.problem(split, id);
       int step = Seeds.random(seed, STEP, split.ordinal(), id).nextInt(p.steps().size());
       List<String> previous = new ArrayList<>();

@@ -41,10 +41,7 @@ public record SftMixture(List<Language> languages, int iftProblems, int eftProbl
     for (int i = 0; i < iftProblems; i++) {
       out.addAll(generator.ift(split, i, 1, List.of(languages.get(i % languages.size()))));
     }
-    // EFT puts the better step first for even ids: pairs of ids share a language to keep A/B balanced.
-    for (int i = 0; i < eftProblems; i++) {
-      out.addAll(generator.eft(split, i, 1, List.of(languages.get((i / 2) % languages.size()))));
-    }
+    out.addAll(generator.eftOneLanguageEach(split, 0, eftProblems, languages));
     return out;
   }
 }

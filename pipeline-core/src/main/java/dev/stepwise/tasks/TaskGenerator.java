@@ -88,6 +88,21 @@ public final class TaskGenerator {
         return out;
     }
 
+    /**
+     * Step-judge examples of items firstId .. firstId+count-1, each in one language: items 2k and
+     * 2k+1 share {@link #pairLanguage}, so A/B stay balanced within every language.
+     */
+    public List<TaskExample> eftOneLanguageEach(Split split, long firstId, int count, List<Language> languages) {
+        List<TaskExample> out = new ArrayList<>();
+        for (long id = firstId; id < firstId + count; id++) out.addAll(eft(split, id, 1, List.of(pairLanguage(id, languages))));
+        return out;
+    }
+
+    /** The language of judge item id when each item takes one: pairs of ids share one, the languages taking turns. */
+    public static Language pairLanguage(long id, List<Language> languages) {
+        return languages.get((int) ((id / 2) % languages.size()));
+    }
+
     private static String exampleId(String kind, Split split, long id, Language lang) {
         return kind + "-" + split.label() + "-" + id + "-" + lang.code();
     }

@@ -17,7 +17,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,8 +77,7 @@ public final class BenchCommand implements Runnable {
     SftConfig config = injector.getInstance(SftConfig.class);
     TaskGenerator tasks = injector.getInstance(TasksConfig.class).generator();
     Path policyDir = Path.of(policy != null ? policy : demoM1(common, "--policy"));
-    List<TaskExample> synthetic = new ArrayList<>(), own;
-    for (int id = 0; id < problems; id++) synthetic.addAll(tasks.eft(Split.EFT_TEST, id, 1, List.of(config.languages().get((id / 2) % config.languages().size()))));
+    List<TaskExample> synthetic = tasks.eftOneLanguageEach(Split.EFT_TEST, 0, problems, config.languages()), own;
     try (LoadedModel loaded = LoadedModel.open(policyDir)) {
       own = SftCommand.policyEft(loaded, new ChatFormat(loaded.tokenizer()), tasks, config).examples(Split.EFT_TEST, 0, problems, config.languages());
     }

@@ -13,7 +13,6 @@ import dev.stepwise.spark.runtime.Checkpoints;
 import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRunner;
-import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.Split;
 import dev.stepwise.tasks.TaskExample;
 import dev.stepwise.text.ReasoningPrompt;
@@ -106,11 +105,8 @@ public final class EvalStage {
         rows.add(item(r.getAs("source"), r));
       }
     }
-    List<Language> langs = tasks.languages();
-    for (int i = 0; i < tasks.eftTestProblems(); i++) {
-      for (TaskExample e : tasks.generator().eft(Split.EFT_TEST, i, 1, List.of(langs.get((i / 2) % langs.size())))) {
-        rows.add(RowFactory.create(JUDGE, e.split(), e.lang(), e.id(), e.prompt(), e.gold()));
-      }
+    for (TaskExample e : tasks.generator().eftOneLanguageEach(Split.EFT_TEST, 0, tasks.eftTestProblems(), tasks.languages())) {
+      rows.add(RowFactory.create(JUDGE, e.split(), e.lang(), e.id(), e.prompt(), e.gold()));
     }
     return spark.createDataFrame(rows, HeldOutGrading.ITEMS);
   }
