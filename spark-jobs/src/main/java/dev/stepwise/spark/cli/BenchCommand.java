@@ -4,7 +4,6 @@ import com.google.gson.GsonBuilder;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.ModelBenchmark;
 import dev.stepwise.eval.SyntheticEval;
-import dev.stepwise.generate.Generator;
 import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.tasks.Split;
@@ -85,8 +84,7 @@ public final class BenchCommand implements Runnable {
     out.printf("  %-40s %12s %12s%n", "judge", "synthetic", "own steps");
     for (String judge : judges != null ? judges : List.of(policyDir.toString())) {
       try (LoadedModel loaded = LoadedModel.open(Path.of(judge))) {
-        HeldOutEval eval = new HeldOutEval(new Generator(loaded.model(), loaded.tokenizer()::decode, null, 32), new ChatFormat(loaded.tokenizer()),
-            config.evalMaxNewTokens());
+        HeldOutEval eval = loaded.heldOutEval(config.evalMaxNewTokens());
         out.printf(java.util.Locale.ROOT, "  %-40s %11.1f%% %11.1f%%%n", judge, 100 * SyntheticEval.judgeAccuracy(eval, synthetic).accuracy(),
             100 * SyntheticEval.judgeAccuracy(eval, own).accuracy());
         out.flush();

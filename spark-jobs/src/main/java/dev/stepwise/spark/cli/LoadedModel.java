@@ -1,9 +1,12 @@
 package dev.stepwise.spark.cli;
 
 import ai.djl.ndarray.NDManager;
+import dev.stepwise.eval.HeldOutEval;
+import dev.stepwise.generate.Generator;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.spark.runtime.StepwiseException;
+import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +30,16 @@ record LoadedModel(Path dir, NDManager manager, LlamaModel model, HfTokenizer to
       manager.close();
       throw new StepwiseException(e.getMessage(), e);
     }
+  }
+
+  /** A batched generator over this model, decoding with its tokenizer. */
+  Generator generator(int maxBatch) {
+    return new Generator(model, tokenizer::decode, null, maxBatch);
+  }
+
+  /** Greedy held-out grading of this model (reasoning and judge items), 32 prompts a batch. */
+  HeldOutEval heldOutEval(int maxNewTokens) {
+    return new HeldOutEval(generator(32), new ChatFormat(tokenizer), maxNewTokens);
   }
 
   /** Runs {@code work}, turning the input errors of pipeline-core into one-line CLI errors. */

@@ -5,7 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.stepwise.generate.Generation;
 import dev.stepwise.generate.GenerationRequest;
-import dev.stepwise.generate.Generator;
 import dev.stepwise.io.JsonlRows;
 import dev.stepwise.sampling.Edt;
 import dev.stepwise.sampling.FixedSampler;
@@ -112,7 +111,7 @@ public final class ModelGenerateCommand implements Callable<Integer> {
             strategy.newRequest(), stop, eos));
       }
       long start = System.nanoTime();
-      List<Generation> generations = new Generator(loaded.model(), loaded.tokenizer()::decode, null, batchSize).generate(requests);
+      List<Generation> generations = loaded.generator(batchSize).generate(requests);
       double seconds = (System.nanoTime() - start) / 1e9;
       List<String> lines = new ArrayList<>();
       long tokens = 0;

@@ -3,16 +3,12 @@ package dev.stepwise.spark.cli;
 import com.google.gson.GsonBuilder;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.SyntheticEval;
-import dev.stepwise.generate.Generator;
-import dev.stepwise.sampling.SamplingConfig;
 import dev.stepwise.selfreward.ModelStepProposer;
 import dev.stepwise.selfreward.PolicyEft;
-import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.tasks.Language;
-import dev.stepwise.tasks.TaskConfig;
 import dev.stepwise.tasks.Split;
 import dev.stepwise.tasks.SftMixture;
 import dev.stepwise.tasks.TaskGenerator;
@@ -110,16 +106,17 @@ public final class SftCommand implements Callable<Integer> {
     PrintWriter w = spec.commandLine().getOut();
     try (LoadedModel loaded = LoadedModel.open(model)) {
       ChatFormat chat = new ChatFormat(loaded.tokenizer());
-      List<SftExample> examples = new ArrayList<>(data != null ? SftData.jsonl(data, chat)
-          : config.mixture().examples(tasks, Split.TRAIN, chat));
-      examples.addAll(minePolicyEft(loaded, chat, tasks, config, w));
-      double meanLength = examples.stream().mapToInt(SftData::length).average().orElseThrow();
-      w.printf("sft: %d examples (%s, mean %.0f tokens), %d steps of %d, lr %s, %d thread(s) -> %s%n", examples.size(),
-          data != null ? data : "synthetic IFT+EFT " + config.languages().stream().map(Language::code).toList(), meanLength, config.train().steps(),
-          config.train().batchSize(), config.train().learningRate(), config.threads(), out);
-      w.flush();
+      // Mining and training use the training threads; evaluation goes back to the inference setting.
       int previousThreads = TorchThreads.set(config.threads());
       try {
+        List<SftExample> examples = new ArrayList<>(data != null ? SftData.jsonl(data, chat)
+            : config.mixture().examples(tasks, Split.TRAIN, chat));
+        examples.addAll(minePolicyEft(loaded, chat, tasks, config, w));
+        double meanLength = examples.stream().mapToInt(SftData::length).average().orElseThrow();
+        w.printf("sft: %d examples (%s, mean %.0f tokens), %d steps of %d, lr %s, %d thread(s) -> %s%n", examples.size(),
+            data != null ? data : "synthetic IFT+EFT " + config.languages().stream().map(Language::code).toList(), meanLength, config.train().steps(),
+            config.train().batchSize(), config.train().learningRate(), config.threads(), out);
+        w.flush();
         LlamaTrainable trainable = new LlamaTrainable(loaded.model(), model, config.train().freezeEmbeddings());
         new Trainer<>(config.train(), new SftObjective(), trainable, trainable,
             new Progress(w, config.train().logEvery(), config.train().batchSize() * meanLength))
@@ -144,16 +141,11 @@ public final class SftCommand implements Callable<Integer> {
     long start = System.nanoTime();
     int first = config.mixture().eftProblems(), chunk = 128;
     List<SftExample> out = new ArrayList<>();
-    int previousThreads = TorchThreads.set(config.threads());
-    try {
-      for (int done = 0; done < settings.problems(); done += chunk) {
-        int count = Math.min(chunk, settings.problems() - done);
-        out.addAll(SftMixture.tokenized(miner.examples(Split.TRAIN, first + done, count, config.languages()), chat));
-        w.printf("policy EFT: %d/%d problems, %d pairs, %.0fs%n", done + count, settings.problems(), out.size(), (System.nanoTime() - start) / 1e9);
-        w.flush();
-      }
-    } finally {
-      TorchThreads.set(previousThreads);
+    for (int done = 0; done < settings.problems(); done += chunk) {
+      int count = Math.min(chunk, settings.problems() - done);
+      out.addAll(SftMixture.tokenized(miner.examples(Split.TRAIN, first + done, count, config.languages()), chat));
+      w.printf("policy EFT: %d/%d problems, %d pairs, %.0fs%n", done + count, settings.problems(), out.size(), (System.nanoTime() - start) / 1e9);
+      w.flush();
     }
     return out;
   }
@@ -161,14 +153,13 @@ public final class SftCommand implements Callable<Integer> {
   /** Pairs of the loaded model's own candidate steps, sampled as stepwise.sft.policy_eft says. */
   static PolicyEft policyEft(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config) {
     SftConfig.PolicyEft settings = config.policyEft();
-    SamplingConfig sampling = new SamplingConfig("fixed", settings.temperature(), 0, 1.0, 0, 0, 0.8);
-    return new PolicyEft(tasks, new ModelStepProposer(new Generator(loaded.model(), loaded.tokenizer()::decode, null, 64), chat,
-        sampling.strategy(), settings.maxStepTokens()), settings.candidates(), config.train().seed());
+    return new PolicyEft(tasks, new ModelStepProposer(loaded.generator(64), chat, settings.sampler(), settings.maxStepTokens()),
+        settings.candidates(), config.train().seed());
   }
 
   private void evaluate(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config, PrintWriter w) throws Exception {
     if (config.evalProblems() == 0) return;
-    HeldOutEval eval = new HeldOutEval(new Generator(loaded.model(), loaded.tokenizer()::decode, null, 32), chat, config.evalMaxNewTokens());
+    HeldOutEval eval = loaded.heldOutEval(config.evalMaxNewTokens());
     SyntheticEval.Result result = SyntheticEval.run(eval, tasks, config.languages(), config.evalProblems());
     w.println("held-out accuracy (greedy):");
     w.printf("  %-6s %18s %18s%n", "lang", "reasoning (eval)", "judge (eft_test)");

@@ -2,6 +2,8 @@ package dev.stepwise.spark.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import dev.stepwise.sampling.FixedSampler;
+import dev.stepwise.sampling.SamplingStrategy;
 import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.SftMixture;
 import dev.stepwise.train.TrainSettings;
@@ -21,6 +23,11 @@ public record SftConfig(SftMixture mixture, TrainSettings train, int threads, in
    * (dev.stepwise.selfreward.PolicyEft), added to the mixture; problems = 0 mines none.
    */
   public record PolicyEft(int problems, int candidates, double temperature, int maxStepTokens) {
+    /** Plain temperature sampling over the whole vocabulary (no top-k, top-p 1), so the policy shows its mistakes. */
+    public SamplingStrategy sampler() {
+      return new FixedSampler(temperature, 0, 1.0);
+    }
+
     static PolicyEft from(Config s, int maxStepTokens) {
       Config p = s.getConfig("policy_eft");
       if (p.getInt("problems") < 0) throw new ConfigException.BadValue("stepwise.sft.policy_eft.problems", "must be >= 0, got " + p.getInt("problems"));
