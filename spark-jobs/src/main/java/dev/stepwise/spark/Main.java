@@ -12,6 +12,7 @@ import dev.stepwise.spark.cli.ModelCommand;
 import dev.stepwise.spark.cli.NeuronsCommand;
 import dev.stepwise.spark.cli.RunCommand;
 import dev.stepwise.spark.cli.SftCommand;
+import dev.stepwise.spark.cli.SqlCommand;
 import dev.stepwise.spark.cli.StageCommand;
 import dev.stepwise.spark.cli.StagesCommand;
 import dev.stepwise.spark.cli.TranslationPairsCommand;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "stepwise", mixinStandardHelpOptions = true, version = "stepwise 0.1.0",
     description = "Step-by-step reasoning pipelines on Apache Spark.",
-    subcommands = {ImportCommand.class, DemoCommand.class, RunCommand.class, StageCommand.class, StagesCommand.class, ModelCommand.class,
+    subcommands = {ImportCommand.class, DemoCommand.class, RunCommand.class, StageCommand.class, StagesCommand.class, SqlCommand.class, ModelCommand.class,
         SftCommand.class, BenchCommand.class, TranslationPairsCommand.class, AlignCommand.class, AlignEvalCommand.class,
         NeuronsCommand.class, BenchNeuronsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
