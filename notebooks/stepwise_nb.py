@@ -4,9 +4,9 @@
     run = nb.Run("runs/demo")
     run.query("SELECT round, avg(CAST(correct AS INT)) AS acc FROM eval_results GROUP BY round")
 
-Every dataset of the run (data-schemas/README.md) is a view named after it: prompts, solutions,
-step_judgments, step_pairs, eval_results, translation_pairs, neuron_stats, search_traces,
-rejected. Queries run on DuckDB when its Python package is installed (fast, local runs), and
+Every dataset (data-schemas/README.md) is a view named after it, empty until a stage writes it:
+prompts, solutions, step_judgments, step_pairs, eval_results, translation_pairs, neuron_stats,
+search_traces, rejected. Queries run on DuckDB when its Python package is installed (fast, local runs), and
 otherwise through `bin/stepwise sql` (Spark SQL over the same Parquet; works for hdfs:// and
 s3a:// runs too). Write SQL both understand: standard SELECT / JOIN / GROUP BY, CAST(x AS INT).
 """
@@ -79,7 +79,10 @@ class Run:
             frames = {}
             for i, name in enumerate(named, start=1):
                 path = os.path.join(out, f"{i}.jsonl")
-                frames[name] = pd.read_json(path, lines=True) if os.path.getsize(path) else pd.DataFrame()
+                with open(os.path.join(out, f"{i}.columns"), encoding="utf-8") as f:
+                    columns = f.read().split()
+                frames[name] = (pd.read_json(path, lines=True, dtype=False)[columns] if os.path.getsize(path)
+                                else pd.DataFrame(columns=columns))
             return frames
         finally:
             shutil.rmtree(out, ignore_errors=True)
@@ -90,7 +93,7 @@ class Run:
             self._duck = duckdb.connect()
             for name in DATASETS:
                 folder = os.path.join(self.path, "data", "_rejected" if name == "rejected" else name)
-                if os.path.isdir(folder):
+                if os.path.isdir(folder):  # (DuckDB cannot make an empty view without the schema)
                     glob = os.path.join(folder, "**", "*.parquet")
                     self._duck.execute(f"CREATE VIEW {name} AS SELECT * FROM "
                                        f"read_parquet('{glob}', hive_partitioning = true)")

@@ -1,5 +1,8 @@
 package dev.stepwise.spark.cli;
 
+import static org.apache.spark.sql.functions.struct;
+import static org.apache.spark.sql.functions.to_json;
+
 import com.google.inject.Injector;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.spark.runtime.DatasetIO;
@@ -9,13 +12,18 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +34,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * `stepwise sql --run R "SELECT ..."`: Spark SQL over a run's datasets, one JSON object per
- * result row on stdout. Every dataset the run holds is a view named after it (prompts,
+ * result row on stdout. Every dataset is a view named after it, empty until a stage writes it (prompts,
  * solutions, step_judgments, step_pairs, eval_results, ..., rejected), read through its schema
  * check like any stage reads it. Notebooks use it where DuckDB is not installed.
  */
@@ -40,8 +48,8 @@ public final class SqlCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "QUERY", description = "The SQL query; several need --out.")
   List<String> queries;
 
-  @Option(names = "--out", paramLabel = "DIR", description = "Write query i's rows to DIR/i.jsonl (i = 1, 2, ...) "
-      + "instead of stdout: several queries in one Spark session, as notebooks ask for them.")
+  @Option(names = "--out", paramLabel = "DIR", description = "Write query i's rows to DIR/i.jsonl and its column names to "
+      + "DIR/i.columns (i = 1, 2, ...) instead of stdout: several queries in one Spark session, as notebooks ask for them.")
   File out;
 
   @Spec CommandSpec spec;
@@ -54,8 +62,6 @@ public final class SqlCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "several queries need --out DIR");
     }
     SparkSession spark = injector.getInstance(SparkSession.class);
-    // Null columns stay in the JSON, so every row has every column of the result.
-    spark.conf().set("spark.sql.jsonGenerator.ignoreNullFields", "false");
     List<String> views = registerViews(injector.getInstance(DatasetIO.class));
     if (out == null) {
       PrintWriter stdout = spec.commandLine().getOut();
@@ -69,6 +75,8 @@ public final class SqlCommand implements Callable<Integer> {
       try (PrintWriter file = new PrintWriter(Files.newBufferedWriter(out.toPath().resolve((i + 1) + ".jsonl")))) {
         print(result, file);
       }
+      // The columns, so that a reader can build an empty result with the right columns.
+      Files.writeString(out.toPath().resolve((i + 1) + ".columns"), String.join("\n", result.columns()) + "\n");
     }
     return 0;
   }
@@ -80,25 +88,24 @@ public final class SqlCommand implements Callable<Integer> {
       if (!(e instanceof AnalysisException) && !(e.getCause() instanceof AnalysisException)
           && !e.getClass().getSimpleName().contains("ParseException")) throw e;
       throw new StepwiseException("query failed: " + e.getMessage().lines().findFirst().orElse("")
-          + " (views in this run: " + String.join(", ", views) + ")", e);
+          + " (views: " + String.join(", ", views) + ")", e);
     }
   }
 
+  /** One JSON object per row; null columns stay in it, so every row has every column of the result. */
   private static void print(Dataset<Row> result, PrintWriter out) {
-    for (Iterator<String> rows = result.toJSON().toLocalIterator(); rows.hasNext(); ) {
+    Column row = to_json(struct(Arrays.stream(result.columns()).map(functions::col).toArray(Column[]::new)),
+        Map.of("ignoreNullFields", "false"));
+    for (Iterator<String> rows = result.select(row).as(Encoders.STRING()).toLocalIterator(); rows.hasNext(); ) {
       out.println(rows.next());
     }
   }
 
-  /** A temp view per dataset present in the run; returns their names. */
+  /** A temp view per dataset; one the run has not written yet is empty, with its schema's columns. */
   static List<String> registerViews(DatasetIO io) {
-    List<String> views = new ArrayList<>();
     for (String name : Datasets.NAMES) {
-      if (io.exists(name)) {
-        io.read(name).createOrReplaceTempView(name);
-        views.add(name);
-      }
+      io.readIfAny(name).createOrReplaceTempView(name);
     }
-    return views;
+    return Datasets.NAMES;
   }
 }

@@ -18,6 +18,10 @@ public final class SessionFactory {
     conf.setIfMissing("spark.app.name", config.appName());
     conf.setIfMissing("spark.ui.enabled", Boolean.toString(config.ui()));
     conf.setIfMissing("spark.sql.parquet.compression.codec", "zstd");
+    // In local mode one process holds every slot, and HDFS block hosts never match its name: a
+    // task set waiting for a data-local slot is never offered one again (local mode revives
+    // offers only when a task ends), so a job reading HDFS could stall for good.
+    if (conf.get("spark.master").startsWith("local")) conf.setIfMissing("spark.locality.wait", "0s");
     SparkSession session = SparkSession.builder().config(conf).getOrCreate();
     awaitExecutors(session, config);
     return session;

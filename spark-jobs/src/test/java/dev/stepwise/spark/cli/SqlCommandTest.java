@@ -46,9 +46,15 @@ class SqlCommandTest {
   void aBadQueryIsOneLineNamingTheViews() {
     String run = tmp.resolve("run").toString();
     assertThat(Cli.run("import", "mgsm", "--input", Cli.resource("mgsm-slice"), "--run", run).exitCode()).isZero();
-    Cli.Result missing = Cli.run("sql", "--run", run, "SELECT * FROM step_pairs");
+    // A dataset no stage has written yet is an empty view with its schema's columns.
+    Path out = tmp.resolve("out");
+    Cli.Result empty = Cli.run("sql", "--run", run, "--out", out.toString(), "SELECT prompt_id, chosen FROM step_pairs");
+    assertThat(empty.exitCode()).as(empty.err()).isZero();
+    assertThat(out.resolve("1.jsonl")).isEmptyFile();
+    assertThat(out.resolve("1.columns")).hasContent("prompt_id\nchosen\n");
+    Cli.Result missing = Cli.run("sql", "--run", run, "SELECT * FROM step_pair");
     assertThat(missing.exitCode()).isEqualTo(1);
-    assertThat(missing.err()).startsWith("stepwise: error: query failed:").contains("views in this run: prompts");
+    assertThat(missing.err()).startsWith("stepwise: error: query failed:").contains("views: prompts, solutions");
     assertThat(missing.err().lines()).hasSize(1);
   }
 }

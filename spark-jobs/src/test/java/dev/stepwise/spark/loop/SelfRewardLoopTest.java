@@ -14,9 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole loop on a micro configuration in local[2]: every stage, dataset and checkpoint. */
-class SelfRewardLoopTest {
+public class SelfRewardLoopTest {
 
-  static List<String> micro(Path run) {
+  public static List<String> micro(Path run) {
     List<String> args = new ArrayList<>(List.of("--run", run.toString()));
     for (String kv : List.of(
         "stepwise.tasks.languages=[en,zh]", "stepwise.tasks.train_problems=12", "stepwise.tasks.eft_problems=4",
