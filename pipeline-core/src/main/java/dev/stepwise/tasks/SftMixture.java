@@ -23,11 +23,6 @@ public record SftMixture(List<Language> languages, int iftProblems, int eftProbl
     languages = List.copyOf(languages);
   }
 
-  /** The training examples of the split (TRAIN for SFT), tokenized with the model's chat format. */
-  public List<SftExample> examples(TaskGenerator generator, Split split, ChatFormat chat) {
-    return tokenized(taskExamples(generator, split), chat);
-  }
-
   /** Text rows as training examples: the prompt as the user turn, the completion as the assistant turn. */
   public static List<SftExample> tokenized(List<TaskExample> examples, ChatFormat chat) {
     List<SftExample> out = new ArrayList<>();
