@@ -164,7 +164,7 @@ public final class SftCommand implements Callable<Integer> {
   /** Pairs of the loaded model's own candidate steps, sampled as stepwise.sft.policy_eft says. */
   static PolicyEft policyEft(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config) {
     SftConfig.PolicyEft settings = config.policyEft();
-    return new PolicyEft(tasks, new ModelStepProposer(loaded.generator(64), chat, settings.sampler(), settings.maxStepTokens()),
+    return new PolicyEft(tasks, new ModelStepProposer(loaded.generator(64), chat, PromptTemplates.DEFAULT, settings.sampler(), settings.maxStepTokens()),
         settings.candidates(), config.train().seed());
   }
 
