@@ -74,7 +74,12 @@ public record ColdStartData(SftMixture synthetic, List<TaskExample> imported, Ma
       }
       counts.put("eft/from_ift", eft);
     }
-    return new ColdStartData(synthetic, List.copyOf(imported), counts);
+    ColdStartData mixture = new ColdStartData(synthetic, List.copyOf(imported), counts);
+    if (mixture.total() == 0) {
+      throw new StepwiseException("the SFT mixture is empty " + counts + ": set stepwise.tasks.train_problems/eft_problems"
+          + " or name imported prompts in stepwise.sft.data.ift");
+    }
+    return mixture;
   }
 
   /** Every example as text: the synthetic ones (generated here, with the templates) and the imported ones. */
