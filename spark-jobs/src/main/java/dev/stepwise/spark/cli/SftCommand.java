@@ -109,6 +109,7 @@ public final class SftCommand implements Callable<Integer> {
     // The mixture of stepwise.sft.data; the run's datasets (and Spark) only when it names imported prompts.
     PromptTemplates templates = injector.getInstance(PromptsConfig.class).templates();
     ColdStartData mixture = data != null ? null : ColdStartData.collect(() -> injector.getInstance(DatasetIO.class),
+        () -> injector.getInstance(org.apache.spark.sql.SparkSession.class),
         injector.getInstance(SftDataConfig.class), tasksConfig, config.languages(), templates, injector.getInstance(RunConfig.class).seed());
     return LoadedModel.userErrors(() -> train(resolved, generator, mixture, templates));
   }

@@ -8,7 +8,8 @@ import java.util.List;
  * stepwise.sft.data: where the M0 -> M1 mixture comes from (the sft stage and `stepwise sft --run`).
  *
  * @param ift "synthetic" and/or prompts of the run with a step-format solution, as "SOURCE/SPLIT"
- * @param eft "synthetic", "from_ift" (judge examples built from the imported IFT solutions)
+ * @param eft "synthetic", "from_ift" (judge examples built from the imported IFT solutions), and/or
+ *     JSONL/Parquet files of judge examples in the paper's format (a path or URI ending in .jsonl or .parquet)
  * @param maxIft most imported IFT solutions taken, a seeded sample (0 = all)
  * @param maxEft most solutions turned into judge pairs by from_ift, a seeded sample (0 = all)
  */
@@ -25,8 +26,9 @@ public record SftDataConfig(List<String> ift, List<String> eft, int maxIft, int 
       }
     }
     for (String s : eft) {
-      if (!s.equals(SYNTHETIC) && !s.equals(FROM_IFT)) {
-        throw new ConfigException.BadValue("stepwise.sft.data.eft", "entries are \"synthetic\" or \"from_ift\", found \"" + s + "\"");
+      if (!s.equals(SYNTHETIC) && !s.equals(FROM_IFT) && !isJudgeFile(s)) {
+        throw new ConfigException.BadValue("stepwise.sft.data.eft", "entries are \"synthetic\", \"from_ift\" or a .jsonl/.parquet"
+            + " file of judge examples, found \"" + s + "\"");
       }
     }
     if (eft.contains(FROM_IFT) && ift.stream().allMatch(SYNTHETIC::equals)) {
@@ -58,5 +60,14 @@ public record SftDataConfig(List<String> ift, List<String> eft, int maxIft, int 
 
   public boolean eftFromIft() {
     return eft.contains(FROM_IFT);
+  }
+
+  /** The JSONL/Parquet files of judge examples named in eft. */
+  public List<String> judgeFiles() {
+    return eft.stream().filter(SftDataConfig::isJudgeFile).toList();
+  }
+
+  private static boolean isJudgeFile(String entry) {
+    return entry.endsWith(".jsonl") || entry.endsWith(".json") || entry.endsWith(".parquet");
   }
 }

@@ -71,12 +71,12 @@ class RealFormatIntegrationTest {
     return model;
   }
 
-  static String[] args(String command, Path run, Path model, String... extra) {
+  static String[] args(String command, Path run, Path model, Path judgeFile, String... extra) {
     List<String> args = new ArrayList<>(List.of(command));
     args.addAll(List.of(extra));
     args.addAll(List.of("--run", run.toString()));
     for (String kv : List.of("stepwise.model.init=" + model, "stepwise.sft.data.ift=[\"gsm8k/train\"]",
-        "stepwise.sft.data.eft=[\"from_ift\"]", "stepwise.sft.steps=2", "stepwise.sft.batch_size=4", "stepwise.sft.lr=1e-3",
+        "stepwise.sft.data.eft=[\"from_ift\", \"" + judgeFile.toUri() + "\"]", "stepwise.sft.steps=2", "stepwise.sft.batch_size=4", "stepwise.sft.lr=1e-3",
         "stepwise.tasks.languages=[en]", "stepwise.tasks.train_problems=4", "stepwise.tasks.eval_problems=1",
         "stepwise.tasks.eft_test_problems=2", "stepwise.search.prompts.source=gsm8k", "stepwise.search.prompts.split=train",
         "stepwise.search.prompts_per_round=4", "stepwise.search.candidates=2", "stepwise.search.max_iterations=2",
@@ -128,7 +128,13 @@ class RealFormatIntegrationTest {
       assertThat(solution).doesNotContain("<<").doesNotContain("####").endsWith("\\boxed{" + p.get("gold") + "}.");
     });
 
-    Cli.Result result = Cli.run(args("run", run, model));
+    // Judge examples in the paper's format, as a user brings them: previous steps as an array or as lines.
+    Path judgeFile = Files.writeString(tmp.resolve("judge.jsonl"), String.join("\n",
+        "{\"question\": \"Tom has 3 apples and buys 4. How many?\", \"previous_steps\": [], \"step_a\": \"Step 1: 3 + 4 = 8\","
+            + " \"step_b\": \"Step 1: 3 + 4 = 7\", \"judgment\": \"3 + 4 is 7, so A is wrong and B is right. [[B]]\"}",
+        "{\"question\": \"A pen costs $2. How much do 3 pens and a $1 pad cost?\", \"previous_steps\": \"Step 1: 3 * 2 = 6\","
+            + " \"step_a\": \"Step 2: 6 + 1 = 7\", \"step_b\": \"Step 2: 6 + 1 = 8\", \"judgment\": \"6 + 1 is 7: [[A]]\", \"lang\": \"en\"}"));
+    Cli.Result result = Cli.run(args("run", run, model, judgeFile));
     assertThat(result.exitCode()).as(result.out() + result.err()).isZero();
     List<StageRecord> stages = Manifest.parseStages(Files.readString(run.resolve("run.json")));
     assertThat(stages).allSatisfy(s -> assertThat(s.status()).as(s.name()).isEqualTo(StageRecord.SUCCEEDED));
@@ -136,7 +142,8 @@ class RealFormatIntegrationTest {
     // SFT trained on the converted GSM8K solutions and the judge pairs built from them, nothing synthetic.
     @SuppressWarnings("unchecked")
     Map<String, Number> examples = (Map<String, Number>) stage(stages, "sft", null).metrics().get("examples");
-    assertThat(examples).containsOnlyKeys("ift/gsm8k/train", "eft/from_ift");
+    assertThat(examples).containsOnlyKeys("ift/gsm8k/train", "eft/from_ift", "eft/" + judgeFile.toUri());
+    assertThat(examples.get("eft/" + judgeFile.toUri()).longValue()).isEqualTo(2);
     assertThat(examples.get("ift/gsm8k/train").longValue()).isEqualTo(TRAIN_ROWS);
     assertThat(examples.get("eft/from_ift").longValue()).isEven().isBetween(2L * TRAIN_ROWS - 8, 2L * TRAIN_ROWS);
 
@@ -172,13 +179,30 @@ class RealFormatIntegrationTest {
       assertThat(mgsmByLang).containsOnlyKeys("de", "en");
     }
     List<GenericRecord> first = ParquetFiles.read(run.resolve("data/eval_results/round=1"));
-    List<GenericRecord> second = ParquetFiles.read(run.resolve("data/eval_results/round=2"));
-    assertThat(ids(second)).as("the same imported items every round").isEqualTo(ids(first));
+    assertThat(ids(ParquetFiles.read(run.resolve("data/eval_results/round=2")))).as("the same imported items every round")
+        .isEqualTo(ids(first));
     assertThat(ids(first).stream().filter(id -> id.startsWith("mgsm/")).map(id -> id.substring(id.lastIndexOf('/')))
         .distinct().count()).as("MGSM's languages get the same problems").isEqualTo(2);
     assertThat(Files.readString(run.resolve("reports/report.md"))).contains("gsm8k").contains("mgsm");
     assertThat(result.out()).contains("gsm8k");
     assertThat(run.resolve("checkpoints/round=2/config.json")).exists();
+
+    // Round 2 searches four fresh imported prompts.
+    Cli.Result next = Cli.run(args("stage", run, model, judgeFile, "search", "--round", "2"));
+    assertThat(next.exitCode()).as(next.err()).isZero();
+    Set<String> second = ParquetFiles.read(run.resolve("data/solutions/round=2")).stream()
+        .map(s -> s.get("prompt_id").toString()).collect(Collectors.toSet());
+    assertThat(second).hasSize(4).allSatisfy(id -> assertThat(id).startsWith("gsm8k/train/")).doesNotContainAnyElementsOf(searched);
+  }
+
+  @Test
+  void aJudgeFileRowWithoutAVerdictStopsTheSftStageNamingTheRow(@TempDir Path tmp) throws Exception {
+    Path judgeFile = Files.writeString(tmp.resolve("judge.jsonl"), "{\"question\": \"q\", \"step_a\": \"Step 1: 1 + 1 = 2\","
+        + " \"step_b\": \"Step 1: 1 + 1 = 3\", \"judgment\": \"A looks right\"}\n");
+    Cli.Result r = Cli.run("stage", "sft", "--run", tmp.resolve("run").toString(), "--set", "stepwise.tasks.train_problems=2",
+        "--set", "stepwise.sft.data.eft=[\"" + judgeFile.toUri() + "\"]");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains(judgeFile.toUri() + " row 1: judgment names neither or both of [[A]] and [[B]]");
   }
 
   private static Set<String> ids(List<GenericRecord> graded) {

@@ -73,7 +73,7 @@ public final class SftStage {
       } else {
         String m0 = initialCheckpoint(conf);
         PromptTemplates templates = prompts.templates();
-        ColdStartData data = ColdStartData.collect(() -> io, sftData, tasks, tasks.languages(), templates, run.seed());
+        ColdStartData data = ColdStartData.collect(() -> io, () -> spark, sftData, tasks, tasks.languages(), templates, run.seed());
         TasksConfig t = tasks;
         long seed = run.seed();
         TrainingConfig training = sft;
