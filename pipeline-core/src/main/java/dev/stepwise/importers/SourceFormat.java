@@ -50,6 +50,11 @@ public enum SourceFormat {
     return this == MGSM;
   }
 
+  /** GSM8K's worked solutions are converted to the step format; other solutions must be in it already. */
+  public ImportSpec.Solutions solutions() {
+    return this == GSM8K ? ImportSpec.Solutions.GSM8K : ImportSpec.Solutions.STEPS;
+  }
+
   public RecordParser parser() {
     return switch (this) {
       case GSM8K, JSONL -> RecordParser.jsonLines();

@@ -1,12 +1,14 @@
 package dev.stepwise.judge;
 
+import dev.stepwise.text.PromptTemplates;
 import java.util.List;
 
 /**
  * The pairwise step-judge prompt of PSRLM (METHODS.md §A, MT-Bench style, kept short for small
  * contexts): the question and the steps so far, then Assistant A's and Assistant B's candidate
  * next step. The judge explains (checks each step) and then answers {@code [[A]]} or {@code [[B]]}.
- * The same builder serves EFT training data and self-judging of the policy's own candidates.
+ * The same builder serves EFT training data and self-judging of the policy's own candidates; it is
+ * the default of the configurable {@link PromptTemplates}.
  */
 public final class JudgePrompt {
     public static final String INSTRUCTION = "Act as an impartial judge: which next step is correct and helpful for the "
@@ -20,10 +22,6 @@ public final class JudgePrompt {
      * @param stepB         Assistant B's candidate next step, as a full line
      */
     public static String build(String question, List<String> previousSteps, String stepA, String stepB) {
-        return INSTRUCTION
-                + "\n[Question]\n" + question
-                + "\n[Previous Steps]\n" + (previousSteps.isEmpty() ? "None" : String.join("\n", previousSteps))
-                + "\n[Assistant A's Next Step]\n" + stepA
-                + "\n[Assistant B's Next Step]\n" + stepB;
+        return PromptTemplates.DEFAULT.judge(question, previousSteps, stepA, stepB);
     }
 }

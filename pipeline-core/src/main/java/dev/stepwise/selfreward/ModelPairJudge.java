@@ -3,9 +3,9 @@ package dev.stepwise.selfreward;
 import dev.stepwise.generate.Generation;
 import dev.stepwise.generate.GenerationRequest;
 import dev.stepwise.generate.Generator;
-import dev.stepwise.judge.JudgePrompt;
 import dev.stepwise.judge.Verdict;
 import dev.stepwise.text.ChatFormat;
+import dev.stepwise.text.PromptTemplates;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -18,11 +18,13 @@ public final class ModelPairJudge implements PairJudge {
 
   private final Generator generator;
   private final ChatFormat chat;
+  private final PromptTemplates templates;
   private final int maxJudgeTokens;
 
-  public ModelPairJudge(Generator generator, ChatFormat chat, int maxJudgeTokens) {
+  public ModelPairJudge(Generator generator, ChatFormat chat, PromptTemplates templates, int maxJudgeTokens) {
     this.generator = generator;
     this.chat = chat;
+    this.templates = templates;
     this.maxJudgeTokens = maxJudgeTokens;
   }
 
@@ -30,7 +32,7 @@ public final class ModelPairJudge implements PairJudge {
   public List<Judgment> judge(List<Request> requests) {
     List<GenerationRequest> generation = new ArrayList<>();
     for (Request r : requests) {
-      String prompt = JudgePrompt.build(r.prompt().question(), r.previousSteps(), r.stepA(), r.stepB());
+      String prompt = templates.judge(r.prompt().question(), r.previousSteps(), r.stepA(), r.stepB());
       generation.add(GenerationRequest.greedy(chat.prompt(prompt), maxJudgeTokens, Set.of(chat.eosId())));
     }
     List<Generation> outputs = generator.generate(generation);

@@ -6,26 +6,30 @@ import dev.stepwise.generate.Generator;
 import dev.stepwise.sampling.SamplingStrategy;
 import dev.stepwise.sampling.Seeds;
 import dev.stepwise.text.ChatFormat;
+import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.text.StepFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Samples candidate next steps from the policy: one line each (generation stops at the newline
- * or EOS), all candidates of all requests in one batched generation. Candidate c of iteration
+ * Samples candidate next steps from the policy: generation stops where the next {@code "Step n:"}
+ * line starts or at EOS, and a step that completes a boxed answer ends there; all candidates of all requests in one batched generation. Candidate c of iteration
  * t of a prompt is seeded from (prompt seed, t, c), so it is the same in any batch.
  */
 public final class ModelStepProposer implements StepProposer {
 
   private final Generator generator;
   private final ChatFormat chat;
+  private final PromptTemplates templates;
   private final SamplingStrategy sampling;
   private final int maxStepTokens;
 
-  public ModelStepProposer(Generator generator, ChatFormat chat, SamplingStrategy sampling, int maxStepTokens) {
+  public ModelStepProposer(Generator generator, ChatFormat chat, PromptTemplates templates, SamplingStrategy sampling,
+      int maxStepTokens) {
     this.generator = generator;
     this.chat = chat;
+    this.templates = templates;
     this.sampling = sampling;
     this.maxStepTokens = maxStepTokens;
   }
@@ -34,10 +38,10 @@ public final class ModelStepProposer implements StepProposer {
   public List<List<Candidate>> propose(List<Request> requests) {
     List<GenerationRequest> generation = new ArrayList<>();
     for (Request r : requests) {
-      int[] prompt = StepText.promptIds(chat, r.prompt().question(), r.previousSteps());
+      int[] prompt = StepText.promptIds(chat, templates, r.prompt().question(), r.previousSteps());
       for (int c = 0; c < r.candidates(); c++) {
         long seed = Seeds.mix(r.prompt().seed(), r.iteration(), c);
-        generation.add(new GenerationRequest(prompt, maxStepTokens, seed, sampling.newRequest(), List.of("\n"), Set.of(chat.eosId())));
+        generation.add(new GenerationRequest(prompt, maxStepTokens, seed, sampling.newRequest(), List.of(StepText.STOP), Set.of(chat.eosId())));
       }
     }
     List<Generation> outputs = generator.generate(generation);
@@ -47,7 +51,7 @@ public final class ModelStepProposer implements StepProposer {
       List<Candidate> candidates = new ArrayList<>();
       for (int c = 0; c < r.candidates(); c++) {
         Generation g = outputs.get(next++);
-        String text = g.text().strip();
+        String text = StepText.trimAfterAnswer(g.text().strip());
         boolean isFinal = StepFormat.isFinal(text);
         candidates.add(new Candidate(text, g.tokens().length, isFinal));
       }

@@ -1,7 +1,7 @@
 package dev.stepwise.selfreward;
 
 import dev.stepwise.text.ChatFormat;
-import dev.stepwise.text.ReasoningPrompt;
+import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.text.StepFormat;
 import dev.stepwise.train.PreferencePair;
 
@@ -16,9 +16,10 @@ public record StepPairTokens(int[] prefix, int[] chosen, int[] rejected) {
    * @param question the problem text ({@code prompt} column)
    * @param initialReasonSteps the accepted steps before this one, each line ending in a newline
    */
-  public static StepPairTokens of(ChatFormat chat, String question, String initialReasonSteps, String chosen, String rejected) {
+  public static StepPairTokens of(ChatFormat chat, PromptTemplates templates, String question, String initialReasonSteps,
+      String chosen, String rejected) {
     return new StepPairTokens(
-        chat.continuation(ReasoningPrompt.of(question), initialReasonSteps),
+        chat.continuation(templates.reasoning(question), initialReasonSteps),
         StepText.stepIds(chat, chosen, StepFormat.isFinal(chosen)),
         StepText.stepIds(chat, rejected, StepFormat.isFinal(rejected)));
   }

@@ -1,7 +1,8 @@
 package dev.stepwise.selfreward;
 
 import dev.stepwise.text.ChatFormat;
-import dev.stepwise.text.ReasoningPrompt;
+import dev.stepwise.text.PromptTemplates;
+import dev.stepwise.text.StepFormat;
 import java.util.List;
 
 /**
@@ -22,8 +23,26 @@ public final class StepText {
   }
 
   /** Prompt ids for generating (or scoring) the next step of {@code question}. */
-  public static int[] promptIds(ChatFormat chat, String question, List<String> previousSteps) {
-    return chat.continuation(ReasoningPrompt.of(question), prefix(previousSteps));
+  public static int[] promptIds(ChatFormat chat, PromptTemplates templates, String question, List<String> previousSteps) {
+    return chat.continuation(templates.reasoning(question), prefix(previousSteps));
+  }
+
+  /**
+   * Where generation of a step stops: at the start of the next {@code "Step n:"} line (or at
+   * EOS), so a step may span lines. Any step number counts, so a policy that misnumbers its
+   * next step still ends this one.
+   */
+  public static final String STOP = "\nStep ";
+
+  /**
+   * A generated step, up to the end of the line that completes its boxed answer when it has
+   * one: the boxed answer ends the solution, whatever the policy wrote after it.
+   */
+  public static String trimAfterAnswer(String step) {
+    int box = step.indexOf("\\boxed{");
+    if (box < 0 || !StepFormat.isFinal(step)) return step;
+    int lineEnd = step.indexOf('\n', box);
+    return lineEnd < 0 ? step : step.substring(0, lineEnd).stripTrailing();
   }
 
   /** The step's tokens as the policy emits them: the line and its newline, or EOS when final (boxed answer). */

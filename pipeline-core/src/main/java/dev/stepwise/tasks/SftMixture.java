@@ -17,15 +17,10 @@ public record SftMixture(List<Language> languages, int iftProblems, int eftProbl
     if (languages.isEmpty()) {
       throw new IllegalArgumentException("tasks.languages must name at least one language");
     }
-    if (iftProblems < 0 || eftProblems < 0 || iftProblems + eftProblems == 0) {
-      throw new IllegalArgumentException("need some IFT or EFT problems, got " + iftProblems + " and " + eftProblems);
+    if (iftProblems < 0 || eftProblems < 0) {
+      throw new IllegalArgumentException("IFT and EFT problems must be >= 0, got " + iftProblems + " and " + eftProblems);
     }
     languages = List.copyOf(languages);
-  }
-
-  /** The training examples of the split (TRAIN for SFT), tokenized with the model's chat format. */
-  public List<SftExample> examples(TaskGenerator generator, Split split, ChatFormat chat) {
-    return tokenized(taskExamples(generator, split), chat);
   }
 
   /** Text rows as training examples: the prompt as the user turn, the completion as the assistant turn. */

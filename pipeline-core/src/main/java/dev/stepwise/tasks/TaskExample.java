@@ -12,4 +12,5 @@ package dev.stepwise.tasks;
  * @param completion the assistant turn the model is trained to write
  * @param gold       ift: the final answer; eft: the better candidate, "A" or "B"
  */
-public record TaskExample(String id, String kind, String split, String lang, long parallelId, String prompt, String completion, String gold) {}
+public record TaskExample(String id, String kind, String split, String lang, long parallelId, String prompt, String completion, String gold)
+        implements java.io.Serializable {}

@@ -1,10 +1,9 @@
 package dev.stepwise.tasks;
 
-import dev.stepwise.judge.JudgePrompt;
 import dev.stepwise.judge.StepCheck;
 import dev.stepwise.judge.Verdict;
 import dev.stepwise.sampling.Seeds;
-import dev.stepwise.text.ReasoningPrompt;
+import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.text.StepFormat;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +22,22 @@ public final class TaskGenerator {
     private final TaskConfig config;
     private final long seed;
     private final List<Operation> operations;
+    private final PromptTemplates templates;
 
     public TaskGenerator(TaskConfig config, long seed) {
+        this(config, seed, PromptTemplates.DEFAULT);
+    }
+
+    private TaskGenerator(TaskConfig config, long seed, PromptTemplates templates) {
         this.config = config;
         this.seed = seed;
         this.operations = List.copyOf(new java.util.TreeSet<>(config.operations()));
+        this.templates = templates;
+    }
+
+    /** The same problems, their IFT and EFT prompts rendered with these templates. */
+    public TaskGenerator withTemplates(PromptTemplates templates) {
+        return new TaskGenerator(config, seed, templates);
     }
 
     /** The numbers of item itemId of the split; drawn until the problem's signature hashes into that split. */
@@ -54,7 +64,7 @@ public final class TaskGenerator {
             String solution = StepFormat.render(p.solutionSteps());
             for (Language lang : languages)
                 out.add(new TaskExample(exampleId("ift", split, id, lang), "ift", split.label(), lang.code(), split.idBase() + id,
-                        ReasoningPrompt.of(render(p, split, id, lang)), solution, Integer.toString(p.answer())));
+                        templates.reasoning(render(p, split, id, lang)), solution, Integer.toString(p.answer())));
         }
         return out;
     }
@@ -83,7 +93,7 @@ public final class TaskGenerator {
             for (int k = 0; k < step; k++) previous.add(StepFormat.prefix(k + 1) + p.solutionSteps().get(k));
             for (Language lang : languages)
                 out.add(new TaskExample(exampleId("eft", split, id, lang), "eft", split.label(), lang.code(), split.idBase() + id,
-                        JudgePrompt.build(render(p, split, id, lang), previous, stepA, stepB), response, better.name()));
+                        templates.judge(render(p, split, id, lang), previous, stepA, stepB), response, better.name()));
         }
         return out;
     }

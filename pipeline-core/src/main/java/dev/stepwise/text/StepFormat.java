@@ -2,6 +2,7 @@ package dev.stepwise.text;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,6 +55,24 @@ public final class StepFormat {
         }
         if (number >= 0) steps.add(new Step(number, solution.substring(bodyStart).stripTrailing()));
         return steps;
+    }
+
+    /**
+     * Why a solution is not in the step format, or empty when it is: it must start with
+     * {@code "Step 1: "}, number its steps 1, 2, ... and end with a step that holds a {@code \boxed{}} answer.
+     */
+    public static Optional<String> problem(String solution) {
+        List<Step> steps = parse(solution);
+        if (steps.isEmpty()) return Optional.of("no line starts with \"Step 1: \"");
+        if (!solution.substring(0, solution.indexOf("Step ")).isBlank())
+            return Optional.of("text before \"Step 1: \"");
+        for (int i = 0; i < steps.size(); i++) {
+            if (steps.get(i).number() != i + 1)
+                return Optional.of("step " + (i + 1) + " is numbered " + steps.get(i).number());
+            if (steps.get(i).body().isBlank()) return Optional.of("step " + (i + 1) + " is empty");
+        }
+        if (!steps.get(steps.size() - 1).isFinal()) return Optional.of("the last step has no \\boxed{} answer");
+        return Optional.empty();
     }
 
     /** A step is final when it holds a complete {@code \boxed{...}} answer. */

@@ -17,7 +17,9 @@ class GoldAnswerTest {
     assertThat(GoldAnswer.normalize("-3")).isEqualTo("-3");
     assertThat(GoldAnswer.normalize("-0.0")).isEqualTo("0");
     assertThat(GoldAnswer.normalize("40%")).isEqualTo("40");
-    assertThat(GoldAnswer.normalize(" 3/4 ")).isEqualTo("3/4");
+    assertThat(GoldAnswer.normalize(" 3/4 ")).isEqualTo("0.75");
+    assertThat(GoldAnswer.normalize("2/3")).isEqualTo("2/3");
+    assertThat(GoldAnswer.normalize("The answer is \\boxed{\\frac{7}{2}}")).isEqualTo("3.5");
     assertThat(GoldAnswer.normalize("100.")).isEqualTo("100");
   }
 

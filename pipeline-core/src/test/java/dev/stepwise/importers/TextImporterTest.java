@@ -18,14 +18,14 @@ class TextImporterTest {
 
   private static ImportSpec spec(SourceFormat format, String file, ImportLimits limits) {
     return new ImportSpec(format.defaultSource(), format.splitOf(file, null), format.langOf(file, null),
-        format.defaultMapping(), limits, format.parallelByLine());
+        format.defaultMapping(), limits, format.parallelByLine(), format.solutions());
   }
 
   @Test
   void gsm8kKeepsGoodRowsAndRejectsEachBadOneWithLineAndReason() throws IOException {
     String file = "file:/data/gsm8k_bad.jsonl";
     ParsedFile parsed = TextImporter.parse(file, resource("gsm8k_bad.jsonl"), SourceFormat.GSM8K.parser(),
-        new ImportSpec("gsm8k", "test", "en", FieldMapping.GSM8K, LIMITS, false));
+        new ImportSpec("gsm8k", "test", "en", FieldMapping.GSM8K, LIMITS, false, ImportSpec.Solutions.GSM8K));
 
     assertThat(parsed.prompts()).extracting(PromptRow::id).containsExactly("gsm8k/test/1", "gsm8k/test/10");
     PromptRow first = parsed.prompts().get(0);
@@ -33,7 +33,8 @@ class TextImporterTest {
     assertThat(first.lang()).isEqualTo("en");
     assertThat(first.parallelId()).isEqualTo("gsm8k/test/1");
     assertThat(first.question()).startsWith("Janet\u2019s ducks lay 16 eggs");
-    assertThat(first.solution()).endsWith("#### 18");
+    assertThat(first.solution()).isEqualTo("Step 1: Janet sells 16 - 3 - 4 = 9 duck eggs a day.\n"
+        + "Step 2: She makes 9 * 2 = $18 every day at the farmer\u2019s market. The answer is \\boxed{18}.");
     assertThat(first.original()).containsOnlyKeys("question", "answer");
     assertThat(parsed.prompts().get(1).gold()).isEqualTo("3");
 
@@ -54,7 +55,7 @@ class TextImporterTest {
   @Test
   void goldIsOptionalWhenNotRequired() throws IOException {
     ParsedFile parsed = TextImporter.parse("f", resource("gsm8k_bad.jsonl"), SourceFormat.GSM8K.parser(),
-        new ImportSpec("gsm8k", "test", "en", FieldMapping.GSM8K, new ImportLimits(500, false), false));
+        new ImportSpec("gsm8k", "test", "en", FieldMapping.GSM8K, new ImportLimits(500, false), false, ImportSpec.Solutions.GSM8K));
     PromptRow noGold = parsed.prompts().stream().filter(p -> p.question().equals("What is 2+2?")).findFirst().orElseThrow();
     assertThat(noGold.gold()).isNull();
     assertThat(parsed.prompts()).hasSize(3);
@@ -88,10 +89,42 @@ class TextImporterTest {
   }
 
   @Test
+  void gsm8kSolutionsBecomeStepsOneLineEach() {
+    assertThat(Gsm8kSolution.toSteps("Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
+        + "Natalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72"))
+        .isEqualTo("Step 1: Natalia sold 48/2 = 24 clips in May.\n"
+            + "Step 2: Natalia sold 48+24 = 72 clips altogether in April and May. The answer is \\boxed{72}.");
+    assertThat(Gsm8kSolution.toSteps("It takes 2/2=<<2/2=1>>1 bolt\n\nSo 2+1=<<2+1=3>>3 bolts\n#### 3"))
+        .isEqualTo("Step 1: It takes 2/2=1 bolt\nStep 2: So 2+1=3 bolts. The answer is \\boxed{3}.");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gsm8kSolution.toSteps("#### 3"))
+        .hasMessage("worked solution has no reasoning before '####'");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gsm8kSolution.toSteps("it is 3"))
+        .hasMessage("worked solution has no '#### answer' line");
+  }
+
+  @Test
+  void solutionsOfOtherFormatsAreTakenInTheStepFormatOrRejectedWithTheReason() {
+    FieldMapping m = FieldMapping.parse(java.util.Map.of("question", "problem", "solution", "steps"));
+    PromptBuilder builder = new PromptBuilder(new ImportSpec("math", "train", "en", m, new ImportLimits(500, false), false,
+        ImportSpec.Solutions.STEPS));
+    String steps = "Step 1: 2 + 3 = 5\nStep 2: 5 * 2 = 10. The answer is \\boxed{10}.";
+    assertThat(builder.build(java.util.Map.of("problem", "q", "steps", steps), 1).solution()).isEqualTo(steps);
+    java.util.Map<String, String> reasons = java.util.Map.of(
+        "2 + 3 = 5, so \\boxed{5}", "no line starts with \"Step 1: \"",
+        "We add.\nStep 1: \\boxed{5}", "text before \"Step 1: \"",
+        "Step 1: 2 + 3 = 5\nStep 3: \\boxed{5}", "step 2 is numbered 3",
+        "Step 1: 2 + 3 = 5\nStep 2: so 5", "the last step has no \\boxed{} answer");
+    reasons.forEach((solution, why) -> org.assertj.core.api.Assertions.assertThatThrownBy(
+        () -> builder.build(java.util.Map.of("problem", "q", "steps", solution), 4))
+        .hasMessage("field 'steps' (solution) is not in the step format (" + why + "); write it as lines \"Step 1: ...\","
+            + " \"Step 2: ...\" ending in \\boxed{answer}, or map no solution"));
+  }
+
+  @Test
   void genericMappingNamesUnknownColumns() {
     FieldMapping m = FieldMapping.parse(java.util.Map.of("question", "problem", "gold", "final", "id", "uid"));
     assertThat(m.question()).isEqualTo("problem");
-    PromptRow row = new PromptBuilder(new ImportSpec("math", "train", "en", m, LIMITS, false))
+    PromptRow row = new PromptBuilder(new ImportSpec("math", "train", "en", m, LIMITS, false, ImportSpec.Solutions.STEPS))
         .build(java.util.Map.of("problem", "1+1?", "final", "2", "uid", "q7"), 3);
     assertThat(row.id()).isEqualTo("math/train/q7");
     assertThat(row.gold()).isEqualTo("2");

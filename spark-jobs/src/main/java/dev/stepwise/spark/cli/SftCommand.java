@@ -5,14 +5,20 @@ import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.SyntheticEval;
 import dev.stepwise.selfreward.ModelStepProposer;
 import dev.stepwise.selfreward.PolicyEft;
+import dev.stepwise.spark.config.PromptsConfig;
+import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SftConfig;
+import dev.stepwise.spark.config.SftDataConfig;
 import dev.stepwise.spark.config.TasksConfig;
+import dev.stepwise.spark.jobs.selfreward.ColdStartData;
+import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.Split;
 import dev.stepwise.tasks.SftMixture;
 import dev.stepwise.tasks.TaskGenerator;
 import dev.stepwise.text.ChatFormat;
+import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.train.LlamaTrainable;
 import dev.stepwise.train.NonFiniteLossException;
 import dev.stepwise.train.SftData;
@@ -97,12 +103,18 @@ public final class SftCommand implements Callable<Integer> {
     var injector = common.injector();
     SftConfig config = injector.getInstance(SftConfig.class);
     if (languages != null) config = config.withLanguages(languages);
-    TaskGenerator generator = injector.getInstance(TasksConfig.class).generator();
+    TasksConfig tasksConfig = injector.getInstance(TasksConfig.class);
+    TaskGenerator generator = tasksConfig.generator();
     SftConfig resolved = config;
-    return LoadedModel.userErrors(() -> train(resolved, generator));
+    // The mixture of stepwise.sft.data; the run's datasets (and Spark) only when it names imported prompts.
+    PromptTemplates templates = injector.getInstance(PromptsConfig.class).templates();
+    ColdStartData mixture = data != null ? null : ColdStartData.collect(() -> injector.getInstance(DatasetIO.class),
+        () -> injector.getInstance(org.apache.spark.sql.SparkSession.class),
+        injector.getInstance(SftDataConfig.class), tasksConfig, config.languages(), templates, injector.getInstance(RunConfig.class).seed());
+    return LoadedModel.userErrors(() -> train(resolved, generator, mixture, templates));
   }
 
-  private Integer train(SftConfig config, TaskGenerator tasks) throws Exception {
+  private Integer train(SftConfig config, TaskGenerator tasks, ColdStartData mixture, PromptTemplates templates) throws Exception {
     PrintWriter w = spec.commandLine().getOut();
     try (LoadedModel loaded = LoadedModel.open(model)) {
       ChatFormat chat = new ChatFormat(loaded.tokenizer());
@@ -110,11 +122,11 @@ public final class SftCommand implements Callable<Integer> {
       int previousThreads = TorchThreads.set(config.threads());
       try {
         List<SftExample> examples = new ArrayList<>(data != null ? SftData.jsonl(data, chat)
-            : config.mixture().examples(tasks, Split.TRAIN, chat));
+            : SftMixture.tokenized(mixture.examples(tasks, templates), chat));
         examples.addAll(minePolicyEft(loaded, chat, tasks, config, w));
         double meanLength = examples.stream().mapToInt(SftData::length).average().orElseThrow();
         w.printf("sft: %d examples (%s, mean %.0f tokens), %d steps of %d, lr %s, %d thread(s) -> %s%n", examples.size(),
-            data != null ? data : "synthetic IFT+EFT " + config.languages().stream().map(Language::code).toList(), meanLength, config.train().steps(),
+            data != null ? data : mixture.counts() + " " + config.languages().stream().map(Language::code).toList(), meanLength, config.train().steps(),
             config.train().batchSize(), config.train().learningRate(), config.threads(), out);
         w.flush();
         LlamaTrainable trainable = new LlamaTrainable(loaded.model(), model, config.train().freezeEmbeddings());
@@ -153,7 +165,7 @@ public final class SftCommand implements Callable<Integer> {
   /** Pairs of the loaded model's own candidate steps, sampled as stepwise.sft.policy_eft says. */
   static PolicyEft policyEft(LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config) {
     SftConfig.PolicyEft settings = config.policyEft();
-    return new PolicyEft(tasks, new ModelStepProposer(loaded.generator(64), chat, settings.sampler(), settings.maxStepTokens()),
+    return new PolicyEft(tasks, new ModelStepProposer(loaded.generator(64), chat, PromptTemplates.DEFAULT, settings.sampler(), settings.maxStepTokens()),
         settings.candidates(), config.train().seed());
   }
 

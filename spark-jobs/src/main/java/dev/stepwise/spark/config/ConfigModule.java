@@ -69,6 +69,18 @@ public final class ConfigModule extends AbstractModule {
     return NeuronsConfig.from(config.raw());
   }
 
+  @Provides @Singleton PromptsConfig prompts() {
+    return PromptsConfig.from(config.raw());
+  }
+
+  @Provides @Singleton SftDataConfig sftData() {
+    return SftDataConfig.from(config.raw());
+  }
+
+  @Provides @Singleton SearchPromptsConfig searchPrompts() {
+    return SearchPromptsConfig.from(config.raw());
+  }
+
   @Provides @Singleton SftConfig sftCommand() {
     return SftConfig.from(config.raw());
   }

@@ -92,7 +92,7 @@ public final class ImportJob {
         String split = format.splitOf(name, request.split());
         requireName("split", split);
         specs.put(file.toString(), new ImportSpec(source, split, format.langOf(name, request.lang()), mapping,
-            config.limits(), format.parallelByLine()));
+            config.limits(), format.parallelByLine(), format.solutions()));
       } catch (IllegalArgumentException e) {
         throw new StepwiseException(e.getMessage());
       }

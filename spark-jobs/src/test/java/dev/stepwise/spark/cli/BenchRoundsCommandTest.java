@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class BenchRoundsCommandTest {
 
   static RoundReport.Row row(int round, double accuracy, double judge, Long pairs, Long right, Long inverted) {
-    return new RoundReport.Row(round, accuracy, Map.of(), judge, pairs, right, inverted, null, null);
+    return new RoundReport.Row(round, accuracy, Map.of(), judge, pairs, right, inverted, null, null, Map.of(), Map.of());
   }
 
   @Test

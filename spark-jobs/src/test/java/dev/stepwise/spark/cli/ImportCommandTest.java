@@ -83,8 +83,12 @@ class ImportCommandTest {
 
     Cli.Result strict = Cli.run("import", "gsm8k", "--input", Cli.resource("bad/test.jsonl"), "--run", run(), "--strict");
     assertThat(strict.exitCode()).isEqualTo(1);
-    // Under the default max_chars (8000) the 1,000-char question is accepted.
-    assertThat(strict.err()).contains("7 rows rejected and --strict is set");
+    // Under the default max_chars (8000) the 1,000-char question passes that check, but its
+    // worked solution "#### 1" has no reasoning to turn into steps.
+    assertThat(strict.err()).contains("8 rows rejected and --strict is set");
+    assertThat(ParquetFiles.read(tmp.resolve("run/data/_rejected/dataset=prompts/source=gsm8k/split=test")).stream()
+        .filter(g -> (Long) g.get("line") == 7L).map(g -> g.get("reason").toString()))
+        .containsExactly("field 'answer' (solution): worked solution has no reasoning before '####'");
   }
 
   @Test

@@ -46,7 +46,7 @@ class SftCommandTest {
     Path out = tmp.resolve("m1");
     Cli.Result r = sft(out, "--steps", "6", "--log-every", "2", "--save-every", "3", "--lr", "0.003");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("sft: 24 examples (synthetic IFT+EFT [en, de]", "6 steps of 8")
+    assertThat(r.out()).contains("sft: 24 examples ({ift/synthetic=12, eft/synthetic=12} [en, de]", "6 steps of 8")
         .containsPattern("step 2/6  loss \\d+\\.\\d{4}  \\d+\\.\\d\\d steps/s  \\d+ tokens/s  ETA \\dm\\d\\ds");
     List<Double> losses = losses(r.out());
     assertThat(losses).hasSize(3);

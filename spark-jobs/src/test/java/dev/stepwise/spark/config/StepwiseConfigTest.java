@@ -61,6 +61,37 @@ class StepwiseConfigTest {
   }
 
   @Test
+  void promptTemplatesDefaultToTheOnesTheShippedM1WasTrainedWith() {
+    assertThat(PromptsConfig.from(StepwiseConfig.reference().raw()).templates()).isEqualTo(dev.stepwise.text.PromptTemplates.DEFAULT);
+    assertThat(PromptsConfig.from(StepwiseConfig.load(null, Map.of("stepwise.prompts.reasoning", "Q: {problem}\nA:")).raw())
+        .templates().reasoning("2+2?")).isEqualTo("Q: 2+2?\nA:");
+    assertThatThrownBy(() -> PromptsConfig.from(StepwiseConfig.load(null, Map.of("stepwise.prompts.judge", "{question}")).raw()))
+        .hasMessageContaining("'stepwise.prompts.judge' must contain {previous_steps}");
+  }
+
+  @Test
+  void dataSelectionDefaultsToTheSyntheticTaskAndTheGsm8kConfigToImports() {
+    StepwiseConfig reference = StepwiseConfig.reference();
+    assertThat(SftDataConfig.from(reference.raw())).isEqualTo(new SftDataConfig(java.util.List.of("synthetic"),
+        java.util.List.of("synthetic"), 0, 0));
+    assertThat(SearchPromptsConfig.from(reference.raw())).isEqualTo(new SearchPromptsConfig("synthetic", "train", java.util.List.of()));
+    java.io.File gsm8k = null;
+    for (java.io.File dir = new java.io.File("").getAbsoluteFile(); dir != null && gsm8k == null; dir = dir.getParentFile()) {
+      if (new java.io.File(dir, "conf/gsm8k.conf").isFile()) gsm8k = new java.io.File(dir, "conf/gsm8k.conf");
+    }
+    StepwiseConfig c = StepwiseConfig.load(gsm8k, Map.of("stepwise.model.m1", "/models/qwen"));
+    assertThat(SftDataConfig.from(c.raw())).isEqualTo(new SftDataConfig(java.util.List.of("gsm8k/train"),
+        java.util.List.of("from_ift"), 0, 0));
+    assertThat(SearchPromptsConfig.from(c.raw())).isEqualTo(new SearchPromptsConfig("gsm8k", "train", java.util.List.of()));
+    assertThat(SelfRewardConfig.from(c.raw()).importedPerLanguage()).isEqualTo(200);
+    assertThat(ModelConfig.from(c.raw()).m1()).isEqualTo("/models/qwen");
+    assertThatThrownBy(() -> SftDataConfig.from(StepwiseConfig.load(null, Map.of("stepwise.sft.data.eft", "[from_ift]")).raw()))
+        .hasMessageContaining("\"from_ift\" needs imported prompts");
+    assertThatThrownBy(() -> SftDataConfig.from(StepwiseConfig.load(null, Map.of("stepwise.sft.data.ift", "[gsm8k]")).raw()))
+        .hasMessageContaining("\"SOURCE/SPLIT\"");
+  }
+
+  @Test
   void guiceBindsTypedRecords() {
     var injector = Guice.createInjector(new ConfigModule(StepwiseConfig.load(null, Map.of("stepwise.run.seed", "9"))));
     assertThat(injector.getInstance(RunConfig.class).seed()).isEqualTo(9);

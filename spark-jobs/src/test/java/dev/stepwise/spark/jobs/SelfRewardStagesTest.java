@@ -69,20 +69,39 @@ class SelfRewardStagesTest {
     // Every pair is compared with the synthetic reference solutions in the manifest.
     Path run = tmp.resolve("p1");
     assertThat(pairQuality(run).values().stream().mapToLong(Number::longValue).sum()).isEqualTo(pairs.get(0).size());
+    // ... and by outcome: every judge pair's chosen step lies on the round's solution, which reached gold or not.
+    Map<String, Number> outcome = outcomeQuality(run);
+    assertThat(outcome.values().stream().mapToLong(Number::longValue).sum()).isEqualTo(pairs.get(0).size());
+    assertThat(outcome).containsKey("reached_gold").doesNotContainKeys("no_gold", "off_solution");
     // The gold ablation labels the same search's candidates by the reference: every pair is right.
     Cli.Result gold = Cli.run(args("stage", run, "pairs", "--round", "1", "--set", "stepwise.pairs.labels=gold"));
     assertThat(gold.exitCode()).as(gold.err()).isZero();
     List<String> goldPairs = rows(run.resolve("data/step_pairs/round=1"));
     assertThat(goldPairs).isNotEmpty();
     assertThat(pairQuality(run)).containsOnlyKeys("right");
+    assertThat(outcomeQuality(run).values().stream().mapToLong(Number::longValue).sum()).isEqualTo(goldPairs.size());
     assertThat(pairQuality(run).get("right").longValue()).isEqualTo(goldPairs.size());
   }
 
-  @SuppressWarnings("unchecked")
+  /** The reference labels of pair_quality (GoldPath.PairLabel counts). */
   static Map<String, Number> pairQuality(Path run) throws Exception {
+    Map<String, Number> labels = new java.util.LinkedHashMap<>();
+    pairQualityMetric(run).forEach((k, v) -> {
+      if (v instanceof Number n) labels.put(k, n);
+    });
+    return labels;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Number> outcomeQuality(Path run) throws Exception {
+    return (Map<String, Number>) pairQualityMetric(run).get("outcome");
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> pairQualityMetric(Path run) throws Exception {
     StageRecord pairs = Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
         .filter(s -> s.name().equals("pairs")).findFirst().orElseThrow();
-    return (Map<String, Number>) pairs.metrics().get("pair_quality");
+    return (Map<String, Object>) pairs.metrics().get("pair_quality");
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.google.inject.Inject;
 import com.google.inject.name.Named;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.selfreward.StepPairTokens;
+import dev.stepwise.spark.config.PromptsConfig;
 import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.config.TrainingConfig;
@@ -17,6 +18,7 @@ import dev.stepwise.spark.runtime.StageRunner;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.spark.runtime.TaskTraining;
 import dev.stepwise.text.ChatFormat;
+import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.train.DpoObjective;
 import dev.stepwise.train.PreferencePair;
 import dev.stepwise.train.StepDpoLoss;
@@ -37,10 +39,10 @@ import org.apache.spark.util.SerializableConfiguration;
  */
 public final class DpoStage {
 
-  private static List<PreferencePair> tokenize(ChatFormat chat, List<PairText> pairs) {
+  private static List<PreferencePair> tokenize(ChatFormat chat, PromptTemplates templates, List<PairText> pairs) {
     List<PreferencePair> examples = new ArrayList<>();
     for (PairText p : pairs) {
-      examples.add(StepPairTokens.of(chat, p.prompt(), p.initial(), p.chosen(), p.rejected())
+      examples.add(StepPairTokens.of(chat, templates, p.prompt(), p.initial(), p.chosen(), p.rejected())
           .withReference(p.refChosen(), p.refRejected()));
     }
     return examples;
@@ -57,10 +59,11 @@ public final class DpoStage {
   private final RunConfig run;
   private final SelfRewardConfig config;
   private final TrainingConfig dpo;
+  private final PromptsConfig prompts;
 
   @Inject
   DpoStage(SparkSession spark, DatasetIO io, RunLayout layout, StageRunner runner, RunConfig run,
-      SelfRewardConfig config, @Named("dpo") TrainingConfig dpo) {
+      SelfRewardConfig config, @Named("dpo") TrainingConfig dpo, PromptsConfig prompts) {
     this.spark = spark;
     this.io = io;
     this.layout = layout;
@@ -68,6 +71,7 @@ public final class DpoStage {
     this.run = run;
     this.config = config;
     this.dpo = dpo;
+    this.prompts = prompts;
   }
 
   public void run(int round) {
@@ -93,10 +97,11 @@ public final class DpoStage {
         SerializableConfiguration hadoop = new SerializableConfiguration(conf);
         StepDpoLoss loss = config.dpoLoss();
         TrainingConfig training = dpo;
+        PromptTemplates templates = prompts.templates();
         long seed = run.seed() * 1_000_003L + round;
         Path syncDir = new Path(layout.root(), "_sync/dpo-round=" + round);
         Map<String, Double> metrics = BarrierTraining.run(spark, dpo.workers(), (worker, workers, context) -> {
-          return TaskTraining.train(from, to, syncDir, hadoop.value(), chat -> tokenize(chat, pairs), new DpoObjective(loss),
+          return TaskTraining.train(from, to, syncDir, hadoop.value(), chat -> tokenize(chat, templates, pairs), new DpoObjective(loss),
               training.settings(seed), training.syncEvery(), worker, workers, context, "dpo round " + round);
         });
         metrics.forEach(stage::metric);

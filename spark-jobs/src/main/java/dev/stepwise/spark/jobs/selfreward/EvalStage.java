@@ -2,10 +2,14 @@ package dev.stepwise.spark.jobs.selfreward;
 
 import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.xxhash64;
 import static org.apache.spark.sql.functions.row_number;
 
 import com.google.inject.Inject;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.spark.config.PromptsConfig;
+import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.jobs.HeldOutGrading;
 import dev.stepwise.spark.config.TasksConfig;
@@ -15,7 +19,7 @@ import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRunner;
 import dev.stepwise.tasks.Split;
 import dev.stepwise.tasks.TaskExample;
-import dev.stepwise.text.ReasoningPrompt;
+import dev.stepwise.text.PromptTemplates;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +40,8 @@ import org.apache.spark.sql.expressions.Window;
 public final class EvalStage {
 
   public static final String JUDGE = HeldOutGrading.JUDGE;
+  /** Imported sources whose test split the eval stage grades (benchmark = source). */
+  public static final List<String> IMPORTED = List.of("gsm8k", "mgsm");
 
   private final SparkSession spark;
   private final DatasetIO io;
@@ -43,16 +49,20 @@ public final class EvalStage {
   private final StageRunner runner;
   private final TasksConfig tasks;
   private final SelfRewardConfig config;
+  private final PromptsConfig prompts;
+  private final RunConfig run;
 
   @Inject
   EvalStage(SparkSession spark, DatasetIO io, RunLayout layout, StageRunner runner, TasksConfig tasks,
-      SelfRewardConfig config) {
+      SelfRewardConfig config, PromptsConfig prompts, RunConfig run) {
     this.spark = spark;
     this.io = io;
     this.layout = layout;
     this.runner = runner;
     this.tasks = tasks;
     this.config = config;
+    this.prompts = prompts;
+    this.run = run;
   }
 
   public void run(int round) {
@@ -88,31 +98,40 @@ public final class EvalStage {
     });
   }
 
-  /** The held-out items: synthetic eval problems, judge pairs, and a slice of imported test prompts. */
+  /**
+   * The held-out items: synthetic eval problems, judge pairs, and imported test prompts: all
+   * of them, or a sample of {@code imported_per_language} per source and language, seeded by the
+   * run seed and the parallel id, so every round grades the same items and MGSM's languages the
+   * same problems.
+   */
   Dataset<Row> items() {
     Dataset<Row> prompts = io.read(Datasets.PROMPTS);
+    PromptTemplates templates = this.prompts.templates();
     Dataset<Row> synthetic = prompts.filter(col("source").equalTo(SyntheticPromptsStage.SOURCE)
         .and(col("split").equalTo(Split.EVAL.label())));
     List<Row> rows = new ArrayList<>();
     for (Row r : synthetic.collectAsList()) {
-      rows.add(item(SyntheticPromptsStage.SOURCE, r));
+      rows.add(item(SyntheticPromptsStage.SOURCE, r, templates));
     }
-    if (config.importedPerLanguage() > 0) {
-      Dataset<Row> imported = prompts.filter(col("source").isin("gsm8k", "mgsm").and(col("split").equalTo("test")))
-          .withColumn("rank", row_number().over(Window.partitionBy("source", "lang").orderBy("id")))
-          .filter(col("rank").leq(config.importedPerLanguage()));
+    if (config.importedPerLanguage() != 0) {
+      Dataset<Row> imported = prompts.filter(col("source").isin(IMPORTED.toArray()).and(col("split").equalTo("test")));
+      if (config.importedPerLanguage() > 0) {
+        imported = imported.withColumn("rank", row_number().over(Window.partitionBy("source", "lang")
+                .orderBy(xxhash64(lit(run.seed()), col("parallel_id")), col("id"))))
+            .filter(col("rank").leq(config.importedPerLanguage()));
+      }
       for (Row r : imported.collectAsList()) {
-        rows.add(item(r.getAs("source"), r));
+        rows.add(item(r.getAs("source"), r, templates));
       }
     }
-    for (TaskExample e : tasks.generator().eftOneLanguageEach(Split.EFT_TEST, 0, tasks.eftTestProblems(), tasks.languages())) {
+    for (TaskExample e : tasks.generator().withTemplates(templates).eftOneLanguageEach(Split.EFT_TEST, 0, tasks.eftTestProblems(), tasks.languages())) {
       rows.add(RowFactory.create(JUDGE, e.split(), e.lang(), e.id(), e.prompt(), e.gold()));
     }
     return spark.createDataFrame(rows, HeldOutGrading.ITEMS);
   }
 
-  private static Row item(String benchmark, Row prompt) {
+  private static Row item(String benchmark, Row prompt, PromptTemplates templates) {
     return RowFactory.create(benchmark, prompt.getAs("split"), prompt.getAs("lang"), prompt.getAs("id"),
-        ReasoningPrompt.of(prompt.getAs("question")), prompt.getAs("gold"));
+        templates.reasoning(prompt.getAs("question")), prompt.getAs("gold"));
   }
 }

@@ -66,7 +66,7 @@ public final class PairsStage {
       stage.metric("pairs_by_step_index", countsBy(written, "step_index"));
       stage.metric("mean_win_margin", n == 0 ? 0.0
           : written.agg(avg(col("chosen_wins").minus(col("rejected_wins")))).first().getDouble(0));
-      quality(written).forEach(stage::metric);
+      quality(written, round).forEach(stage::metric);
       written.unpersist();
       return null;
     });
@@ -138,9 +138,12 @@ public final class PairsStage {
 
   /**
    * How the written pairs compare with the prompts' reference solutions (GoldPath.PairLabel
-   * counts), and the judge's agreement with them: right / (right + inverted).
+   * counts), and the judge's agreement with them: right / (right + inverted). Under key
+   * "outcome", the same pairs by outcome, for prompts with only a gold answer: whether the
+   * search's solution through the chosen step reached the gold answer ({@link #outcome}), and
+   * outcome_agreement = reached_gold / (reached_gold + missed_gold).
    */
-  private Map<String, Object> quality(Dataset<Row> written) {
+  private Map<String, Object> quality(Dataset<Row> written, int round) {
     UserDefinedFunction label = udf((UDF4<String, String, String, String, String>) (solution, prefix, chosen, rejected) ->
         GoldPath.label(solution, lines(prefix), chosen, rejected).name().toLowerCase(Locale.ROOT),
         DataTypes.StringType);
@@ -148,10 +151,34 @@ public final class PairsStage {
     Map<String, Long> counts = countsBy(written.join(prompts, written.col("prompt_id").equalTo(prompts.col("id")))
         .withColumn("quality", label.apply(col("solution"), col("initial_reason_steps"), col("chosen"), col("rejected"))), "quality");
     long right = counts.getOrDefault("right", 0L), inverted = counts.getOrDefault("inverted", 0L);
+    Map<String, Long> outcomes = countsBy(outcome(written, round), "outcome");
+    Map<String, Object> quality = new LinkedHashMap<>(counts);
+    quality.put("outcome", outcomes);
     Map<String, Object> metrics = new LinkedHashMap<>();
-    metrics.put("pair_quality", counts);
+    metrics.put("pair_quality", quality);
     if (right + inverted > 0) metrics.put("gold_agreement", right / (double) (right + inverted));
+    long reached = outcomes.getOrDefault(REACHED_GOLD, 0L), missed = outcomes.getOrDefault("missed_gold", 0L);
+    if (reached + missed > 0) metrics.put("outcome_agreement", reached / (double) (reached + missed));
     return metrics;
+  }
+
+  static final String REACHED_GOLD = "reached_gold";
+
+  /**
+   * Each pair labelled by the outcome of the round's solution of its prompt: "no_gold" (the
+   * prompt has no gold answer), "off_solution" (the solution does not go through the chosen
+   * step, e.g. a gold-labelled pair), "unfinished" (no answer within max_iterations),
+   * "reached_gold" or "missed_gold" (the solution's answer, graded by Answers).
+   */
+  private Dataset<Row> outcome(Dataset<Row> written, int round) {
+    Dataset<Row> solutions = io.readIfAny(Datasets.SOLUTIONS).filter(col("round").equalTo(round))
+        .select(col("prompt_id").as("s_prompt_id"), col("text"), col("correct"), col("finish_reason"));
+    Column throughChosen = col("text").equalTo(col("full_chosen")).or(col("text").startsWith(concat(col("full_chosen"), lit("\n"))));
+    return written.join(solutions, written.col("prompt_id").equalTo(solutions.col("s_prompt_id")), "left")
+        .withColumn("outcome", when(col("answer").isNull(), lit("no_gold"))
+            .when(col("text").isNull().or(not(throughChosen)), lit("off_solution"))
+            .when(col("finish_reason").notEqual(lit("answer")), lit("unfinished"))
+            .when(col("correct"), lit(REACHED_GOLD)).otherwise(lit("missed_gold")));
   }
 
   /** Steps joined by newlines (a trailing one allowed) back into a list. */

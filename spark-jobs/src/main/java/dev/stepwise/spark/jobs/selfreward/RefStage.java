@@ -6,7 +6,9 @@ import com.google.inject.Inject;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.selfreward.StepPairTokens;
+import dev.stepwise.spark.config.PromptsConfig;
 import dev.stepwise.spark.config.SelfRewardConfig;
+import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.spark.runtime.Checkpoints;
 import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.ExecutorModels;
@@ -37,14 +39,17 @@ public final class RefStage {
   private final RunLayout layout;
   private final StageRunner runner;
   private final SelfRewardConfig config;
+  private final PromptsConfig prompts;
 
   @Inject
-  RefStage(SparkSession spark, DatasetIO io, RunLayout layout, StageRunner runner, SelfRewardConfig config) {
+  RefStage(SparkSession spark, DatasetIO io, RunLayout layout, StageRunner runner, SelfRewardConfig config,
+      PromptsConfig prompts) {
     this.spark = spark;
     this.io = io;
     this.layout = layout;
     this.runner = runner;
     this.config = config;
+    this.prompts = prompts;
   }
 
   public void run(int round) {
@@ -62,10 +67,11 @@ public final class RefStage {
         return null;
       }
       int batch = config.generationBatch();
+      PromptTemplates templates = prompts.templates();
       try (Progress progress = new Progress(spark, "ref round " + round, total, System.err)) {
         Progress.Counters counters = progress.counters();
         Dataset<Row> scored = pairs.mapPartitions(
-            (MapPartitionsFunction<Row, Row>) rows -> score(rows, model, modelId, hadoop, batch, counters),
+            (MapPartitionsFunction<Row, Row>) rows -> score(rows, model, modelId, hadoop, templates, batch, counters),
             Encoders.row(Datasets.get(Datasets.STEP_PAIRS).sparkType()));
         io.replacePartitions(Datasets.STEP_PAIRS, scored, Set.of(DatasetIO.partition(Datasets.STEP_PAIRS, Integer.toString(round))));
         stage.metric("tokens_per_second", progress.tokens() / Math.max(progress.seconds(), 1e-9));
@@ -77,7 +83,7 @@ public final class RefStage {
   }
 
   private static Iterator<Row> score(Iterator<Row> rows, String model, String modelId, SerializableConfiguration hadoop,
-      int batchSize, Progress.Counters counters) {
+      PromptTemplates templates, int batchSize, Progress.Counters counters) {
     List<Row> out = new ArrayList<>();
     if (!rows.hasNext()) {
       return out.iterator();
@@ -92,7 +98,7 @@ public final class RefStage {
         List<int[]> prefixes = new ArrayList<>();
         List<int[]> steps = new ArrayList<>();
         for (Row r : batch) {
-          StepPairTokens t = StepPairTokens.of(loaded.chat(), r.getAs("prompt"), r.getAs("initial_reason_steps"),
+          StepPairTokens t = StepPairTokens.of(loaded.chat(), templates, r.getAs("prompt"), r.getAs("initial_reason_steps"),
               r.getAs("chosen"), r.getAs("rejected"));
           prefixes.add(t.prefix());
           steps.add(t.chosen());

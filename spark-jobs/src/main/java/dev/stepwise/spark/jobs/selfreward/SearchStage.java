@@ -13,7 +13,9 @@ import dev.stepwise.selfreward.SearchOutcome;
 import dev.stepwise.selfreward.SearchPrompt;
 import dev.stepwise.selfreward.StepRound;
 import dev.stepwise.selfreward.StepSearch;
+import dev.stepwise.spark.config.PromptsConfig;
 import dev.stepwise.spark.config.RunConfig;
+import dev.stepwise.spark.config.SearchPromptsConfig;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.runtime.Checkpoints;
 import dev.stepwise.spark.runtime.DatasetIO;
@@ -23,7 +25,7 @@ import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRunner;
 import dev.stepwise.spark.runtime.TaskPlacement;
 import dev.stepwise.text.Answers;
-import dev.stepwise.tasks.Split;
+import dev.stepwise.text.PromptTemplates;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,6 +34,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -57,16 +60,20 @@ public final class SearchStage {
   private final StageRunner runner;
   private final RunConfig run;
   private final SelfRewardConfig config;
+  private final SearchPromptsConfig prompts;
+  private final PromptsConfig templates;
 
   @Inject
   SearchStage(SparkSession spark, DatasetIO io, RunLayout layout, StageRunner runner, RunConfig run,
-      SelfRewardConfig config) {
+      SelfRewardConfig config, SearchPromptsConfig prompts, PromptsConfig templates) {
     this.spark = spark;
     this.io = io;
     this.layout = layout;
     this.runner = runner;
     this.run = run;
     this.config = config;
+    this.prompts = prompts;
+    this.templates = templates;
   }
 
   public void run(int round) {
@@ -77,6 +84,7 @@ public final class SearchStage {
       int partitions = config.partitions() > 0 ? config.partitions() : spark.sparkContext().defaultParallelism();
       SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
       SelfRewardConfig c = config;
+      PromptTemplates templates = this.templates.templates();
       long seed = run.seed();
       String modelId = Checkpoints.contentId(model, hadoop.value());
       CollectionAccumulator<String> placements = spark.sparkContext().collectionAccumulator("search task placements");
@@ -85,7 +93,7 @@ public final class SearchStage {
         Dataset<Searched> searched = prompts.repartition(partitions)
             .mapPartitions((MapPartitionsFunction<Row, Searched>) rows -> {
               if (rows.hasNext()) placements.add(TaskPlacement.current());
-              return List.of(searchPartition(rows, model, modelId, hadoop, c, seed, round, counters)).iterator();
+              return List.of(searchPartition(rows, model, modelId, hadoop, c, templates, seed, round, counters)).iterator();
             }, Encoders.javaSerialization(Searched.class))
             .persist(StorageLevel.MEMORY_AND_DISK());
         try {
@@ -110,15 +118,20 @@ public final class SearchStage {
   }
 
   /**
-   * The round's prompts: train problems of the synthetic source, ordered by a seeded hash of
-   * their parallel id, round R taking the R-th slice of {@code prompts_per_round} problems.
+   * The round's prompts: those of stepwise.search.prompts (source, split, languages), ordered by
+   * a seeded hash of their parallel id, round R taking the R-th slice of {@code prompts_per_round}
+   * problems, so rounds search disjoint problems while the set lasts.
    */
   Dataset<Row> roundPrompts(int round) {
-    Dataset<Row> train = io.read(Datasets.PROMPTS)
-        .filter(col("source").equalTo(SyntheticPromptsStage.SOURCE).and(col("split").equalTo(Split.TRAIN.label())));
-    List<String> ids = new ArrayList<>(train.select("parallel_id").distinct().as(Encoders.STRING()).collectAsList());
+    Column selected = col("source").equalTo(prompts.source()).and(col("split").equalTo(prompts.split()));
+    if (!prompts.languages().isEmpty()) selected = selected.and(col("lang").isin(prompts.languages().toArray()));
+    Dataset<Row> train = io.exists(Datasets.PROMPTS) ? io.read(Datasets.PROMPTS).filter(selected) : null;
+    List<String> ids = train == null ? List.of()
+        : new ArrayList<>(train.select("parallel_id").distinct().as(Encoders.STRING()).collectAsList());
     if (ids.isEmpty()) {
-      throw new dev.stepwise.spark.runtime.StepwiseException("no train prompts in " + layout.root() + ": run the tasks stage first");
+      throw new dev.stepwise.spark.runtime.StepwiseException("no prompts source=" + prompts.source() + " split=" + prompts.split()
+          + (prompts.languages().isEmpty() ? "" : " languages=" + prompts.languages()) + " in " + layout.root()
+          + " (stepwise.search.prompts): run the tasks stage or import them first");
     }
     long seed = run.seed();
     ids.sort(Comparator.comparingLong((String id) -> Seeds.mix(seed, id.hashCode())).thenComparing(id -> id));
@@ -143,7 +156,7 @@ public final class SearchStage {
 
   private static Searched searchPartition(java.util.Iterator<Row> rows, String model, String modelId,
       SerializableConfiguration hadoop,
-      SelfRewardConfig c, long seed, int round, Progress.Counters counters) {
+      SelfRewardConfig c, PromptTemplates templates, long seed, int round, Progress.Counters counters) {
     List<Row> solutions = new ArrayList<>();
     List<Row> judgments = new ArrayList<>();
     if (!rows.hasNext()) {
@@ -152,8 +165,8 @@ public final class SearchStage {
     ExecutorModels.Loaded loaded = ExecutorModels.get(model, hadoop.value());
     Generator generator = new Generator(loaded.model(), loaded.tokenizer()::decode, null, c.generationBatch());
     StepSearch search = new StepSearch(c.search(),
-        new ModelStepProposer(generator, loaded.chat(), c.sampling().strategy(), c.maxStepTokens()),
-        new ModelPairJudge(generator, loaded.chat(), c.maxJudgeTokens()));
+        new ModelStepProposer(generator, loaded.chat(), templates, c.sampling().strategy(), c.maxStepTokens()),
+        new ModelPairJudge(generator, loaded.chat(), templates, c.maxJudgeTokens()));
     List<SearchPrompt> batch = new ArrayList<>();
     while (rows.hasNext()) {
       Row r = rows.next();

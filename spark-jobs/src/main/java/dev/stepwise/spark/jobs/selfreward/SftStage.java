@@ -4,19 +4,22 @@ import com.google.inject.Inject;
 import com.google.inject.name.Named;
 import dev.stepwise.model.TinyPreset;
 import dev.stepwise.spark.config.ModelConfig;
+import dev.stepwise.spark.config.PromptsConfig;
 import dev.stepwise.spark.config.RunConfig;
+import dev.stepwise.spark.config.SftDataConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.config.TrainingConfig;
 import dev.stepwise.spark.runtime.BarrierTraining;
 import dev.stepwise.spark.runtime.Checkpoints;
+import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRunner;
 import dev.stepwise.spark.runtime.TaskTraining;
 import dev.stepwise.tasks.SftMixture;
-import dev.stepwise.tasks.Split;
 import dev.stepwise.tasks.TinyTokenizer;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
+import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.train.SftObjective;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +31,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Stage "sft": M0 -> M1 on the IFT + EFT mixture, as a barrier training stage, published as
+ * Stage "sft": M0 -> M1 on the IFT + EFT mixture of stepwise.sft.data (synthetic and/or imported,
+ * ColdStartData), as a barrier training stage, published as
  * {@code checkpoints/round=1}. With {@code model.m1} set, that ready-made M1 is published instead.
  */
 public final class SftStage {
@@ -40,10 +44,13 @@ public final class SftStage {
   private final ModelConfig model;
   private final TasksConfig tasks;
   private final TrainingConfig sft;
+  private final SftDataConfig sftData;
+  private final PromptsConfig prompts;
+  private final DatasetIO io;
 
   @Inject
   SftStage(SparkSession spark, RunLayout layout, StageRunner runner, RunConfig run, ModelConfig model,
-      TasksConfig tasks, @Named("sft") TrainingConfig sft) {
+      TasksConfig tasks, @Named("sft") TrainingConfig sft, SftDataConfig sftData, PromptsConfig prompts, DatasetIO io) {
     this.spark = spark;
     this.layout = layout;
     this.runner = runner;
@@ -51,6 +58,9 @@ public final class SftStage {
     this.model = model;
     this.tasks = tasks;
     this.sft = sft;
+    this.sftData = sftData;
+    this.prompts = prompts;
+    this.io = io;
   }
 
   public void run() {
@@ -62,17 +72,19 @@ public final class SftStage {
         stage.metric("source", "prebuilt " + model.m1());
       } else {
         String m0 = initialCheckpoint(conf);
-        SftMixture mixture = new SftMixture(tasks.languages(), tasks.trainProblems(), tasks.eftProblems());
+        PromptTemplates templates = prompts.templates();
+        ColdStartData data = ColdStartData.collect(() -> io, () -> spark, sftData, tasks, tasks.languages(), templates, run.seed());
         TasksConfig t = tasks;
         long seed = run.seed();
         TrainingConfig training = sft;
         Path syncDir = new Path(layout.root(), "_sync/sft");
         SerializableConfiguration hadoop = new SerializableConfiguration(conf);
         Map<String, Double> metrics = BarrierTraining.run(spark, sft.workers(), (worker, workers, context) -> {
-          return TaskTraining.train(m0, m1, syncDir, hadoop.value(), chat -> mixture.examples(t.generator(), Split.TRAIN, chat),
+          return TaskTraining.train(m0, m1, syncDir, hadoop.value(), chat -> SftMixture.tokenized(data.examples(t.generator(), templates), chat),
               new SftObjective(), training.settings(seed), training.syncEvery(), worker, workers, context, "sft");
         });
         metrics.forEach(stage::metric);
+        stage.metric("examples", data.counts());
         stage.metric("source", "trained from " + m0);
       }
       stage.output("checkpoint", m1);
