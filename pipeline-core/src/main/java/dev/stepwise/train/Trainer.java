@@ -30,8 +30,9 @@ import java.util.stream.Stream;
  * checkpoints ({@code checkpoint-<step>/} with {@code trainer_state.json} and
  * {@code optimizer.safetensors}) from which an interrupted run resumes to the same result.
  *
- * <p>A non-finite loss or gradient norm stops training before the update, and no checkpoint is
- * written after it, so the last good checkpoint stays as it was.
+ * <p>A non-finite loss or gradient norm stops training before the update, and non-finite weights
+ * after it; either way no checkpoint is written after it, so the last good checkpoint stays as it
+ * was. A checkpoint holding non-finite weights (written by an older version) is never resumed from.
  */
 public final class Trainer<E> {
 
@@ -131,6 +132,10 @@ public final class Trainer<E> {
       }
       double lr = schedule.at(step);
       optimizer.update(parameters, lr);
+      String diverged = FiniteWeights.firstNonFinite(parameters);
+      if (diverged != null) {
+        throw new NonFiniteLossException(step + 1, "weight '" + diverged + "' after the update");
+      }
       metrics.put("grad_norm", gradNorm);
       metrics.put("learning_rate", lr);
       last = metrics;
@@ -162,6 +167,11 @@ public final class Trainer<E> {
     }
     long step = state.get("global_step").getAsLong();
     checkpoints.restore(latest);
+    String nonFinite = FiniteWeights.firstNonFinite(parameters);
+    if (nonFinite != null) {
+      throw new IllegalStateException(latest + " holds non-finite weights ('" + nonFinite
+          + "'): it cannot be resumed from; delete it to resume from an earlier checkpoint, or use a new output directory");
+    }
     NDManager manager = parameters.values().iterator().next().getManager();
     try (NDManager loading = manager.newSubManager();
         InputStream in = Files.newInputStream(latest.resolve(OPTIMIZER_FILE))) {

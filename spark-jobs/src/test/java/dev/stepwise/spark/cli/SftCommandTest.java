@@ -69,6 +69,17 @@ class SftCommandTest {
   }
 
   @Test
+  void aDivergedRunFailsWithOneLineAndWritesNoCheckpoint() {
+    Path out = tmp.resolve("diverged");
+    Cli.Result r = sft(out, "--steps", "2", "--save-every", "1", "--lr", "1e300", "--eval-problems", "0");
+    assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+    assertThat(r.err().strip()).startsWith("stepwise: error: non-finite weight '").contains("after the update at step 1")
+        .doesNotContain("\n");
+    assertThat(out.resolve("checkpoint-1")).doesNotExist();
+    assertThat(out.resolve("model.safetensors")).doesNotExist();
+  }
+
+  @Test
   void minesJudgeExamplesFromTheStartingModelsOwnCandidates() {
     // The shipped M1 errs on some steps at T = 1.0; each such problem becomes one judge example.
     Cli.Result r = Cli.run("sft", "--model", Cli.tinyM1(), "--out", tmp.resolve("policy").toString(), "--threads", "1",
