@@ -128,7 +128,9 @@ class SelfRewardStagesTest {
     Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
     Path run = tmp.resolve("run");
 
-    Cli.Result r = Cli.run(args("stage", run, "sft", "--set", "stepwise.model.m1=" + m1));
+    String[] args = args("stage", run, "sft");
+    args[List.of(args).indexOf("stepwise.model.m1=" + Cli.tinyM1())] = "stepwise.model.m1=" + m1;
+    Cli.Result r = Cli.run(args);
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err().strip()).startsWith("stepwise: error: not publishing ").contains(weights + ": corrupt or truncated")
         .doesNotContain("\n");

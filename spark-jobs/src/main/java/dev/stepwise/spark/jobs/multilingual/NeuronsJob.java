@@ -1,5 +1,6 @@
 package dev.stepwise.spark.jobs.multilingual;
 
+import dev.stepwise.schemas.Rows;
 import static org.apache.spark.sql.functions.col;
 
 import dev.stepwise.multilingual.ActivationCounts;
@@ -171,9 +172,12 @@ public final class NeuronsJob {
           p.put(langs.get(k), table.p(k, table.flat(n)));
           active.put(langs.get(k), counts.get(langs.get(k)).active(layer, j));
         }
-        rows.add(RowFactory.create(round, modelId, config.source(), layer, j, CollectionConverters.asScala(p),
-            CollectionConverters.asScala(active), report.score(n), report.selected(n), report.languagesAboveCount(n), report.type(n).label(),
-            CollectionConverters.asScala(report.languagesAbove(n)).toSeq(), report.lambda(), report.tau()));
+        rows.add(Rows.of(Datasets.get(Datasets.NEURON_STATS)).set("round", round).set("model_id", modelId)
+            .set("dataset", config.source()).set("layer", layer).set("neuron", j)
+            .set("activation_prob", CollectionConverters.asScala(p)).set("active_tokens", CollectionConverters.asScala(active))
+            .set("score", report.score(n)).set("selected", report.selected(n)).set("num_langs_above", report.languagesAboveCount(n))
+            .set("category", report.type(n).label()).set("langs", CollectionConverters.asScala(report.languagesAbove(n)).toSeq())
+            .set("lambda", report.lambda()).set("tau", report.tau()).build());
       }
     }
     Dataset<Row> fresh = spark.createDataFrame(rows, Datasets.get(Datasets.NEURON_STATS).sparkType());
