@@ -1,0 +1,81 @@
+package dev.stepwise.train;
+
+import ai.djl.ndarray.NDManager;
+import dev.stepwise.model.Checkpoint;
+import dev.stepwise.model.CompletionScorer;
+import dev.stepwise.model.LlamaModel;
+import dev.stepwise.selfreward.StepPairTokens;
+import dev.stepwise.tasks.ArithmeticProblem;
+import dev.stepwise.tasks.Language;
+import dev.stepwise.tasks.Operation;
+import dev.stepwise.tasks.SftMixture;
+import dev.stepwise.tasks.Split;
+import dev.stepwise.tasks.TaskConfig;
+import dev.stepwise.tasks.TaskGenerator;
+import dev.stepwise.text.ChatFormat;
+import dev.stepwise.text.HfTokenizer;
+import dev.stepwise.text.StepFormat;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+
+/**
+ * One short SFT and one short step-wise DPO run of a model in this JVM, as the loop's stages
+ * train (same trainer, objectives and settings shape), written to {@code OUT/sft} and
+ * {@code OUT/dpo}. {@link CrossProcessReproducibilityTest} runs it in two JVMs and compares bytes.
+ *
+ * <p>Arguments: MODEL_DIR OUT THREADS.
+ */
+public final class TrainingReplay {
+
+  public static void main(String[] args) throws Exception {
+    Path model = Path.of(args[0]);
+    Path out = Path.of(args[1]);
+    TorchThreads.set(Integer.parseInt(args[2]));
+    TaskGenerator tasks = new TaskGenerator(new TaskConfig(2, 2, 20, 5, 100, EnumSet.allOf(Operation.class)), 1);
+    List<Language> languages = List.of(Language.of("en"), Language.of("de"));
+    try (HfTokenizer tokenizer = HfTokenizer.load(model); NDManager manager = NDManager.newBaseManager()) {
+      ChatFormat chat = new ChatFormat(tokenizer);
+      try (LlamaModel m = Checkpoint.load(model, manager)) {
+        LlamaTrainable trainable = new LlamaTrainable(m, model);
+        List<SftExample> examples = new SftMixture(languages, 24, 24).examples(tasks, Split.TRAIN, chat);
+        new Trainer<>(new TrainSettings(8, 1, 12, 0, 1e-3, 0.1, 0.1, 1.0, 0.0, 3, 4, 0, false), new SftObjective(),
+            trainable, trainable, new Trainer.Listener() {}).train(examples, out.resolve("sft"));
+      }
+      try (LlamaModel m = Checkpoint.load(model, manager)) {
+        LlamaTrainable trainable = new LlamaTrainable(m, model);
+        new Trainer<>(new TrainSettings(8, 2, 12, 0, 3e-4, 0.1, 0.1, 1.0, 0.0, 5, 4, 0, false),
+            new DpoObjective(new StepDpoLoss(0.1, 0)), trainable, trainable, new Trainer.Listener() {})
+            .train(pairs(tasks, chat, m), out.resolve("dpo"));
+      }
+    }
+  }
+
+  /** The first reference step of each problem against the same step with its result off by one, scored by the model itself. */
+  static List<PreferencePair> pairs(TaskGenerator tasks, ChatFormat chat, LlamaModel model) {
+    List<StepPairTokens> tokens = new ArrayList<>();
+    for (int item = 0; item < 48; item++) {
+      ArithmeticProblem problem = tasks.problem(Split.TRAIN, item);
+      String chosen = StepFormat.render(problem.solutionSteps()).lines().findFirst().orElseThrow();
+      int result = chosen.lastIndexOf(' ') + 1;
+      String rejected = chosen.substring(0, result) + (Integer.parseInt(chosen.substring(result).replaceAll("\\D", "")) + 1);
+      Language lang = Language.of(item % 2 == 0 ? "en" : "de");
+      tokens.add(StepPairTokens.of(chat, tasks.question(Split.TRAIN, item, lang), "", chosen, rejected));
+    }
+    List<int[]> prefixes = new ArrayList<>();
+    List<int[]> steps = new ArrayList<>();
+    for (StepPairTokens t : tokens) {
+      prefixes.add(t.prefix());
+      steps.add(t.chosen());
+      prefixes.add(t.prefix());
+      steps.add(t.rejected());
+    }
+    List<CompletionScorer.Scored> scored = new CompletionScorer(model).score(prefixes, steps);
+    List<PreferencePair> pairs = new ArrayList<>();
+    for (int i = 0; i < tokens.size(); i++) {
+      pairs.add(tokens.get(i).withReference(scored.get(2 * i).sum(), scored.get(2 * i + 1).sum()));
+    }
+    return pairs;
+  }
+}
