@@ -22,7 +22,7 @@ class CrossProcessReproducibilityTest {
   void sftAndDpoWriteTheSameCheckpointBytesInTwoProcesses(@TempDir Path tmp) throws Exception {
     Path model = shippedM1();
     for (Path run : List.of(tmp.resolve("a"), tmp.resolve("b"))) {
-      replay(model, run, 2);
+      replay(model, run, 2, 1);
     }
     for (String kind : List.of("sft", "dpo")) {
       byte[] a = Files.readAllBytes(tmp.resolve("a").resolve(kind).resolve("model.safetensors"));
@@ -33,13 +33,14 @@ class CrossProcessReproducibilityTest {
   }
 
   /** Runs {@link TrainingReplay} in a fresh JVM with this one's classpath and DJL settings. */
-  static void replay(Path model, Path out, int threads) throws Exception {
+  static void replay(Path model, Path out, int sftThreads, int dpoThreads) throws Exception {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path")));
     for (String key : List.of("ai.djl.offline", "DJL_CACHE_DIR", "ai.djl.pytorch.num_interop_threads")) {
       if (System.getProperty(key) != null) command.add("-D" + key + "=" + System.getProperty(key));
     }
-    command.addAll(List.of(TrainingReplay.class.getName(), model.toString(), out.toString(), Integer.toString(threads)));
+    command.addAll(List.of(TrainingReplay.class.getName(), model.toString(), out.toString(),
+        Integer.toString(sftThreads), Integer.toString(dpoThreads)));
     Path log = Files.createDirectories(out).resolve("replay.log");
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("replay finished").isTrue();

@@ -25,25 +25,27 @@ import java.util.List;
  * train (same trainer, objectives and settings shape), written to {@code OUT/sft} and
  * {@code OUT/dpo}. {@link CrossProcessReproducibilityTest} runs it in two JVMs and compares bytes.
  *
- * <p>Arguments: MODEL_DIR OUT THREADS.
+ * <p>Arguments: MODEL_DIR OUT SFT_THREADS DPO_THREADS (torch intra-op threads; the commands
+ * train SFT with stepwise.sft.threads = 2 and the loop's DPO tasks with 1).
  */
 public final class TrainingReplay {
 
   public static void main(String[] args) throws Exception {
     Path model = Path.of(args[0]);
     Path out = Path.of(args[1]);
-    TorchThreads.set(Integer.parseInt(args[2]));
     TaskGenerator tasks = new TaskGenerator(new TaskConfig(2, 2, 20, 5, 100, EnumSet.allOf(Operation.class)), 1);
     List<Language> languages = List.of(Language.of("en"), Language.of("de"));
     try (HfTokenizer tokenizer = HfTokenizer.load(model); NDManager manager = NDManager.newBaseManager()) {
       ChatFormat chat = new ChatFormat(tokenizer);
       try (LlamaModel m = Checkpoint.load(model, manager)) {
+        TorchThreads.set(Integer.parseInt(args[2]));
         LlamaTrainable trainable = new LlamaTrainable(m, model);
         List<SftExample> examples = new SftMixture(languages, 24, 24).examples(tasks, Split.TRAIN, chat);
         new Trainer<>(new TrainSettings(8, 1, 12, 0, 1e-3, 0.1, 0.1, 1.0, 0.0, 3, 4, 0, false), new SftObjective(),
             trainable, trainable, new Trainer.Listener() {}).train(examples, out.resolve("sft"));
       }
       try (LlamaModel m = Checkpoint.load(model, manager)) {
+        TorchThreads.set(Integer.parseInt(args[3]));
         LlamaTrainable trainable = new LlamaTrainable(m, model);
         new Trainer<>(new TrainSettings(8, 2, 12, 0, 3e-4, 0.1, 0.1, 1.0, 0.0, 5, 4, 0, false),
             new DpoObjective(new StepDpoLoss(0.1, 0)), trainable, trainable, new Trainer.Listener() {})
