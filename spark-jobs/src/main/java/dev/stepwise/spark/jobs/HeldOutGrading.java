@@ -1,10 +1,10 @@
 package dev.stepwise.spark.jobs;
 
-import dev.stepwise.schemas.Rows;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.generate.Generator;
 import dev.stepwise.judge.Verdict;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import dev.stepwise.spark.runtime.ExecutorModels;
 import dev.stepwise.spark.runtime.Progress;
 import dev.stepwise.text.Answers;

@@ -1,10 +1,10 @@
 package dev.stepwise.spark.jobs;
 
-import dev.stepwise.schemas.Datasets;
-import dev.stepwise.schemas.Rows;
 import dev.stepwise.importers.ParsedFile;
 import dev.stepwise.importers.PromptRow;
 import dev.stepwise.importers.RejectedRow;
+import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,12 +1,12 @@
 package dev.stepwise.spark.jobs.multilingual;
 
-import dev.stepwise.schemas.Rows;
 import static org.apache.spark.sql.functions.col;
 
 import dev.stepwise.multilingual.ParallelQuestion;
 import dev.stepwise.multilingual.TranslationPair;
 import dev.stepwise.multilingual.TranslationPairs;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import dev.stepwise.spark.config.AlignConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.runtime.DatasetIO;

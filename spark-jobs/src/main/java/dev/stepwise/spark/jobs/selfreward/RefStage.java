@@ -1,11 +1,11 @@
 package dev.stepwise.spark.jobs.selfreward;
 
-import dev.stepwise.schemas.Rows;
 import static org.apache.spark.sql.functions.col;
 
 import com.google.inject.Inject;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import dev.stepwise.selfreward.StepPairTokens;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.runtime.Checkpoints;

@@ -1,8 +1,8 @@
 package dev.stepwise.spark.jobs.selfreward;
 
-import dev.stepwise.schemas.Rows;
 import com.google.inject.Inject;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.StageRunner;
