@@ -129,7 +129,9 @@ class SftCommandTest {
     Cli.Result lang = sft(tmp.resolve("x"), "--languages", "en,xx");
     assertThat(lang.exitCode()).isEqualTo(1);
     assertThat(lang.err()).contains("--languages").contains("unknown language \"xx\"");
-    Cli.Result steps = sft(tmp.resolve("y"), "--steps", "-1");
-    assertThat(steps.err()).contains("stepwise.sft").contains("set steps > 0 or epochs > 0");
+    Cli.Result negative = sft(tmp.resolve("y"), "--steps", "-1");
+    assertThat(negative.err().strip()).isEqualTo("stepwise: error: stepwise.sft.steps must be >= 0 (got -1 from --set stepwise.sft.steps)");
+    Cli.Result none = sft(tmp.resolve("y"), "--steps", "0");
+    assertThat(none.err()).contains("stepwise.sft").contains("set steps > 0 or epochs > 0");
   }
 }
