@@ -103,16 +103,19 @@ public final class Trainer<E> {
 
     for (long step = start; step < total; step++) {
       listener.beforeStep(step);
-      Gradients.zero(parameters.values());
+      // Training tasks that share a JVM (local[N], several workers) take turns for a whole
+      // optimizer step: DJL allows one open GradientCollector per JVM, and steps of two tasks
+      // running at once gave run-to-run different weights (cross-process test, workers = 2).
       Map<String, Double> metrics = new LinkedHashMap<>();
-      for (int micro = 0; micro < settings.gradientAccumulation(); micro++) {
-        List<E> batch = new ArrayList<>(settings.batchSize());
-        for (int row : order.microBatch(step * settings.gradientAccumulation() + micro, settings.batchSize())) {
-          batch.add(examples.get(row));
-        }
-        // DJL allows one open GradientCollector per JVM: training tasks sharing an executor
-        // (local[N], several workers) take turns per micro-batch.
-        synchronized (GRADIENT_COLLECTOR) {
+      double gradNorm;
+      double lr;
+      synchronized (GRADIENT_COLLECTOR) {
+        Gradients.zero(parameters.values());
+        for (int micro = 0; micro < settings.gradientAccumulation(); micro++) {
+          List<E> batch = new ArrayList<>(settings.batchSize());
+          for (int row : order.microBatch(step * settings.gradientAccumulation() + micro, settings.batchSize())) {
+            batch.add(examples.get(row));
+          }
           try (NDScope scope = new NDScope();
               NDManager stepManager = manager.newSubManager();
               GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -125,16 +128,16 @@ public final class Trainer<E> {
             out.metrics().forEach((k, v) -> metrics.merge(k, v / settings.gradientAccumulation(), Double::sum));
           }
         }
-      }
-      double gradNorm = Gradients.clipByGlobalNorm(parameters.values(), settings.maxGradNorm());
-      if (!Double.isFinite(gradNorm)) {
-        throw new NonFiniteLossException(step + 1, "gradient norm", gradNorm);
-      }
-      double lr = schedule.at(step);
-      optimizer.update(parameters, lr);
-      String diverged = FiniteWeights.firstNonFinite(parameters);
-      if (diverged != null) {
-        throw new NonFiniteLossException(step + 1, "weight '" + diverged + "' after the update");
+        gradNorm = Gradients.clipByGlobalNorm(parameters.values(), settings.maxGradNorm());
+        if (!Double.isFinite(gradNorm)) {
+          throw new NonFiniteLossException(step + 1, "gradient norm", gradNorm);
+        }
+        lr = schedule.at(step);
+        optimizer.update(parameters, lr);
+        String diverged = FiniteWeights.firstNonFinite(parameters);
+        if (diverged != null) {
+          throw new NonFiniteLossException(step + 1, "weight '" + diverged + "' after the update");
+        }
       }
       metrics.put("grad_norm", gradNorm);
       metrics.put("learning_rate", lr);

@@ -23,7 +23,7 @@ import java.util.List;
 /**
  * One short SFT and one short step-wise DPO run of a model in this JVM, as the loop's stages
  * train (same trainer, objectives and settings shape), written to {@code OUT/sft} and
- * {@code OUT/dpo}. {@link CrossProcessReproducibilityTest} runs it in two JVMs and compares bytes.
+ * {@code OUT/dpo}, then the DPO as two concurrent workers ({@code OUT/dpo-worker0}, {@code 1}). {@link CrossProcessReproducibilityTest} runs it in two JVMs and compares bytes.
  *
  * <p>Arguments: MODEL_DIR OUT SFT_THREADS DPO_THREADS (torch intra-op threads; the commands
  * train SFT with stepwise.sft.threads = 2 and the loop's DPO tasks with 1).
@@ -44,13 +44,41 @@ public final class TrainingReplay {
         new Trainer<>(new TrainSettings(8, 1, 12, 0, 1e-3, 0.1, 0.1, 1.0, 0.0, 3, 4, 0, false), new SftObjective(),
             trainable, trainable, new Trainer.Listener() {}).train(examples, out.resolve("sft"));
       }
+      List<PreferencePair> pairs;
       try (LlamaModel m = Checkpoint.load(model, manager)) {
-        TorchThreads.set(Integer.parseInt(args[3]));
-        LlamaTrainable trainable = new LlamaTrainable(m, model);
-        new Trainer<>(new TrainSettings(8, 2, 12, 0, 3e-4, 0.1, 0.1, 1.0, 0.0, 5, 4, 0, false),
-            new DpoObjective(new StepDpoLoss(0.1, 0)), trainable, trainable, new Trainer.Listener() {})
-            .train(pairs(tasks, chat, m), out.resolve("dpo"));
+        pairs = pairs(tasks, chat, m);
       }
+      dpo(model, manager, pairs, Integer.parseInt(args[3]), out.resolve("dpo"));
+      // Two training tasks in one JVM, as local[N] runs stepwise.train.workers = 2: each on its
+      // own thread, model copy and half of the pairs, at the same time.
+      List<Thread> workers = new ArrayList<>();
+      List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+      for (int w = 0; w < 2; w++) {
+        int worker = w;
+        List<PreferencePair> shard = new ArrayList<>();
+        for (int i = worker; i < pairs.size(); i += 2) shard.add(pairs.get(i));
+        Thread t = new Thread(() -> {
+          try {
+            dpo(model, manager, shard, Integer.parseInt(args[3]), out.resolve("dpo-worker" + worker));
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        });
+        workers.add(t);
+        t.start();
+      }
+      for (Thread t : workers) t.join();
+      if (!failures.isEmpty()) throw new IllegalStateException(failures.get(0));
+    }
+  }
+
+  private static void dpo(Path model, NDManager manager, List<PreferencePair> pairs, int threads, Path out) throws java.io.IOException {
+    TorchThreads.set(threads);
+    try (LlamaModel m = Checkpoint.load(model, manager)) {
+      LlamaTrainable trainable = new LlamaTrainable(m, model);
+      new Trainer<>(new TrainSettings(8, 2, 12, 0, 3e-4, 0.1, 0.1, 1.0, 0.0, 5, 4, 0, false),
+          new DpoObjective(new StepDpoLoss(0.1, 0)), trainable, trainable, new Trainer.Listener() {})
+          .train(pairs, out);
     }
   }
 
