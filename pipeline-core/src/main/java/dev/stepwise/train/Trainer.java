@@ -30,8 +30,9 @@ import java.util.stream.Stream;
  * checkpoints ({@code checkpoint-<step>/} with {@code trainer_state.json} and
  * {@code optimizer.safetensors}) from which an interrupted run resumes to the same result.
  *
- * <p>A non-finite loss or gradient norm stops training before the update, and no checkpoint is
- * written after it, so the last good checkpoint stays as it was.
+ * <p>A non-finite loss or gradient norm stops training before the update, and non-finite weights
+ * after it; either way no checkpoint is written after it, so the last good checkpoint stays as it
+ * was. A checkpoint holding non-finite weights (written by an older version) is never resumed from.
  */
 public final class Trainer<E> {
 
@@ -102,16 +103,19 @@ public final class Trainer<E> {
 
     for (long step = start; step < total; step++) {
       listener.beforeStep(step);
-      Gradients.zero(parameters.values());
+      // Training tasks that share a JVM (local[N], several workers) take turns for a whole
+      // optimizer step: DJL allows one open GradientCollector per JVM, and steps of two tasks
+      // running at once gave run-to-run different weights (cross-process test, workers = 2).
       Map<String, Double> metrics = new LinkedHashMap<>();
-      for (int micro = 0; micro < settings.gradientAccumulation(); micro++) {
-        List<E> batch = new ArrayList<>(settings.batchSize());
-        for (int row : order.microBatch(step * settings.gradientAccumulation() + micro, settings.batchSize())) {
-          batch.add(examples.get(row));
-        }
-        // DJL allows one open GradientCollector per JVM: training tasks sharing an executor
-        // (local[N], several workers) take turns per micro-batch.
-        synchronized (GRADIENT_COLLECTOR) {
+      double gradNorm;
+      double lr;
+      synchronized (GRADIENT_COLLECTOR) {
+        Gradients.zero(parameters.values());
+        for (int micro = 0; micro < settings.gradientAccumulation(); micro++) {
+          List<E> batch = new ArrayList<>(settings.batchSize());
+          for (int row : order.microBatch(step * settings.gradientAccumulation() + micro, settings.batchSize())) {
+            batch.add(examples.get(row));
+          }
           try (NDScope scope = new NDScope();
               NDManager stepManager = manager.newSubManager();
               GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -124,13 +128,17 @@ public final class Trainer<E> {
             out.metrics().forEach((k, v) -> metrics.merge(k, v / settings.gradientAccumulation(), Double::sum));
           }
         }
+        gradNorm = Gradients.clipByGlobalNorm(parameters.values(), settings.maxGradNorm());
+        if (!Double.isFinite(gradNorm)) {
+          throw new NonFiniteLossException(step + 1, "gradient norm", gradNorm);
+        }
+        lr = schedule.at(step);
+        optimizer.update(parameters, lr);
+        String diverged = FiniteWeights.firstNonFinite(parameters);
+        if (diverged != null) {
+          throw new NonFiniteLossException(step + 1, "weight '" + diverged + "' after the update");
+        }
       }
-      double gradNorm = Gradients.clipByGlobalNorm(parameters.values(), settings.maxGradNorm());
-      if (!Double.isFinite(gradNorm)) {
-        throw new NonFiniteLossException(step + 1, "gradient norm", gradNorm);
-      }
-      double lr = schedule.at(step);
-      optimizer.update(parameters, lr);
       metrics.put("grad_norm", gradNorm);
       metrics.put("learning_rate", lr);
       last = metrics;
@@ -162,6 +170,11 @@ public final class Trainer<E> {
     }
     long step = state.get("global_step").getAsLong();
     checkpoints.restore(latest);
+    String nonFinite = FiniteWeights.firstNonFinite(parameters);
+    if (nonFinite != null) {
+      throw new IllegalStateException(latest + " holds non-finite weights ('" + nonFinite
+          + "'): it cannot be resumed from; delete it to resume from an earlier checkpoint, or use a new output directory");
+    }
     NDManager manager = parameters.values().iterator().next().getManager();
     try (NDManager loading = manager.newSubManager();
         InputStream in = Files.newInputStream(latest.resolve(OPTIMIZER_FILE))) {

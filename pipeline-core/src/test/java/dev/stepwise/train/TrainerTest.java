@@ -155,6 +155,66 @@ class TrainerTest {
     }
   }
 
+  static TrainSettings withLearningRate(TrainSettings s, double lr) {
+    return new TrainSettings(s.batchSize(), s.gradientAccumulation(), s.steps(), s.epochs(), lr, s.warmupRatio(),
+        s.minLrRatio(), s.maxGradNorm(), s.weightDecay(), s.seed(), s.logEvery(), s.saveEvery(), s.freezeEmbeddings());
+  }
+
+  @Test
+  void aDivergedUpdateStopsBeforeItsCheckpointIsWritten(@TempDir Path dir) {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Bigram model = new Bigram(manager, 1);
+      // The loss and gradient of step 1 are finite; only the weights after the update are not.
+      var trainer = new Trainer<>(withLearningRate(settings(3, 1), 1e300), new SftObjective(), model, model, new Trainer.Listener() {});
+      assertThatThrownBy(() -> trainer.train(countingData(), dir))
+          .isInstanceOf(NonFiniteLossException.class)
+          .hasMessageStartingWith("non-finite weight 'lm.weight' after the update at step 1");
+      assertThat(dir.toFile().list()).isEmpty();
+    }
+  }
+
+  @Test
+  void aNonFiniteCheckpointIsNeverResumedFrom(@TempDir Path dir) throws IOException {
+    Path checkpoint = dir.resolve("checkpoint-2");
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Bigram killed = new Bigram(manager, 1);
+      Trainer.Listener killAt3 = new Trainer.Listener() {
+        @Override
+        public void beforeStep(long step) {
+          if (step == 3) throw new IllegalStateException("simulated kill");
+        }
+      };
+      assertThatThrownBy(() -> new Trainer<>(settings(4, 2), new SftObjective(), killed, killed, killAt3).train(countingData(), dir))
+          .hasMessage("simulated kill");
+      // Poison checkpoint-2 as an older version that saved diverged weights would have.
+      killed.weight.set(new ai.djl.ndarray.index.NDIndex("3, 4"), Float.NaN);
+      killed.save(checkpoint);
+
+      Bigram resumed = new Bigram(manager, 2);
+      assertThatThrownBy(() -> new Trainer<>(settings(4, 2), new SftObjective(), resumed, resumed, new Trainer.Listener() {})
+              .train(countingData(), dir))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith(checkpoint + " holds non-finite weights ('lm.weight'): it cannot be resumed from");
+      assertThat(dir.resolve("model.safetensors")).doesNotExist();
+    }
+  }
+
+  @Test
+  void finiteWeightsFindsNaNAndInfinity() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray a = manager.create(new float[] {1, -2, 3});
+      NDArray b = manager.create(new float[] {0, 5e37f, -1});
+      assertThat(FiniteWeights.firstNonFinite(new java.util.LinkedHashMap<>(Map.of("a", a)))).isNull();
+      b.set(new ai.djl.ndarray.index.NDIndex("1"), Float.NEGATIVE_INFINITY);
+      Map<String, NDArray> both = new java.util.LinkedHashMap<>();
+      both.put("a", a);
+      both.put("b", b);
+      assertThat(FiniteWeights.firstNonFinite(both)).isEqualTo("b");
+      a.set(new ai.djl.ndarray.index.NDIndex("2"), Float.NaN);
+      assertThat(FiniteWeights.firstNonFinite(both)).isEqualTo("a");
+    }
+  }
+
   @Test
   void dpoRaisesTheChosenStepOverTheRejectedOne(@TempDir Path dir) throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {

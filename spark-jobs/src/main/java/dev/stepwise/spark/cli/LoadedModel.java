@@ -8,6 +8,7 @@ import dev.stepwise.model.LlamaModel;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
+import dev.stepwise.train.CheckpointCheck;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,12 +20,11 @@ record LoadedModel(Path dir, NDManager manager, LlamaModel model, HfTokenizer to
 
   static LoadedModel open(Path dir) {
     if (!Files.isDirectory(dir)) throw new StepwiseException("model directory not found: " + dir);
-    if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-      throw new StepwiseException(dir + ": no tokenizer.json; expected an HF model directory with its tokenizer (see `stepwise model init`)");
-    }
     NDManager manager = NDManager.newBaseManager();
     try {
+      CheckpointCheck.requireTokenizer(dir);
       LlamaModel model = Checkpoint.load(dir, manager);
+      CheckpointCheck.requireFinite(dir, model);
       return new LoadedModel(dir, manager, model, HfTokenizer.load(dir));
     } catch (IOException | RuntimeException e) {
       manager.close();

@@ -20,9 +20,6 @@ public record AlignConfig(boolean enabled, String position, List<Language> langu
     if (languages.contains(pivot)) {
       throw new IllegalArgumentException("stepwise.align.languages contains the pivot " + pivot.code() + "; remove it");
     }
-    if (syntheticProblems < 0 || evalProblems < 0 || evalMgsmPerLanguage < 0) {
-      throw new IllegalArgumentException("stepwise.align.synthetic_problems, eval_problems and eval_mgsm_per_language must be >= 0");
-    }
     if (syntheticProblems == 0 && promptsSource.isEmpty()) {
       throw new IllegalArgumentException("stepwise.align has no pair source: set synthetic_problems > 0 or prompts_source");
     }

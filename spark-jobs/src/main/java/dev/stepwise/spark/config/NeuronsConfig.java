@@ -17,9 +17,6 @@ public record NeuronsConfig(List<Language> languages, String source, int problem
       throw new IllegalArgumentException("stepwise.neurons.responses = gold needs source = synthetic (" + source
           + " has no reference solutions); set responses = generated");
     }
-    if (problemsPerLanguage < 1 || maxNewTokens < 1 || batchSize < 1 || partitions < 0) {
-      throw new IllegalArgumentException("stepwise.neurons.problems_per_language, max_new_tokens and batch_size must be >= 1, partitions >= 0");
-    }
   }
 
   public static NeuronsConfig from(Config c) {

@@ -30,17 +30,12 @@ public record SftConfig(SftMixture mixture, TrainSettings train, int threads, in
 
     static PolicyEft from(Config s, int maxStepTokens) {
       Config p = s.getConfig("policy_eft");
-      if (p.getInt("problems") < 0) throw new ConfigException.BadValue("stepwise.sft.policy_eft.problems", "must be >= 0, got " + p.getInt("problems"));
-      if (p.getInt("candidates") < 2) throw new ConfigException.BadValue("stepwise.sft.policy_eft.candidates", "must be >= 2, got " + p.getInt("candidates"));
-      if (!(p.getDouble("temperature") > 0)) throw new ConfigException.BadValue("stepwise.sft.policy_eft.temperature", "must be > 0, got " + p.getDouble("temperature"));
       return new PolicyEft(p.getInt("problems"), p.getInt("candidates"), p.getDouble("temperature"), maxStepTokens);
     }
   }
 
   public static SftConfig from(Config c) {
     Config s = c.getConfig("stepwise.sft");
-    for (String key : List.of("threads", "length_window", "log_every")) positive(s, key, 1);
-    positive(s, "save_every", 0);
     TasksConfig tasks = TasksConfig.from(c);
     TrainSettings train;
     try {
@@ -71,11 +66,5 @@ public record SftConfig(SftMixture mixture, TrainSettings train, int threads, in
     }
     return new SftConfig(new SftMixture(languages, mixture.iftProblems(), mixture.eftProblems()), train, threads,
         lengthWindow, evalProblems, evalMaxNewTokens, policyEft);
-  }
-
-  private static void positive(Config s, String key, int min) {
-    if (s.getLong(key) < min) {
-      throw new ConfigException.BadValue("stepwise.sft." + key, "must be >= " + min + ", got " + s.getLong(key));
-    }
   }
 }

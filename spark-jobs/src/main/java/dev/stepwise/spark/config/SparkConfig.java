@@ -5,10 +5,6 @@ import java.time.Duration;
 
 /** stepwise.spark: the session's defaults; anything spark-submit set wins over them. */
 public record SparkConfig(String master, String appName, boolean ui, int minExecutors, Duration executorWait) {
-  public SparkConfig {
-    if (minExecutors < 0) throw new IllegalArgumentException("stepwise.spark.min_executors must be >= 0, got " + minExecutors);
-  }
-
   public static SparkConfig from(Config c) {
     Config s = c.getConfig("stepwise.spark");
     return new SparkConfig(s.getString("master"), s.getString("app_name"), s.getBoolean("ui"),

@@ -20,7 +20,8 @@ import java.util.TreeSet;
 /**
  * The resolved configuration: conf/pipeline.conf (the reference, on the classpath), then a
  * user file, then --set overrides. Every user key must exist in the reference with a
- * compatible type, so a typo fails loudly instead of silently meaning "default".
+ * compatible type, so a typo fails loudly instead of silently meaning "default", and every
+ * number must be in its range ({@link ConfigRanges}).
  */
 public final class StepwiseConfig {
   static final String REFERENCE = "stepwise/pipeline.conf";
@@ -53,6 +54,7 @@ public final class StepwiseConfig {
     requireKnownKeys(reference, user);
     StepwiseConfig resolved = new StepwiseConfig(user.withFallback(reference).resolve());
     resolved.requireTypes(reference);
+    ConfigRanges.check(resolved.config);
     return resolved;
   }
 

@@ -11,11 +11,6 @@ public record TrainingConfig(int batchSize, int gradientAccumulation, long steps
     double warmupRatio, double minLrRatio, double maxGradNorm, double weightDecay, boolean freezeEmbeddings, int workers,
     int syncEvery) implements java.io.Serializable {
 
-  public TrainingConfig {
-    if (workers < 1) throw new IllegalArgumentException("stepwise.train.workers must be >= 1, got " + workers);
-    if (syncEvery < 1) throw new IllegalArgumentException("stepwise.train.sync_every must be >= 1, got " + syncEvery);
-  }
-
   /** Reads section {@code stepwise.<name>} (sft or dpo) and stepwise.train. */
   public static TrainingConfig from(Config c, String name) {
     Config s = c.getConfig("stepwise." + name);

@@ -4,6 +4,7 @@ import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.generate.Generator;
 import dev.stepwise.judge.Verdict;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import dev.stepwise.spark.runtime.ExecutorModels;
 import dev.stepwise.spark.runtime.Progress;
 import dev.stepwise.text.Answers;
@@ -14,7 +15,6 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -33,6 +33,12 @@ public final class HeldOutGrading implements AutoCloseable {
       .add("prompt_id", DataTypes.StringType).add("user_turn", DataTypes.StringType).add("gold", DataTypes.StringType);
 
   public static final String JUDGE = "synthetic-judge";
+
+  /** An {@link #ITEMS} row. */
+  public static Row item(String benchmark, String split, String lang, String promptId, String userTurn, String gold) {
+    return Rows.of("eval items", ITEMS).set("benchmark", benchmark).set("split", split).set("lang", lang)
+        .set("prompt_id", promptId).set("user_turn", userTurn).set("gold", gold).build();
+  }
 
   private final SparkSession spark;
   private final Progress progress;
@@ -105,8 +111,11 @@ public final class HeldOutGrading implements AutoCloseable {
       Row r = rows.get(i);
       boolean judge = JUDGE.equals(r.getAs("benchmark"));
       String predicted = judge ? Verdict.parse(g.output()).name() : Answers.extract(g.output()).orElse(null);
-      out.add(RowFactory.create(round, modelId, r.getAs("benchmark"), r.getAs("split"), r.getAs("lang"),
-          r.getAs("prompt_id"), "greedy", g.output(), predicted, r.getAs("gold"), g.correct(), g.tokens(), g.steps()));
+      out.add(Rows.of(Datasets.get(Datasets.EVAL_RESULTS)).set("round", round).set("model_id", modelId)
+          .set("benchmark", r.getAs("benchmark")).set("split", r.getAs("split")).set("lang", r.getAs("lang"))
+          .set("prompt_id", r.getAs("prompt_id")).set("method", "greedy").set("output", g.output())
+          .set("predicted", predicted).set("gold", r.getAs("gold")).set("correct", g.correct())
+          .set("num_tokens", g.tokens()).set("num_steps", g.steps()).build());
       tokens += g.tokens();
     }
     counters.add(graded.size(), tokens, System.nanoTime() - started);

@@ -3,11 +3,12 @@ package dev.stepwise.spark.jobs;
 import dev.stepwise.importers.ParsedFile;
 import dev.stepwise.importers.PromptRow;
 import dev.stepwise.importers.RejectedRow;
+import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import scala.jdk.javaapi.CollectionConverters;
 
 /** One input row's fate: a prompt, or a rejection with the source and split of its import. */
@@ -23,13 +24,15 @@ record ImportOutcome(PromptRow prompt, RejectedRow rejected, String source, Stri
   /** A row of data-schemas/prompts.avsc (Spark wants a Scala map for a MAP column). */
   Row promptRow() {
     PromptRow p = prompt;
-    return RowFactory.create(p.id(), p.source(), p.split(), p.lang(), p.question(), p.gold(), p.solution(),
-        p.parallelId(), CollectionConverters.asScala(p.original()));
+    return Rows.of(Datasets.get(Datasets.PROMPTS)).set("id", p.id()).set("source", p.source()).set("split", p.split())
+        .set("lang", p.lang()).set("question", p.question()).set("gold", p.gold()).set("solution", p.solution())
+        .set("parallel_id", p.parallelId()).set("original", CollectionConverters.asScala(p.original())).build();
   }
 
   /** A row of data-schemas/rejected.avsc. */
   Row rejectedRow() {
-    return RowFactory.create("prompts", source, split, rejected.file(), rejected.line(), rejected.reason(),
-        rejected.content());
+    return Rows.of(Datasets.get(Datasets.REJECTED)).set("dataset", Datasets.PROMPTS).set("source", source)
+        .set("split", split).set("file", rejected.file()).set("line", rejected.line()).set("reason", rejected.reason())
+        .set("content", rejected.content()).build();
   }
 }

@@ -1,5 +1,6 @@
 package dev.stepwise.spark.runtime;
 
+import dev.stepwise.train.CheckpointCheck;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -17,7 +18,8 @@ import org.apache.hadoop.fs.Path;
  * Moves HF checkpoint directories between the run's storage (any Hadoop FS) and the local disk
  * DJL loads from: a remote checkpoint is copied once per executor into a node-local cache, a
  * trained one is published with a temporary directory and a rename, so a half-copied
- * checkpoint is never visible under its final name.
+ * checkpoint is never visible under its final name. Only a checkpoint that passes
+ * {@link CheckpointCheck} (the checks of `stepwise model generate`) is published.
  */
 public final class Checkpoints {
 
@@ -56,8 +58,17 @@ public final class Checkpoints {
     }
   }
 
-  /** Copies the files of a local checkpoint to {@code target} on the run's storage, replacing it. */
+  /**
+   * Copies the files of a local checkpoint to {@code target} on the run's storage, replacing it,
+   * once it passed {@link CheckpointCheck#verify}: a truncated, incomplete or non-finite
+   * checkpoint fails here, naming its file, and never reaches the run.
+   */
   public static void publish(java.nio.file.Path local, Path target, Configuration conf) {
+    try {
+      CheckpointCheck.verify(local);
+    } catch (IOException e) {
+      throw new StepwiseException("not publishing " + target + ": " + e.getMessage(), e);
+    }
     try {
       FileSystem fs = target.getFileSystem(conf);
       Path tmp = new Path(target.getParent(), "_tmp-" + target.getName() + "-" + UUID.randomUUID());

@@ -69,6 +69,17 @@ class SftCommandTest {
   }
 
   @Test
+  void aDivergedRunFailsWithOneLineAndWritesNoCheckpoint() {
+    Path out = tmp.resolve("diverged");
+    Cli.Result r = sft(out, "--steps", "2", "--save-every", "1", "--lr", "1e300", "--eval-problems", "0");
+    assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
+    assertThat(r.err().strip()).startsWith("stepwise: error: non-finite weight '").contains("after the update at step 1")
+        .doesNotContain("\n");
+    assertThat(out.resolve("checkpoint-1")).doesNotExist();
+    assertThat(out.resolve("model.safetensors")).doesNotExist();
+  }
+
+  @Test
   void minesJudgeExamplesFromTheStartingModelsOwnCandidates() {
     // The shipped M1 errs on some steps at T = 1.0; each such problem becomes one judge example.
     Cli.Result r = Cli.run("sft", "--model", Cli.tinyM1(), "--out", tmp.resolve("policy").toString(), "--threads", "1",
@@ -118,7 +129,9 @@ class SftCommandTest {
     Cli.Result lang = sft(tmp.resolve("x"), "--languages", "en,xx");
     assertThat(lang.exitCode()).isEqualTo(1);
     assertThat(lang.err()).contains("--languages").contains("unknown language \"xx\"");
-    Cli.Result steps = sft(tmp.resolve("y"), "--steps", "-1");
-    assertThat(steps.err()).contains("stepwise.sft").contains("set steps > 0 or epochs > 0");
+    Cli.Result negative = sft(tmp.resolve("y"), "--steps", "-1");
+    assertThat(negative.err().strip()).isEqualTo("stepwise: error: stepwise.sft.steps must be >= 0 (got -1 from --set stepwise.sft.steps)");
+    Cli.Result none = sft(tmp.resolve("y"), "--steps", "0");
+    assertThat(none.err()).contains("stepwise.sft").contains("set steps > 0 or epochs > 0");
   }
 }

@@ -124,6 +124,38 @@ class SelfRewardStagesTest {
       assertThat(p.get("ref_chosen_logp")).isNotNull();
       assertThat(p.get("full_chosen").toString()).endsWith(p.get("chosen").toString());
     });
-    assertThat(run.resolve("checkpoints/round=2/model.safetensors")).exists();
+    Path m2 = run.resolve("checkpoints/round=2/model.safetensors");
+    byte[] trained = Files.readAllBytes(m2);
+
+    // A DPO that diverges fails the stage instead of publishing a non-finite M2.
+    Cli.Result diverged = Cli.run(args("stage", run, "dpo", "--round", "1", "--set", "stepwise.dpo.lr=1e300",
+        "--set", "stepwise.dpo.steps=1"));
+    assertThat(diverged.exitCode()).isNotZero();
+    assertThat(diverged.err()).contains("non-finite weight '");
+    assertThat(Files.readAllBytes(m2)).isEqualTo(trained);
+  }
+
+  @Test
+  void aTruncatedM1FailsTheSftStageNamingTheFile(@TempDir Path tmp) throws Exception {
+    Path m1 = tmp.resolve("m1");
+    Files.createDirectories(m1);
+    try (var files = Files.list(Path.of(Cli.tinyM1()))) {
+      for (Path f : files.toList()) Files.copy(f, m1.resolve(f.getFileName()));
+    }
+    Path weights = m1.resolve("model.safetensors");
+    byte[] bytes = Files.readAllBytes(weights);
+    Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Path run = tmp.resolve("run");
+
+    String[] args = args("stage", run, "sft");
+    args[List.of(args).indexOf("stepwise.model.m1=" + Cli.tinyM1())] = "stepwise.model.m1=" + m1;
+    Cli.Result r = Cli.run(args);
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err().strip()).startsWith("stepwise: error: not publishing ").contains(weights + ": tensor '").contains("(truncated file?)")
+        .doesNotContain("\n");
+    assertThat(run.resolve("checkpoints/round=1")).doesNotExist();
+    StageRecord sft = Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
+        .filter(s -> s.name().equals("sft")).findFirst().orElseThrow();
+    assertThat(sft.status()).isEqualTo(StageRecord.FAILED);
   }
 }

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -105,7 +104,7 @@ public final class AlignEvalJob {
     // The eval stage's prompt ids ("synthetic/eval/3/de"), so both evaluations' rows join on prompt_id.
     for (int i = 0; i < align.evalProblems(); i++) {
       for (TaskExample e : tasks.generator().ift(Split.EVAL, i, 1, Language.all())) {
-        items.add(RowFactory.create(TranslationPairsJob.SYNTHETIC, e.split(), e.lang(), SyntheticPromptsStage.promptId(Split.EVAL, i,
+        items.add(HeldOutGrading.item(TranslationPairsJob.SYNTHETIC, e.split(), e.lang(), SyntheticPromptsStage.promptId(Split.EVAL, i,
             Language.of(e.lang())), e.prompt(), e.gold()));
       }
     }
@@ -118,7 +117,7 @@ public final class AlignEvalJob {
       byLang.values().forEach(rows -> rows.stream().sorted(Comparator.comparingLong((Row r) -> TranslationPairsJob.lineOf(r.getString(0)))
               .thenComparing(r -> r.getString(0)))
           .limit(align.evalMgsmPerLanguage())
-          .forEach(r -> items.add(RowFactory.create(MGSM, r.getString(4), r.getString(1), r.getString(0),
+          .forEach(r -> items.add(HeldOutGrading.item(MGSM, r.getString(4), r.getString(1), r.getString(0),
               ReasoningPrompt.of(r.getString(2)), r.getString(3)))));
     }
     return items;

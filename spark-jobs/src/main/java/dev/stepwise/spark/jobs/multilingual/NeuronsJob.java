@@ -9,6 +9,7 @@ import dev.stepwise.multilingual.NeuronComparison;
 import dev.stepwise.multilingual.NeuronReport;
 import dev.stepwise.multilingual.NeuronType;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import dev.stepwise.spark.config.NeuronsConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.runtime.DatasetIO;
@@ -34,8 +35,9 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
 import scala.jdk.javaapi.CollectionConverters;
 
@@ -135,12 +137,21 @@ public final class NeuronsJob {
     return out;
   }
 
-  /** (id, lang, user turn, gold response or null) per problem and language. */
+  /** The items {@link NeuronCounting} reads: (id, lang, user turn, gold response or null). */
+  static final StructType ITEMS = new StructType().add("id", DataTypes.StringType).add("lang", DataTypes.StringType)
+      .add("user_turn", DataTypes.StringType).add("gold_response", DataTypes.StringType);
+
+  private static Row item(String id, String lang, String userTurn, String goldResponse) {
+    return Rows.of("neuron items", ITEMS).set("id", id).set("lang", lang).set("user_turn", userTurn)
+        .set("gold_response", goldResponse).build();
+  }
+
+  /** {@link #ITEMS} rows, per problem and language. */
   public List<Row> items() {
     List<Row> items = new ArrayList<>();
     if (config.source().equals(NeuronsConfig.SYNTHETIC)) {
       for (TaskExample e : tasks.generator().ift(Split.EVAL, 0, config.problemsPerLanguage(), config.languages())) {
-        items.add(RowFactory.create(e.id(), e.lang(), e.prompt(), config.goldResponses() ? e.completion() : null));
+        items.add(item(e.id(), e.lang(), e.prompt(), config.goldResponses() ? e.completion() : null));
       }
       return items;
     }
@@ -153,7 +164,7 @@ public final class NeuronsJob {
     byLang.values().forEach(rows -> rows.stream()
         .sorted(Comparator.comparingLong((Row r) -> TranslationPairsJob.lineOf(r.getString(0))).thenComparing(r -> r.getString(0)))
         .limit(config.problemsPerLanguage())
-        .forEach(r -> items.add(RowFactory.create(r.getString(0), r.getString(1), ReasoningPrompt.of(r.getString(2)), null))));
+        .forEach(r -> items.add(item(r.getString(0), r.getString(1), ReasoningPrompt.of(r.getString(2)), null))));
     return items;
   }
 
@@ -171,9 +182,12 @@ public final class NeuronsJob {
           p.put(langs.get(k), table.p(k, table.flat(n)));
           active.put(langs.get(k), counts.get(langs.get(k)).active(layer, j));
         }
-        rows.add(RowFactory.create(round, modelId, config.source(), layer, j, CollectionConverters.asScala(p),
-            CollectionConverters.asScala(active), report.score(n), report.selected(n), report.languagesAboveCount(n), report.type(n).label(),
-            CollectionConverters.asScala(report.languagesAbove(n)).toSeq(), report.lambda(), report.tau()));
+        rows.add(Rows.of(Datasets.get(Datasets.NEURON_STATS)).set("round", round).set("model_id", modelId)
+            .set("dataset", config.source()).set("layer", layer).set("neuron", j)
+            .set("activation_prob", CollectionConverters.asScala(p)).set("active_tokens", CollectionConverters.asScala(active))
+            .set("score", report.score(n)).set("selected", report.selected(n)).set("num_langs_above", report.languagesAboveCount(n))
+            .set("category", report.type(n).label()).set("langs", CollectionConverters.asScala(report.languagesAbove(n)).toSeq())
+            .set("lambda", report.lambda()).set("tau", report.tau()).build());
       }
     }
     Dataset<Row> fresh = spark.createDataFrame(rows, Datasets.get(Datasets.NEURON_STATS).sparkType());

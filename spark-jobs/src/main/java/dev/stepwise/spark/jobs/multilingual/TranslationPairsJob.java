@@ -6,6 +6,7 @@ import dev.stepwise.multilingual.ParallelQuestion;
 import dev.stepwise.multilingual.TranslationPair;
 import dev.stepwise.multilingual.TranslationPairs;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import dev.stepwise.spark.config.AlignConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.runtime.DatasetIO;
@@ -23,7 +24,6 @@ import java.util.TreeMap;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -120,7 +120,8 @@ public final class TranslationPairsJob {
     List<Row> synthetic = new ArrayList<>();
     List<Language> languages = langs.stream().map(Language::of).toList();
     for (ParallelQuestion q : TranslationPairs.synthetic(tasks.generator(), Split.TRAIN, 0, align.syntheticProblems(), languages)) {
-      synthetic.add(RowFactory.create(q.id(), q.parallelId(), q.lang(), q.question(), SYNTHETIC, Split.TRAIN.label()));
+      synthetic.add(Rows.of("questions", QUESTIONS).set("id", q.id()).set("parallel_id", q.parallelId()).set("lang", q.lang())
+          .set("question", q.question()).set("source", SYNTHETIC).set("split", Split.TRAIN.label()).build());
     }
     Dataset<Row> all = spark.createDataFrame(synthetic, QUESTIONS);
     if (!align.promptsSource().isEmpty()) {
@@ -151,15 +152,17 @@ public final class TranslationPairsJob {
     }
     List<Tuple2<Boolean, Row>> out = new ArrayList<>();
     for (TranslationPair p : built.pairs()) {
-      out.add(new Tuple2<>(true, RowFactory.create(p.parallelId(), p.sourceLang(), p.targetLang(), p.id(), p.targetId(), p.prompt(),
-          p.target())));
+      out.add(new Tuple2<>(true, Rows.of(Datasets.get(Datasets.TRANSLATION_PAIRS)).set("parallel_id", p.parallelId())
+          .set("src_lang", p.sourceLang()).set("tgt_lang", p.targetLang()).set("src_prompt_id", p.id())
+          .set("tgt_prompt_id", p.targetId()).set("input", p.prompt()).set("target", p.target()).build()));
     }
     for (TranslationPairs.Unpaired u : built.unpaired()) {
       Row q = byId.get(u.id());
       String source = q.getString(4), split = q.getString(5);
-      out.add(new Tuple2<>(false, RowFactory.create(Datasets.TRANSLATION_PAIRS, source, split,
-          Datasets.PROMPTS + "/source=" + source + "/split=" + split, lineOf(u.id()), u.reason(),
-          u.id() + ": " + abbreviate(q.getString(3)))));
+      out.add(new Tuple2<>(false, Rows.of(Datasets.get(Datasets.REJECTED)).set("dataset", Datasets.TRANSLATION_PAIRS)
+          .set("source", source).set("split", split).set("file", Datasets.PROMPTS + "/source=" + source + "/split=" + split)
+          .set("line", lineOf(u.id())).set("reason", u.reason()).set("content", u.id() + ": " + abbreviate(q.getString(3)))
+          .build()));
     }
     return out;
   }

@@ -81,7 +81,9 @@ public final class DpoStage {
       Configuration conf = spark.sparkContext().hadoopConfiguration();
       String modelId = Checkpoints.contentId(from, conf);
       List<PairText> pairs = new ArrayList<>();
-      for (Row r : io.readIfAny(Datasets.STEP_PAIRS).filter(col("round").equalTo(round)).orderBy("prompt_id", "step_index").collectAsList()) {
+      // A total order: the gold ablation makes several pairs per (prompt, step), and Spark orders ties as its tasks finish.
+      for (Row r : io.readIfAny(Datasets.STEP_PAIRS).filter(col("round").equalTo(round))
+          .orderBy("prompt_id", "step_index", "initial_reason_steps", "chosen", "rejected").collectAsList()) {
         if (!modelId.equals(r.getAs("ref_model_id"))) {
           throw new StepwiseException("step_pairs round=" + round + " has no reference log-probs of " + from
               + " (ref_model_id " + r.getAs("ref_model_id") + ", expected " + modelId + "): run the ref stage first");

@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.expressions.Window;
 
@@ -125,13 +124,13 @@ public final class EvalStage {
       }
     }
     for (TaskExample e : tasks.generator().withTemplates(templates).eftOneLanguageEach(Split.EFT_TEST, 0, tasks.eftTestProblems(), tasks.languages())) {
-      rows.add(RowFactory.create(JUDGE, e.split(), e.lang(), e.id(), e.prompt(), e.gold()));
+      rows.add(HeldOutGrading.item(JUDGE, e.split(), e.lang(), e.id(), e.prompt(), e.gold()));
     }
     return spark.createDataFrame(rows, HeldOutGrading.ITEMS);
   }
 
   private static Row item(String benchmark, Row prompt, PromptTemplates templates) {
-    return RowFactory.create(benchmark, prompt.getAs("split"), prompt.getAs("lang"), prompt.getAs("id"),
+    return HeldOutGrading.item(benchmark, prompt.getAs("split"), prompt.getAs("lang"), prompt.getAs("id"),
         templates.reasoning(prompt.getAs("question")), prompt.getAs("gold"));
   }
 }

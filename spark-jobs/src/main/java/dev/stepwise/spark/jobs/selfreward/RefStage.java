@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import com.google.inject.Inject;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import dev.stepwise.selfreward.StepPairTokens;
 import dev.stepwise.spark.config.PromptsConfig;
 import dev.stepwise.spark.config.SelfRewardConfig;
@@ -23,7 +24,6 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
 
@@ -108,15 +108,9 @@ public final class RefStage {
         List<CompletionScorer.Scored> scored = scorer.score(prefixes, steps);
         long tokens = 0;
         for (int i = 0; i < batch.size(); i++) {
-          Row r = batch.get(i);
-          Object[] values = new Object[r.length()];
-          for (int f = 0; f < r.length(); f++) {
-            values[f] = r.get(f);
-          }
-          values[r.fieldIndex("ref_model_id")] = modelId;
-          values[r.fieldIndex("ref_chosen_logp")] = scored.get(2 * i).sum();
-          values[r.fieldIndex("ref_rejected_logp")] = scored.get(2 * i + 1).sum();
-          out.add(RowFactory.create(values));
+          out.add(Rows.of(Datasets.get(Datasets.STEP_PAIRS)).copy(batch.get(i)).replace("ref_model_id", modelId)
+              .replace("ref_chosen_logp", scored.get(2 * i).sum()).replace("ref_rejected_logp", scored.get(2 * i + 1).sum())
+              .build());
           tokens += prefixes.get(2 * i).length * 2L + steps.get(2 * i).length + steps.get(2 * i + 1).length;
         }
         counters.add(batch.size(), tokens, System.nanoTime() - started);

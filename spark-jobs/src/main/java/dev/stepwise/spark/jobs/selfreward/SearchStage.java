@@ -5,7 +5,9 @@ import static org.apache.spark.sql.functions.col;
 import com.google.inject.Inject;
 import dev.stepwise.generate.Generator;
 import dev.stepwise.sampling.Seeds;
+import dev.stepwise.schemas.DatasetSchema;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import dev.stepwise.selfreward.JudgedCandidate;
 import dev.stepwise.selfreward.ModelPairJudge;
 import dev.stepwise.selfreward.ModelStepProposer;
@@ -38,7 +40,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
@@ -202,11 +203,15 @@ public final class SearchStage {
     int tokens = o.rounds().stream().filter(r -> r.best() >= 0 && o.solutionIterations().contains(r.iteration()))
         .mapToInt(r -> r.candidates().get(r.best()).candidate().tokens()).sum();
     String finish = o.finished() ? "answer" : "max_steps";
-    return RowFactory.create(round, o.prompt().id(), modelId, o.prompt().lang(), "step_search", 0, o.prompt().seed(),
-        seq(o.steps()), text, predicted, gold, correct, tokens, o.tokensSampled(), o.rollbacks(), finish);
+    return Rows.of(Datasets.get(Datasets.SOLUTIONS)).set("round", round).set("prompt_id", o.prompt().id())
+        .set("model_id", modelId).set("lang", o.prompt().lang()).set("method", "step_search").set("sample_index", 0)
+        .set("seed", o.prompt().seed()).set("steps", seq(o.steps())).set("text", text).set("predicted", predicted)
+        .set("gold", gold).set("correct", correct).set("num_tokens", tokens).set("tokens_sampled", o.tokensSampled())
+        .set("rollbacks", o.rollbacks()).set("finish_reason", finish).build();
   }
 
   private static List<Row> judgmentRows(SearchOutcome o, int round, String modelId) {
+    DatasetSchema judgments = Datasets.get(Datasets.STEP_JUDGMENTS);
     List<Row> rows = new ArrayList<>();
     java.util.Map<Integer, Integer> attempts = new java.util.HashMap<>();
     for (StepRound r : o.rounds()) {
@@ -216,12 +221,16 @@ public final class SearchStage {
         JudgedCandidate c = r.candidates().get(i);
         List<Row> comparisons = new ArrayList<>();
         for (JudgedCandidate.Comparison cmp : c.comparisons()) {
-          comparisons.add(RowFactory.create(cmp.opponent(), cmp.shownFirst(), cmp.outcome(), cmp.judgeText()));
+          comparisons.add(Rows.element(judgments, "comparisons").set("opponent_index", cmp.opponent())
+              .set("candidate_first", cmp.shownFirst()).set("verdict", cmp.outcome()).set("judge_text", cmp.judgeText())
+              .build());
         }
-        rows.add(RowFactory.create(round, o.prompt().id(), modelId, o.prompt().lang(), r.stepIndex(), attempt,
-            r.iteration(), seq(r.previousSteps()), i, c.candidate().text(), c.wins(), seq(comparisons), i == r.best(),
-            i == r.worst(),
-            allTied, r.outcome(), o.solutionIterations().contains(r.iteration())));
+        rows.add(Rows.of(judgments).set("round", round).set("prompt_id", o.prompt().id()).set("model_id", modelId)
+            .set("lang", o.prompt().lang()).set("step_index", r.stepIndex()).set("attempt", attempt)
+            .set("iteration", r.iteration()).set("prefix_steps", seq(r.previousSteps())).set("candidate_index", i)
+            .set("candidate", c.candidate().text()).set("score", c.wins()).set("comparisons", seq(comparisons))
+            .set("is_best", i == r.best()).set("is_worst", i == r.worst()).set("all_tied", allTied)
+            .set("outcome", r.outcome()).set("in_solution", o.solutionIterations().contains(r.iteration())).build());
       }
     }
     return rows;

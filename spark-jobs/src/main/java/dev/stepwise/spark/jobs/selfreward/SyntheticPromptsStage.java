@@ -2,6 +2,7 @@ package dev.stepwise.spark.jobs.selfreward;
 
 import com.google.inject.Inject;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.schemas.Rows;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.StageRunner;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -77,8 +77,9 @@ public final class SyntheticPromptsStage {
   private static Row row(TaskGenerator generator, Split split, long item, Language lang) {
     ArithmeticProblem problem = generator.problem(split, item);
     String parallelId = parallelId(split, item);
-    return RowFactory.create(promptId(split, item, lang), SOURCE, split.label(), lang.code(),
-        generator.question(split, item, lang), Integer.toString(problem.answer()),
-        StepFormat.render(problem.solutionSteps()), parallelId, Map.of());
+    return Rows.of(Datasets.get(Datasets.PROMPTS)).set("id", promptId(split, item, lang)).set("source", SOURCE)
+        .set("split", split.label()).set("lang", lang.code()).set("question", generator.question(split, item, lang))
+        .set("gold", Integer.toString(problem.answer())).set("solution", StepFormat.render(problem.solutionSteps()))
+        .set("parallel_id", parallelId).set("original", Map.of()).build();
   }
 }
