@@ -1,7 +1,5 @@
 package dev.stepwise.spark;
 
-import com.typesafe.config.ConfigException;
-import dev.stepwise.schemas.SchemaMismatchException;
 import dev.stepwise.spark.cli.AlignCommand;
 import dev.stepwise.spark.cli.AlignEvalCommand;
 import dev.stepwise.spark.cli.BenchCommand;
@@ -48,27 +46,10 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(new Main());
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (verbose) e.printStackTrace(commandLine.getErr());
-      Throwable known = innermostKnown(e);
-      String hint = verbose || known != null ? "" : " (rerun with --verbose for details)";
-      commandLine.getErr().println("stepwise: error: " + describe(e, known) + hint);
+      String hint = verbose || StepwiseException.innermostKnown(e) != null ? "" : " (rerun with --verbose for details)";
+      commandLine.getErr().println("stepwise: error: " + StepwiseException.oneLine(e) + hint);
       return 1;
     });
     return cl;
-  }
-
-  /** Guice and Spark wrap the real failure; the innermost one the user can act on says what to fix. */
-  private static Throwable innermostKnown(Throwable e) {
-    Throwable known = null;
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof StepwiseException || t instanceof ConfigException || t instanceof SchemaMismatchException) known = t;
-    }
-    return known;
-  }
-
-  private static String describe(Throwable e, Throwable known) {
-    if (known != null) return known.getMessage();
-    Throwable root = e;
-    while (root.getCause() != null) root = root.getCause();
-    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 }

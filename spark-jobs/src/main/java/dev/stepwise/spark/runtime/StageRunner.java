@@ -53,8 +53,8 @@ public final class StageRunner {
       T result = body.apply(stage);
       record(name, round, StageRecord.SUCCEEDED, started, inputs, stage, null);
       return result;
-    } catch (RuntimeException e) {
-      record(name, round, StageRecord.FAILED, started, inputs, stage, String.valueOf(e.getMessage()));
+    } catch (Throwable e) { // Spark's SparkException is checked but thrown through Java calls all the same
+      record(name, round, StageRecord.FAILED, started, inputs, stage, StepwiseException.oneLine(e));
       throw e;
     }
   }
