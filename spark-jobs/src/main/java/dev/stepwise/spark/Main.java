@@ -12,6 +12,8 @@ import dev.stepwise.spark.cli.RunCommand;
 import dev.stepwise.spark.cli.SftCommand;
 import dev.stepwise.spark.cli.StageCommand;
 import dev.stepwise.spark.cli.TranslationPairsCommand;
+import dev.stepwise.spark.runtime.RunLock;
+import dev.stepwise.spark.runtime.RunLogs;
 import dev.stepwise.spark.runtime.StepwiseException;
 import java.util.Arrays;
 import picocli.CommandLine;
@@ -44,9 +46,18 @@ public final class Main implements Runnable {
   /** The command line with stepwise's error handling: one line per failure, stack traces only when verbose. */
   public static CommandLine commandLine(boolean verbose) {
     CommandLine cl = new CommandLine(new Main());
+    // A command's run lock is held until the command ends, also when the JVM goes on (tests, demo).
+    cl.setExecutionStrategy(parseResult -> {
+      try {
+        return new CommandLine.RunLast().execute(parseResult);
+      } finally {
+        RunLock.releaseAll();
+      }
+    });
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (verbose) e.printStackTrace(commandLine.getErr());
-      String hint = verbose || StepwiseException.innermostKnown(e) != null ? "" : " (rerun with --verbose for details)";
+      String log = RunLogs.current() == null ? "" : ", or see " + RunLogs.current();
+      String hint = verbose || StepwiseException.innermostKnown(e) != null ? "" : " (rerun with --verbose for details" + log + ")";
       commandLine.getErr().println("stepwise: error: " + StepwiseException.oneLine(e) + hint);
       return 1;
     });

@@ -184,7 +184,7 @@ public final class DatasetIO {
 
   /** Where a commit in progress is recorded; hidden from Spark's partition discovery. */
   private Path journal(String dataset) {
-    return new Path(pathOf(dataset), "_commit.json");
+    return new Path(pathOf(dataset), RunLayout.COMMIT_JOURNAL);
   }
 
   /**
