@@ -78,7 +78,7 @@ public final class Manifest {
     for (StageRecord s : List.copyOf(stages.values())) {
       if (StageRecord.RUNNING.equals(s.status())) {
         stages.put(s.key(), new StageRecord(s.name(), s.round(), StageRecord.FAILED, s.started(), Instant.now().toString(),
-            s.configHash(), s.inputs(), s.outputs(), s.metrics(), why));
+            s.configHash(), s.inputs(), s.outputs(), s.metrics(), why, s.sections(), s.inputIds()));
         any = true;
       }
     }

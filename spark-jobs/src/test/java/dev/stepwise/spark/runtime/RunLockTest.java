@@ -57,7 +57,7 @@ class RunLockTest {
     StageRunner runner = new StageRunner(layout, dev.stepwise.spark.config.StepwiseConfig.reference());
     runner.run("tasks", null, List.of(), s -> null);
     Manifest manifest = Manifest.load(layout);
-    manifest.put(new StageRecord("search", 1, StageRecord.RUNNING, "2026-01-01T00:00:01Z", null, "h", List.of(), Map.of(), Map.of(), null));
+    manifest.put(new StageRecord("search", 1, StageRecord.RUNNING, "2026-01-01T00:00:01Z", null, "h", List.of(), Map.of(), Map.of(), null, null, null));
     manifest.save(layout);
 
     try (RunLock taken = RunLock.acquire(layout, log)) {
