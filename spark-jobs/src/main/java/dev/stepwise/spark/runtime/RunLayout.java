@@ -7,6 +7,7 @@ import java.util.EnumSet;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.CreateFlag;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -115,9 +116,9 @@ public final class RunLayout {
         out.write(text.getBytes(StandardCharsets.UTF_8));
       }
       fc.rename(tmp, target, Options.Rename.OVERWRITE);
-    } catch (IOException e) {
-      deleteQuietly(tmp); // e.g. a full disk: no half-written temporary stays behind
-      throw new StepwiseException("cannot write " + target + ": " + e.getMessage(), e);
+    } catch (IOException | FSError e) { // the local file system reports a full disk as FSError
+      deleteQuietly(tmp); // no half-written temporary stays behind
+      throw new StepwiseException("cannot write " + target + ": " + StepwiseException.oneLine(e), e);
     }
   }
 
