@@ -137,9 +137,7 @@ public final class RunLayout {
    */
   public void cleanTemporaries() {
     try {
-      for (FileStatus s : fs.listStatus(root)) {
-        if (s.getPath().getName().matches("\\..*\\.tmp-.*")) fs.delete(s.getPath(), false);
-      }
+      deleteTemporaries(root);
       deleteTemporaries(new Path(root, "checkpoints"));
       Path data = new Path(root, "data");
       if (fs.exists(data)) {
@@ -158,7 +156,8 @@ public final class RunLayout {
     String pending = fs.exists(journal) ? readText(journal) : "";
     for (FileStatus s : fs.listStatus(dir)) {
       String name = s.getPath().getName();
-      if (name.startsWith("_tmp-") && !pending.contains(name)) fs.delete(s.getPath(), true);
+      boolean halfWritten = name.matches("\\..*\\.tmp-.*"); // writeAtomically's temporary, or its .crc
+      if (halfWritten || name.startsWith("_tmp-") && !pending.contains(name)) fs.delete(s.getPath(), true);
     }
   }
 

@@ -138,20 +138,20 @@ public final class StageRunner {
   private Map<String, String> inputIds(List<String> inputs) {
     Map<String, String> ids = new TreeMap<>();
     for (String input : inputs) {
-      String id = inRun(input) ? null : fingerprint(input);
+      String id = fingerprint(input);
       if (id != null) ids.put(input, id);
     }
     return ids;
   }
 
-  private boolean inRun(String input) {
-    return !layout.relative(new Path(input)).equals(new Path(input).toString());
-  }
-
-  /** A hash of the names, sizes and modification times of the files at {@code input}; null when it does not exist. */
+  /**
+   * A hash of the names, sizes and modification times of the files at {@code input}; null when
+   * it is in the run, does not exist or is not a path.
+   */
   private String fingerprint(String input) {
     try {
       Path path = new Path(input);
+      if (!layout.relative(path).equals(path.toString())) return null;
       FileSystem fs = path.getFileSystem(layout.fs().getConf());
       if (!fs.exists(path)) return null;
       List<String> files = new ArrayList<>();
@@ -162,7 +162,7 @@ public final class StageRunner {
       files.sort(null);
       return sha256(String.join("\n", files));
     } catch (IOException | IllegalArgumentException e) {
-      return null; // not a path (a preset name such as "tiny"): nothing to compare
+      return null; // not a path ("synthetic:train:2"): nothing to compare
     }
   }
 
