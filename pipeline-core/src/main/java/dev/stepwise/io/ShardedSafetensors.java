@@ -50,7 +50,7 @@ public final class ShardedSafetensors implements TensorSource {
         String shardName = e.getValue().getAsString();
         SafetensorsFile shard = byShard.get(shardName);
         if (shard == null) {
-          Path shardPath = index.resolveSibling(shardName);
+          Path shardPath = shardPath(index, shardName);
           if (!Files.exists(shardPath)) throw new IOException(index + ": tensor '" + e.getKey() + "' is in shard " + shardName + ", which does not exist");
           shard = SafetensorsFile.open(shardPath);
           byShard.put(shardName, shard);
@@ -65,6 +65,20 @@ public final class ShardedSafetensors implements TensorSource {
       throw e;
     }
     return new ShardedSafetensors(byTensor, byShard);
+  }
+
+  /**
+   * A shard's file: a plain name inside the index's directory. An index that points elsewhere
+   * ("../../x", "/etc/x", "sub/../../x") is refused, so a downloaded checkpoint reads only its own files.
+   */
+  private static Path shardPath(Path index, String shardName) throws IOException {
+    Path dir = index.toAbsolutePath().normalize().getParent();
+    Path shard = dir.resolve(shardName).normalize();
+    if (shardName.isEmpty() || Path.of(shardName).isAbsolute() || !shard.startsWith(dir) || shard.equals(dir)) {
+      throw new IOException(index + ": shard path '" + shardName + "' is outside the model directory " + dir
+          + "; an index may only name files in its own directory");
+    }
+    return shard;
   }
 
   @Override

@@ -45,6 +45,26 @@ class SafetensorsTest {
   }
 
   @Test
+  void shardPathsOutsideTheModelDirectoryAreRefused() throws IOException {
+    Path model = Files.createDirectories(dir.resolve("models/m"));
+    Path outside = dir.resolve("x.safetensors");
+    SafetensorsWriter.write(outside, List.of(new SafetensorsWriter.NamedTensor("w", new long[] {1}, new float[] {1f})), TensorDType.F32);
+    SafetensorsWriter.write(model.resolve("s1.safetensors"),
+        List.of(new SafetensorsWriter.NamedTensor("w", new long[] {1}, new float[] {2f})), TensorDType.F32);
+    Path index = model.resolve(ShardedSafetensors.INDEX);
+    for (String bad : List.of("../../x.safetensors", outside.toString(), "sub/../../../x.safetensors", "..", "")) {
+      Files.writeString(index, "{\"weight_map\": {\"w\": \"" + bad.replace("\\", "\\\\") + "\"}}");
+      assertThatThrownBy(() -> ShardedSafetensors.openIndex(index)).as(bad).isInstanceOf(IOException.class)
+          .hasMessage(index + ": shard path '" + bad + "' is outside the model directory " + model
+              + "; an index may only name files in its own directory");
+    }
+    Files.writeString(index, "{\"weight_map\": {\"w\": \"./s1.safetensors\"}}");
+    try (ShardedSafetensors ok = ShardedSafetensors.openIndex(index)) {
+      assertThat(ok.readF32("w").getFloat(0)).isEqualTo(2f);
+    }
+  }
+
+  @Test
   void bf16AndF16AreRoundedToNearestEvenAndWidenedOnRead() throws IOException {
     Path bf16 = dir.resolve("bf16.safetensors");
     Path f16 = dir.resolve("f16.safetensors");

@@ -1,7 +1,5 @@
 package dev.stepwise.spark;
 
-import com.typesafe.config.ConfigException;
-import dev.stepwise.schemas.SchemaMismatchException;
 import dev.stepwise.spark.cli.AlignCommand;
 import dev.stepwise.spark.cli.AlignEvalCommand;
 import dev.stepwise.spark.cli.BenchCommand;
@@ -16,6 +14,8 @@ import dev.stepwise.spark.cli.SqlCommand;
 import dev.stepwise.spark.cli.StageCommand;
 import dev.stepwise.spark.cli.StagesCommand;
 import dev.stepwise.spark.cli.TranslationPairsCommand;
+import dev.stepwise.spark.runtime.RunLock;
+import dev.stepwise.spark.runtime.RunLogs;
 import dev.stepwise.spark.runtime.StepwiseException;
 import java.util.Arrays;
 import picocli.CommandLine;
@@ -48,29 +48,21 @@ public final class Main implements Runnable {
   /** The command line with stepwise's error handling: one line per failure, stack traces only when verbose. */
   public static CommandLine commandLine(boolean verbose) {
     CommandLine cl = new CommandLine(new Main());
+    // A command's run lock is held until the command ends, also when the JVM goes on (tests, demo).
+    cl.setExecutionStrategy(parseResult -> {
+      try {
+        return new CommandLine.RunLast().execute(parseResult);
+      } finally {
+        RunLock.releaseAll();
+      }
+    });
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       if (verbose) e.printStackTrace(commandLine.getErr());
-      Throwable known = innermostKnown(e);
-      String hint = verbose || known != null ? "" : " (rerun with --verbose for details)";
-      commandLine.getErr().println("stepwise: error: " + describe(e, known) + hint);
+      String log = RunLogs.current() == null ? "" : ", or see " + RunLogs.current();
+      String hint = verbose || StepwiseException.innermostKnown(e) != null ? "" : " (rerun with --verbose for details" + log + ")";
+      commandLine.getErr().println("stepwise: error: " + StepwiseException.oneLine(e) + hint);
       return 1;
     });
     return cl;
-  }
-
-  /** Guice and Spark wrap the real failure; the innermost one the user can act on says what to fix. */
-  private static Throwable innermostKnown(Throwable e) {
-    Throwable known = null;
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof StepwiseException || t instanceof ConfigException || t instanceof SchemaMismatchException) known = t;
-    }
-    return known;
-  }
-
-  private static String describe(Throwable e, Throwable known) {
-    if (known != null) return known.getMessage();
-    Throwable root = e;
-    while (root.getCause() != null) root = root.getCause();
-    return root.getClass().getSimpleName() + ": " + root.getMessage();
   }
 }

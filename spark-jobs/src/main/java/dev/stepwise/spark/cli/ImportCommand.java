@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 /** `stepwise import gsm8k|mgsm|jsonl|parquet`: input files to the run's prompts dataset. */
 @Command(name = "import", mixinStandardHelpOptions = true,
     description = {"Import problems into <run>/data/prompts (bad rows into <run>/data/_rejected).",
-        "Exit status: 0 when rows were imported, 1 when none were (or any were rejected with --strict)."})
+        "Exit status: 0 when rows were imported, 1 when none were (or any were rejected with --strict);",
+        "a failed import leaves the run's prompts as they were and is recorded as failed in run.json."})
 public final class ImportCommand {
   @Spec CommandSpec spec;
 
@@ -69,18 +70,15 @@ public final class ImportCommand {
 
   private int run(SourceFormat format, ImportOptions o, FieldMapping mapping) {
     Injector injector = o.common.injector();
-    ImportJob.Result result = injector.getInstance(ImportJob.class)
-        .run(new ImportJob.Request(format, o.input, o.source, o.split, o.lang, mapping));
     PrintWriter out = spec.commandLine().getOut();
-    Reports.printImport(out, result);
-    if (result.imported() == 0) {
-      spec.commandLine().getErr().println("stepwise: nothing was imported from " + o.input + "; see the reasons in _rejected");
+    try {
+      Reports.printImport(out, injector.getInstance(ImportJob.class)
+          .run(new ImportJob.Request(format, o.input, o.source, o.split, o.lang, mapping, o.strict)));
+      return 0;
+    } catch (ImportJob.Refused refused) {
+      Reports.printImport(out, refused.result());
+      spec.commandLine().getErr().println("stepwise: " + refused.getMessage());
       return 1;
     }
-    if (o.strict && result.rejected() > 0) {
-      spec.commandLine().getErr().println("stepwise: " + result.rejected() + " rows rejected and --strict is set");
-      return 1;
-    }
-    return 0;
   }
 }

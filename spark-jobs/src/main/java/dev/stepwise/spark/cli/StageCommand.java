@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 /** `stepwise stage NAME --round R`: one stage of the loop, for schedulers that run a stage per task. */
 @Command(name = "stage", mixinStandardHelpOptions = true,
     description = {"Run one stage of the loop (again): tasks, sft, search, pairs, ref, dpo, eval, align.",
-        "Idempotent: it replaces the stage's outputs and its run.json entry. Per-round stages need --round."})
+        "Idempotent: it replaces the stage's outputs and its run.json entry. Per-round stages need --round.",
+        "Fails, naming it, when the stage it reads from (e.g. search for pairs) has not succeeded."})
 public final class StageCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "NAME", description = "tasks, sft, search, pairs, ref, dpo, eval or align.")
   String name;

@@ -53,9 +53,28 @@ public final class ImportJob {
    * @param split prompts.split, null to read it from each file name
    * @param lang language, null to read it from the file name (MGSM) or use en
    * @param mapping input fields to columns, null for the format's fixed mapping
+   * @param strict fail (and keep the run's prompts) when any row is rejected
    */
   public record Request(SourceFormat format, String input, String source, String split, String lang,
-      FieldMapping mapping) {}
+      FieldMapping mapping, boolean strict) {
+    public Request(SourceFormat format, String input, String source, String split, String lang, FieldMapping mapping) {
+      this(format, input, source, split, lang, mapping, false);
+    }
+  }
+
+  /** An import that failed after reading its input: nothing was imported, or rows were rejected under --strict. */
+  public static final class Refused extends StepwiseException {
+    private final transient Result result;
+
+    Refused(String message, Result result) {
+      super(message);
+      this.result = result;
+    }
+
+    public Result result() {
+      return result;
+    }
+  }
 
   /**
    * @param counts imported rows per "split/lang", read back from the written Parquet
@@ -99,7 +118,7 @@ public final class ImportJob {
     }
     List<String> files = List.copyOf(specs.keySet());
     return stages.run("import/" + source, null, files, stage -> {
-      Result result = importFiles(format, source, specs);
+      Result result = importFiles(format, source, specs, request);
       stage.output(Datasets.PROMPTS, io.pathOf(Datasets.PROMPTS));
       stage.output(Datasets.REJECTED, io.pathOf(Datasets.REJECTED));
       stage.metric("imported", result.imported());
@@ -111,12 +130,15 @@ public final class ImportJob {
     });
   }
 
-  private Result importFiles(SourceFormat format, String source, Map<String, ImportSpec> specs) {
+  /**
+   * The prompts are staged and swapped in only when the import succeeds, so a failed import
+   * leaves the run's prompts as they were; its rejected rows are kept, they say why it failed.
+   */
+  private Result importFiles(SourceFormat format, String source, Map<String, ImportSpec> specs, Request request) {
     CollectionAccumulator<String> placements = spark.sparkContext().collectionAccumulator("import task placements");
     JavaRDD<ImportOutcome> outcomes = format == SourceFormat.PARQUET ? parquetOutcomes(specs, placements)
         : textOutcomes(format.parser(), specs, placements);
     outcomes.persist(StorageLevel.MEMORY_AND_DISK());
-    List<String> written;
     try {
       Set<String> splits = new TreeSet<>();
       specs.values().forEach(s -> splits.add(s.split()));
@@ -126,33 +148,42 @@ public final class ImportJob {
         promptParts.add(DatasetIO.partition(Datasets.PROMPTS, source, split));
         rejectedParts.add(DatasetIO.partition(Datasets.REJECTED, Datasets.PROMPTS, source, split));
       }
-      written = io.replacePartitions(Datasets.PROMPTS, spark.createDataFrame(
+      try (DatasetIO.Staged prompts = io.stage(Datasets.PROMPTS, spark.createDataFrame(
           outcomes.filter(o -> o.prompt() != null).map(ImportOutcome::promptRow), Datasets.get(Datasets.PROMPTS).sparkType()),
-          promptParts);
-      io.replacePartitions(Datasets.REJECTED, spark.createDataFrame(
-          outcomes.filter(o -> o.rejected() != null).map(ImportOutcome::rejectedRow), Datasets.get(Datasets.REJECTED).sparkType()),
-          rejectedParts);
+          promptParts)) {
+        io.replacePartitions(Datasets.REJECTED, spark.createDataFrame(
+            outcomes.filter(o -> o.rejected() != null).map(ImportOutcome::rejectedRow), Datasets.get(Datasets.REJECTED).sparkType()),
+            rejectedParts);
+        Result result = readBack(source, specs, prompts, new TreeSet<>(placements.value()));
+        if (result.imported() == 0) {
+          throw new Refused("nothing was imported from " + request.input() + "; see the reasons in "
+              + layout.relative(io.pathOf(Datasets.REJECTED)) + " (the run's prompts are unchanged)", result);
+        }
+        if (request.strict() && result.rejected() > 0) {
+          throw new Refused(result.rejected() + " rows rejected and --strict is set (the run's prompts are unchanged;"
+              + " reasons in " + layout.relative(io.pathOf(Datasets.REJECTED)) + ")", result);
+        }
+        prompts.commit();
+        return result;
+      }
     } finally {
       outcomes.unpersist();
     }
-    return readBack(source, specs, written, new TreeSet<>(placements.value()));
   }
 
-  /** Counts come from the Parquet just written, never from the in-memory rows. */
-  private Result readBack(String source, Map<String, ImportSpec> specs, List<String> written, Set<String> placements) {
+  /** Counts come from the Parquet just written (the staged prompts), never from the in-memory rows. */
+  private Result readBack(String source, Map<String, ImportSpec> specs, DatasetIO.Staged prompts, Set<String> placements) {
     Set<String> splits = new TreeSet<>();
     specs.values().forEach(s -> splits.add(s.split()));
     Map<String, Long> counts = new TreeMap<>();
-    if (io.exists(Datasets.PROMPTS)) {
-      Dataset<Row> prompts = io.read(Datasets.PROMPTS).where(col("source").equalTo(source).and(col("split").isin(splits.toArray())));
-      for (Row r : prompts.groupBy("split", "lang").count().collectAsList()) {
-        counts.put(r.getString(0) + "/" + r.getString(1), r.getLong(2));
-      }
+    for (Row r : prompts.read().groupBy("split", "lang").count().collectAsList()) {
+      counts.put(r.getString(0) + "/" + r.getString(1), r.getLong(2));
     }
     long imported = counts.values().stream().mapToLong(Long::longValue).sum();
     long rejected = !io.exists(Datasets.REJECTED) ? 0 : io.read(Datasets.REJECTED).where(col("dataset").equalTo(Datasets.PROMPTS)
         .and(col("source").equalTo(source)).and(col("split").isin(splits.toArray()))).count();
-    return new Result(source, imported, rejected, counts, written, List.copyOf(specs.keySet()), List.copyOf(placements));
+    return new Result(source, imported, rejected, counts, prompts.partitions(), List.copyOf(specs.keySet()),
+        List.copyOf(placements));
   }
 
   /** One task per file; the parser and specs travel to the executors, the files are read there. */

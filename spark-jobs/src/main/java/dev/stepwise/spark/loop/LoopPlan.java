@@ -71,13 +71,33 @@ public final class LoopPlan {
 
   /** The step {@code stepwise stage NAME --round R} names, checked against the stage list. */
   public static Step step(String name, Integer round) {
-    if (!STAGES.contains(name)) {
-      throw new StepwiseException("unknown stage '" + name + "'; stages: " + String.join(", ", STAGES));
-    }
+    requireKnown(name);
     boolean perRound = !name.equals("tasks") && !name.equals("sft");
     if (perRound && (round == null || round < 1)) {
       throw new StepwiseException("stage '" + name + "' needs --round R (R >= 1)");
     }
     return new Step(name, perRound ? round : null);
+  }
+
+  public static void requireKnown(String name) {
+    if (!STAGES.contains(name)) {
+      throw new StepwiseException("unknown stage '" + name + "'; stages: " + String.join(", ", STAGES));
+    }
+  }
+
+  /**
+   * The stage whose output this one reads: M_R's maker for search, eval and align (sft for
+   * R = 1, else dpo of round R - 1), the round's previous stage for pairs, ref and dpo. Without
+   * it a stage would run on nothing and succeed with 0 rows.
+   */
+  public static Optional<Step> inputOf(Step step) {
+    Integer round = step.round();
+    return Optional.ofNullable(switch (step.name()) {
+      case "search", "eval", "align" -> round == 1 ? new Step("sft", null) : new Step("dpo", round - 1);
+      case "pairs" -> new Step("search", round);
+      case "ref" -> new Step("pairs", round);
+      case "dpo" -> new Step("ref", round);
+      default -> null;
+    });
   }
 }

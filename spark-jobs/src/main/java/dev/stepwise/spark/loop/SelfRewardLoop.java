@@ -11,20 +11,27 @@ import dev.stepwise.spark.jobs.selfreward.SftStage;
 import dev.stepwise.spark.jobs.selfreward.SyntheticPromptsStage;
 import dev.stepwise.spark.runtime.Manifest;
 import dev.stepwise.spark.runtime.RunLayout;
-import java.io.PrintStream;
+import dev.stepwise.spark.runtime.StageRecord;
+import dev.stepwise.spark.runtime.StageRunner;
+import dev.stepwise.spark.runtime.StepwiseException;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * The driver loop of process-based self-rewarding: tasks -> sft (M1) -> eval, then for each
- * round R: search -> pairs -> ref -> dpo (M_{R+1}) -> eval; with align.enabled, question-
- * translation alignment after sft or after the rounds. Every stage records itself in
- * run.json; a rerun skips the stages that already succeeded and resumes at the first one
- * that did not. One stage can also run alone (Airflow runs one per task).
+ * The driver loop of process-based self-rewarding over the stages of {@link LoopPlan}. Every
+ * stage records itself in run.json; a rerun skips the stages that already succeeded with the
+ * same config and inputs and resumes at the first one that did not. One stage can also run
+ * alone (Airflow runs one per task), once the stage it reads from has succeeded.
  */
 public final class SelfRewardLoop {
 
+  /** The stages whose outputs later stages read; eval and align only report. */
+  private static final Set<String> FEEDS_LATER = Set.of("tasks", "sft", "search", "pairs", "ref", "dpo");
+
   private final RunLayout layout;
+  private final StageRunner runner;
   private final LoopPlan plan;
   private final SyntheticPromptsStage tasks;
   private final SftStage sft;
@@ -36,9 +43,10 @@ public final class SelfRewardLoop {
   private final AlignStage align;
 
   @Inject
-  SelfRewardLoop(RunLayout layout, LoopPlan plan, SyntheticPromptsStage tasks, SftStage sft,
+  SelfRewardLoop(RunLayout layout, StageRunner runner, LoopPlan plan, SyntheticPromptsStage tasks, SftStage sft,
       SearchStage search, PairsStage pairs, RefStage ref, DpoStage dpo, EvalStage eval, AlignStage align) {
     this.layout = layout;
+    this.runner = runner;
     this.plan = plan;
     this.tasks = tasks;
     this.sft = sft;
@@ -59,27 +67,45 @@ public final class SelfRewardLoop {
     return plan.alignRound();
   }
 
-  /** Runs every stage of the plan that has not succeeded yet, in order. */
-  public void run(PrintStream out) {
+  /**
+   * Runs every stage of the plan that has not succeeded, or whose config sections or outside
+   * inputs changed since it did (StageRunner#changed), or that is named in {@code force}; once
+   * a stage that feeds later ones (tasks, sft, search, pairs, ref, dpo) runs, every later stage
+   * runs again too. Each rerun of a finished stage says why.
+   */
+  public void run(PrintWriter out, Set<String> force) {
+    for (String name : force) LoopPlan.requireKnown(name);
     Manifest manifest = Manifest.load(layout);
+    String upstream = null;
     for (LoopPlan.Step step : plan()) {
       // Alignment ends with its evaluation: that entry marks it complete.
       String recorded = step.name().equals("align") ? "align_eval" : step.name();
-      boolean done = manifest.succeeded(recorded, step.round()).isPresent();
-      if (done) {
+      Optional<StageRecord> done = manifest.succeeded(recorded, step.round());
+      String why = done.isEmpty() ? null : upstream != null ? upstream + " ran again"
+          : force.contains(step.name()) ? "--force-stage " + step.name() : runner.changed(done.get());
+      if (done.isPresent() && why == null) {
         out.println("= " + step + ": already done");
+        out.flush();
         continue;
       }
-      out.println("> " + step);
+      out.println("> " + step + (why == null ? "" : " (again: " + why + ")"));
+      out.flush();
       long started = System.nanoTime();
       runStage(step.name(), step.round());
       out.printf("  %s done in %.0fs%n", step, (System.nanoTime() - started) / 1e9);
+      out.flush();
+      if (upstream == null && FEEDS_LATER.contains(step.name())) upstream = step.toString();
     }
   }
 
-  /** Runs one stage (again, replacing its outputs). */
+  /** Runs one stage (again, replacing its outputs), once the stage it reads from has succeeded. */
   public void runStage(String name, Integer round) {
-    LoopPlan.step(name, round);
+    LoopPlan.Step step = LoopPlan.step(name, round);
+    Optional<LoopPlan.Step> input = LoopPlan.inputOf(step);
+    if (input.isPresent() && Manifest.load(layout).succeeded(input.get().name(), input.get().round()).isEmpty()) {
+      throw new StepwiseException("stage " + step + " needs " + input.get() + ", which has not succeeded in "
+          + layout.root() + "; run `stepwise " + String.join(" ", input.get().stageArgs()) + "` (or `stepwise run`) first");
+    }
     switch (name) {
       case "tasks" -> tasks.run();
       case "sft" -> sft.run();

@@ -10,6 +10,7 @@ import java.util.HexFormat;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -78,6 +79,9 @@ public final class Checkpoints {
             fs.copyFromLocalFile(false, true, new Path(file.toUri()), new Path(tmp, file.getFileName().toString()));
           }
         }
+      } catch (IOException | FSError e) { // the local file system reports a full disk as FSError
+        fs.delete(tmp, true); // the half copy goes, the old checkpoint stays
+        throw e;
       }
       if (fs.exists(target)) {
         fs.delete(target, true);
@@ -86,8 +90,8 @@ public final class Checkpoints {
       if (!fs.rename(tmp, target)) {
         throw new IOException("cannot rename " + tmp + " to " + target);
       }
-    } catch (IOException e) {
-      throw new StepwiseException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
+    } catch (IOException | FSError e) {
+      throw new StepwiseException("cannot write checkpoint " + target + ": " + StepwiseException.oneLine(e), e);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.stepwise.spark.runtime;
 
 import static org.apache.spark.sql.functions.col;
 
+import com.google.gson.Gson;
 import dev.stepwise.schemas.DatasetSchema;
 import dev.stepwise.schemas.Datasets;
 import jakarta.inject.Inject;
@@ -43,6 +44,7 @@ public final class DatasetIO {
   /** Whether any partition of the dataset has been written. */
   public boolean exists(String dataset) {
     Path path = pathOf(dataset);
+    recover(dataset);
     try {
       return layout.fs().exists(path) && !partitionDirs(path, Datasets.get(dataset).partitionBy()).isEmpty();
     } catch (IOException e) {
@@ -52,12 +54,16 @@ public final class DatasetIO {
 
   /** Reads a whole dataset (all partitions), with columns in schema order and checked types. */
   public Dataset<Row> read(String dataset) {
-    DatasetSchema schema = Datasets.get(dataset);
     Path path = pathOf(dataset);
     if (!exists(dataset)) {
       throw new StepwiseException("dataset '" + dataset + "' has no data in " + layout.root()
           + " (expected " + layout.relative(path) + "/); run the stage that writes it first");
     }
+    return readPath(dataset, path);
+  }
+
+  private Dataset<Row> readPath(String dataset, Path path) {
+    DatasetSchema schema = Datasets.get(dataset);
     Dataset<Row> rows = spark.read().option("basePath", path.toString()).parquet(path.toString());
     // Partition values are directory names; Spark guesses their types, the schema decides them.
     for (String p : schema.partitionBy()) {
@@ -76,32 +82,142 @@ public final class DatasetIO {
 
   /**
    * Writes rows and replaces the partitions they cover plus {@code owned} (partitions this
-   * stage is responsible for, which it may leave empty). Written to a hidden temporary
-   * directory first, then renamed into place; other partitions are untouched.
+   * stage is responsible for, which it may leave empty). Other partitions are untouched.
    *
    * @param owned partition directory paths relative to the dataset ("source=gsm8k/split=test")
    * @return the partition paths written or cleared
    */
   public List<String> replacePartitions(String dataset, Dataset<Row> rows, Set<String> owned) {
+    try (Staged staged = stage(dataset, rows, owned)) {
+      return staged.commit();
+    }
+  }
+
+  /**
+   * Writes rows into a hidden temporary directory of the dataset without touching what readers
+   * see; {@link Staged#commit} swaps them in, closing without a commit discards them. A command
+   * that decides after writing whether it succeeded (an import) commits only on success.
+   */
+  public Staged stage(String dataset, Dataset<Row> rows, Set<String> owned) {
     DatasetSchema schema = Datasets.get(dataset);
     schema.requireMatches("the rows to write", rows.schema());
     if (schema.partitionBy().isEmpty()) throw new IllegalStateException(dataset + " has no partition columns");
     Path root = pathOf(dataset);
+    recover(dataset);
     Path tmp = new Path(root, "_tmp-" + UUID.randomUUID());
-    FileSystem fs = layout.fs();
     try {
       rows.select(columnsOf(schema)).write().mode(SaveMode.ErrorIfExists).option("compression", "zstd")
           .partitionBy(schema.partitionBy().toArray(String[]::new)).parquet(tmp.toString());
       Set<String> partitions = new LinkedHashSet<>(owned);
       partitions.addAll(partitionDirs(tmp, schema.partitionBy()));
-      for (String partition : partitions) {
-        swapIn(fs, new Path(tmp, partition), new Path(root, partition));
+      return new Staged(dataset, tmp, List.copyOf(partitions));
+    } catch (Exception e) { // Spark's write throws the checked SparkException, e.g. on a full disk
+      deleteQuietly(layout.fs(), tmp);
+      throw new StepwiseException("cannot write " + dataset + " into " + tmp + ": " + StepwiseException.oneLine(e), e);
+    }
+  }
+
+  /** Rows written by {@link #stage} and not yet visible to readers. */
+  public final class Staged implements AutoCloseable {
+    private final String dataset;
+    private final Path tmp;
+    private final List<String> partitions;
+    private boolean committed;
+
+    private Staged(String dataset, Path tmp, List<String> partitions) {
+      this.dataset = dataset;
+      this.tmp = tmp;
+      this.partitions = partitions;
+    }
+
+    /** The staged rows, read like the dataset itself (empty when the write had none). */
+    public Dataset<Row> read() {
+      try {
+        boolean any = !partitionDirs(tmp, Datasets.get(dataset).partitionBy()).isEmpty();
+        return any ? readPath(dataset, tmp) : spark.createDataFrame(List.of(), Datasets.get(dataset).sparkType());
+      } catch (IOException e) {
+        throw new StepwiseException("cannot read " + tmp + ": " + e.getMessage(), e);
       }
-      return List.copyOf(partitions);
-    } catch (IOException e) {
-      throw new StepwiseException("cannot commit " + dataset + " into " + root + ": " + e.getMessage(), e);
-    } finally {
-      deleteQuietly(fs, tmp);
+    }
+
+    public List<String> partitions() {
+      return partitions;
+    }
+
+    /**
+     * Swaps the staged partitions in. A journal naming every move is written first, so a
+     * process killed halfway is completed by the next reader or writer of the dataset
+     * ({@link #recover}): no reader through this class sees a partition missing or half old.
+     */
+    public List<String> commit() {
+      Path root = pathOf(dataset);
+      List<Move> moves = new ArrayList<>();
+      for (String partition : partitions) {
+        Path target = new Path(root, partition);
+        Path fresh = new Path(tmp, partition);
+        try {
+          moves.add(new Move(target.toString(), layout.fs().exists(fresh) ? fresh.toString() : null,
+              new Path(target.getParent(), "_old-" + UUID.randomUUID()).toString()));
+        } catch (IOException e) {
+          throw new StepwiseException("cannot read " + fresh + ": " + e.getMessage(), e);
+        }
+      }
+      layout.writeAtomically(journal(dataset), JOURNAL.toJson(new Journal(tmp.toString(), moves)));
+      committed = true;
+      recover(dataset);
+      return partitions;
+    }
+
+    /** Discards the staged rows unless they were committed. */
+    @Override
+    public void close() {
+      if (!committed) deleteQuietly(layout.fs(), tmp);
+    }
+  }
+
+  /** One partition replacement: {@code target} moves to {@code old}, {@code fresh} (null: none, the partition is cleared) to target. */
+  private record Move(String target, String fresh, String old) {}
+
+  private record Journal(String tmp, List<Move> moves) {}
+
+  private static final Gson JOURNAL = new Gson();
+
+  /** Where a commit in progress is recorded; hidden from Spark's partition discovery. */
+  private Path journal(String dataset) {
+    return new Path(pathOf(dataset), RunLayout.COMMIT_JOURNAL);
+  }
+
+  /**
+   * Completes a commit that a killed process left halfway: every move is rolled forward (the new
+   * rows were complete before the journal was written), then the journal and the temporaries go.
+   * Each step checks what is already done, so recovering twice, or recovering a finished commit, is safe.
+   */
+  private void recover(String dataset) {
+    Path journal = journal(dataset);
+    FileSystem fs = layout.fs();
+    Move current = null;
+    try {
+      if (!fs.exists(journal)) return;
+      Journal pending = JOURNAL.fromJson(layout.readText(journal), Journal.class);
+      for (Move move : pending.moves()) {
+        current = move;
+        Path target = new Path(move.target());
+        Path old = new Path(move.old());
+        boolean freshLeft = move.fresh() != null && fs.exists(new Path(move.fresh()));
+        boolean oldInPlace = fs.exists(target) && !fs.exists(old) && (freshLeft || move.fresh() == null);
+        if (oldInPlace && !fs.rename(target, old)) throw new IOException("cannot move " + target + " aside to " + old);
+        if (freshLeft) {
+          fs.mkdirs(target.getParent());
+          if (!fs.rename(new Path(move.fresh()), target)) throw new IOException("cannot rename " + move.fresh() + " to " + target);
+        }
+        fs.delete(old, true);
+      }
+      fs.delete(journal, false);
+      fs.delete(new Path(pending.tmp()), true);
+    } catch (IOException | RuntimeException e) {
+      throw new StepwiseException("cannot replace " + (current == null ? dataset : current.target()) + ": " + StepwiseException.oneLine(e)
+          + " (fix the cause, e.g. permissions or space, and rerun: the replacement recorded in " + journal
+          + " completes then)", e);
     }
   }
 
@@ -112,18 +228,6 @@ public final class DatasetIO {
     } catch (IOException ignored) {
       // Hidden by its leading underscore: readers skip it, the next write ignores it.
     }
-  }
-
-  /** Moves the old partition aside, the new one in, then deletes the old: readers see old or new, never a mix. */
-  private static void swapIn(FileSystem fs, Path fresh, Path target) throws IOException {
-    Path old = new Path(target.getParent(), "_old-" + UUID.randomUUID());
-    boolean hadOld = fs.exists(target);
-    if (hadOld && !fs.rename(target, old)) throw new IOException("cannot move " + target + " aside");
-    if (fs.exists(fresh)) {
-      fs.mkdirs(target.getParent());
-      if (!fs.rename(fresh, target)) throw new IOException("cannot rename " + fresh + " to " + target);
-    }
-    if (hadOld) fs.delete(old, true);
   }
 
   /** Partition directories ("a=1/b=x") under root, depth = number of partition columns. */

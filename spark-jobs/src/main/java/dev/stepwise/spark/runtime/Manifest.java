@@ -72,6 +72,19 @@ public final class Manifest {
     configHash = stage.configHash();
   }
 
+  /** Marks the stages a dead driver left "running" as failed, so run.json tells what happened; whether there were any. */
+  public boolean failRunning(String why) {
+    boolean any = false;
+    for (StageRecord s : List.copyOf(stages.values())) {
+      if (StageRecord.RUNNING.equals(s.status())) {
+        stages.put(s.key(), new StageRecord(s.name(), s.round(), StageRecord.FAILED, s.started(), Instant.now().toString(),
+            s.configHash(), s.inputs(), s.outputs(), s.metrics(), why, s.sections(), s.inputIds()));
+        any = true;
+      }
+    }
+    return any;
+  }
+
   public void save(RunLayout layout) {
     Document doc = new Document(FORMAT_VERSION, run, configHash, Instant.now().toString(), new ArrayList<>(stages.values()));
     layout.writeAtomically(layout.runJson(), GSON.toJson(doc) + "\n");

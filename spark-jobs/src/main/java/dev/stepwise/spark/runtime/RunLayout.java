@@ -7,7 +7,9 @@ import java.util.EnumSet;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.CreateFlag;
+import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileContext;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
@@ -21,9 +23,13 @@ import org.apache.hadoop.fs.Path;
  * data/_rejected/                rows that could not be used, with file, line and reason
  * checkpoints/round=R/           HF model directories
  * reports/                       report.md and PNG charts
+ * logs/                          Spark's log of each command (RunLogs)
+ * run.lock                       the driver that uses the run (RunLock)
  * </pre>
  */
 public final class RunLayout {
+  /** In a dataset's directory while DatasetIO replaces partitions: the moves still to finish. */
+  public static final String COMMIT_JOURNAL = "_commit.json";
   private final Path root;
   private final FileSystem fs;
   private final Configuration hadoopConf;
@@ -110,8 +116,48 @@ public final class RunLayout {
         out.write(text.getBytes(StandardCharsets.UTF_8));
       }
       fc.rename(tmp, target, Options.Rename.OVERWRITE);
+    } catch (IOException | FSError e) { // the local file system reports a full disk as FSError
+      deleteQuietly(tmp); // no half-written temporary stays behind
+      throw new StepwiseException("cannot write " + target + ": " + StepwiseException.oneLine(e), e);
+    }
+  }
+
+  private void deleteQuietly(Path path) {
+    try {
+      fs.delete(path, false);
+    } catch (IOException ignored) {
+      // cleanTemporaries removes it when the run is next opened
+    }
+  }
+
+  /**
+   * Removes what a killed process left behind: half-written small files (and their .crc),
+   * checkpoint copies, and dataset writes that no pending commit journal refers to (DatasetIO
+   * completes those). Called by the driver that holds the run's lock, so nothing is in flight.
+   */
+  public void cleanTemporaries() {
+    try {
+      deleteTemporaries(root);
+      deleteTemporaries(new Path(root, "checkpoints"));
+      Path data = new Path(root, "data");
+      if (fs.exists(data)) {
+        for (FileStatus dataset : fs.listStatus(data)) {
+          if (dataset.isDirectory()) deleteTemporaries(dataset.getPath());
+        }
+      }
     } catch (IOException e) {
-      throw new StepwiseException("cannot write " + target + ": " + e.getMessage(), e);
+      throw new StepwiseException("cannot clean up temporary files in " + root + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void deleteTemporaries(Path dir) throws IOException {
+    if (!fs.exists(dir)) return;
+    Path journal = new Path(dir, COMMIT_JOURNAL);
+    String pending = fs.exists(journal) ? readText(journal) : "";
+    for (FileStatus s : fs.listStatus(dir)) {
+      String name = s.getPath().getName();
+      boolean halfWritten = name.matches("\\..*\\.tmp-.*"); // writeAtomically's temporary, or its .crc
+      if (halfWritten || name.startsWith("_tmp-") && !pending.contains(name)) fs.delete(s.getPath(), true);
     }
   }
 

@@ -14,7 +14,15 @@ public final class SparkModule extends AbstractModule {
     return SessionFactory.create(config);
   }
 
+  /**
+   * The run, locked for this driver (RunLock), with Spark's log moved into its logs/ and what a
+   * killed driver left behind finished or cleaned up.
+   */
   @Provides @Singleton RunLayout layout(RunConfig run, SparkSession spark) {
-    return RunLayout.open(run.dir(), spark.sparkContext().hadoopConfiguration());
+    RunLayout layout = RunLayout.open(run.dir(), spark.sparkContext().hadoopConfiguration());
+    RunLock.forProcess(layout, System.err);
+    RunLogs.toRun(layout);
+    layout.cleanTemporaries();
+    return layout;
   }
 }

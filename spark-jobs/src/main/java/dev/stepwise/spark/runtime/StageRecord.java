@@ -15,9 +15,14 @@ import java.util.Map;
  * @param outputs dataset name to its path relative to the run root
  * @param metrics counts and measurements (numbers, strings, or nested maps)
  * @param error one-line failure reason, null unless failed
+ * @param sections hash of each config section the stage's results depend on ("stepwise.search" to
+ *     16 hex digits): resuming reruns the stage when one differs (null in runs from before they were recorded)
+ * @param inputIds inputs from outside the run (an M1, imported files) to a fingerprint of their
+ *     files' names, sizes and modification times: resuming reruns the stage when one changed
  */
 public record StageRecord(String name, Integer round, String status, String started, String finished,
-    String configHash, List<String> inputs, Map<String, String> outputs, Map<String, Object> metrics, String error) {
+    String configHash, List<String> inputs, Map<String, String> outputs, Map<String, Object> metrics, String error,
+    Map<String, String> sections, Map<String, String> inputIds) {
 
   public static final String RUNNING = "running";
   public static final String SUCCEEDED = "succeeded";

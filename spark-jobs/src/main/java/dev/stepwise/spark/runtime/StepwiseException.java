@@ -1,5 +1,8 @@
 package dev.stepwise.spark.runtime;
 
+import com.typesafe.config.ConfigException;
+import dev.stepwise.schemas.SchemaMismatchException;
+
 /** A failure the user can fix (bad path, bad input, bad flag): the CLI prints its message as one line. */
 public class StepwiseException extends RuntimeException {
   public StepwiseException(String message) {
@@ -8,5 +11,34 @@ public class StepwiseException extends RuntimeException {
 
   public StepwiseException(String message, Throwable cause) {
     super(message, cause);
+  }
+
+  /**
+   * The one line that says what went wrong: the innermost failure the user can act on (Guice and
+   * Spark wrap it, a Spark task failure carries the executor's exception as its cause), else the
+   * root cause. What the console prints and what run.json records for a failed stage.
+   */
+  public static String oneLine(Throwable e) {
+    Throwable known = innermostKnown(e);
+    String text;
+    if (known != null) {
+      text = known.getMessage();
+    } else {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+      text = root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+    text = String.valueOf(text).strip();
+    int newline = text.indexOf('\n');
+    return newline < 0 ? text : text.substring(0, newline).strip();
+  }
+
+  /** The innermost StepwiseException, config or schema error in the cause chain, or null. */
+  public static Throwable innermostKnown(Throwable e) {
+    Throwable known = null;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof StepwiseException || t instanceof ConfigException || t instanceof SchemaMismatchException) known = t;
+    }
+    return known;
   }
 }

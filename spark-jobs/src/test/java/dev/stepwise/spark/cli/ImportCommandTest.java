@@ -104,6 +104,46 @@ class ImportCommandTest {
   }
 
   @Test
+  void aFailedImportLeavesThePromptsAsTheyWereAndIsRecordedFailed() throws IOException {
+    Path prompts = tmp.resolve("run/data/prompts/source=gsm8k/split=test");
+    Cli.Result first = Cli.run("import", "gsm8k", "--input", new File(Cli.sharedData(), "gsm8k/test.jsonl").getPath(), "--run", run());
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    assertThat(ParquetFiles.read(prompts)).hasSize(1319);
+
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    Cli.Result none = Cli.run("import", "gsm8k", "--input", Files.writeString(empty.resolve("test.jsonl"), "").toString(), "--run", run());
+    assertThat(none.exitCode()).isEqualTo(1);
+    assertThat(none.err()).contains("nothing was imported", "the run's prompts are unchanged");
+    assertThat(ParquetFiles.read(prompts)).hasSize(1319);
+    assertThat(lastImport().status()).isEqualTo(StageRecord.FAILED);
+    assertThat(lastImport().error()).startsWith("nothing was imported from " + empty.resolve("test.jsonl"));
+
+    Path mixed = Files.createDirectories(tmp.resolve("mixed"));
+    Files.writeString(mixed.resolve("test.jsonl"), "{\"question\": \"What is 2 + 3?\", \"answer\": \"2 + 3 = 5\\n#### 5\"}\nnot json\n");
+    Cli.Result strict = Cli.run("import", "gsm8k", "--input", mixed.resolve("test.jsonl").toString(), "--run", run(), "--strict");
+    assertThat(strict.exitCode()).isEqualTo(1);
+    assertThat(strict.out()).contains("1 imported, 1 rejected");
+    assertThat(strict.err()).contains("1 rows rejected and --strict is set");
+    assertThat(ParquetFiles.read(prompts)).hasSize(1319);
+    assertThat(lastImport().status()).isEqualTo(StageRecord.FAILED);
+    assertThat(lastImport().error()).contains("--strict");
+    try (var names = Files.list(tmp.resolve("run/data/prompts"))) {
+      assertThat(names.map(p -> p.getFileName().toString())).containsExactly("source=gsm8k");
+    }
+
+    // Without --strict the same file is a successful import that replaces the split.
+    Cli.Result lenient = Cli.run("import", "gsm8k", "--input", mixed.resolve("test.jsonl").toString(), "--run", run());
+    assertThat(lenient.exitCode()).as(lenient.err()).isZero();
+    assertThat(ParquetFiles.read(prompts)).hasSize(1);
+    assertThat(lastImport().status()).isEqualTo(StageRecord.SUCCEEDED);
+  }
+
+  private StageRecord lastImport() throws IOException {
+    return Manifest.parseStages(Files.readString(tmp.resolve("run/run.json"))).stream()
+        .filter(s -> s.name().equals("import/gsm8k")).findFirst().orElseThrow();
+  }
+
+  @Test
   void nothingImportedExitsNonZero() throws IOException {
     Path empty = Files.writeString(tmp.resolve("mgsm_fr.tsv"), "only one column\n");
     Cli.Result r = Cli.run("import", "mgsm", "--input", empty.toString(), "--run", run());

@@ -13,9 +13,11 @@ import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.spark.runtime.Checkpoints;
 import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.ExecutorModels;
+import dev.stepwise.spark.runtime.Manifest;
 import dev.stepwise.spark.runtime.Progress;
 import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRunner;
+import dev.stepwise.spark.runtime.StepwiseException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -30,7 +32,8 @@ import org.apache.spark.util.SerializableConfiguration;
 /**
  * Stage "ref" of round R: log-probs of every pair's chosen and rejected step under the frozen
  * M_R, scored on the executors, written into {@code step_pairs} with the model's content id.
- * Skipped when the pairs already carry reference log-probs of this exact checkpoint.
+ * Skipped when the pairs already carry reference log-probs of this exact checkpoint; fails
+ * when the round's pairs are fewer than the pairs stage wrote.
  */
 public final class RefStage {
 
@@ -59,10 +62,11 @@ public final class RefStage {
       String modelId = Checkpoints.contentId(model, hadoop.value());
       Dataset<Row> pairs = io.readIfAny(Datasets.STEP_PAIRS).filter(col("round").equalTo(round));
       long total = pairs.count();
+      requireAllPairs(round, total);
       long current = pairs.filter(col("ref_model_id").equalTo(modelId)).count();
       stage.metric("ref_model_id", modelId);
       stage.metric("pairs", total);
-      if (total == current) {
+      if (total > 0 && total == current) {
         stage.metric("skipped", true);
         return null;
       }
@@ -80,6 +84,19 @@ public final class RefStage {
       stage.output(Datasets.STEP_PAIRS, io.pathOf(Datasets.STEP_PAIRS));
       return null;
     });
+  }
+
+  /**
+   * The pairs this stage reads are the ones the pairs stage wrote, all of them: a missing or
+   * short partition (lost by hand, or by a failure DatasetIO could not recover) must not pass
+   * for "already scored" and let dpo train on nothing.
+   */
+  private void requireAllPairs(int round, long found) {
+    Object recorded = Manifest.load(layout).succeeded("pairs", round).map(s -> s.metrics().get("pairs")).orElse(null);
+    if (recorded instanceof Number n && n.longValue() != found) {
+      throw new StepwiseException("step_pairs round=" + round + " has " + found + " rows but the pairs stage wrote "
+          + n.longValue() + "; rerun `stepwise stage pairs --round " + round + "`");
+    }
   }
 
   private static Iterator<Row> score(Iterator<Row> rows, String model, String modelId, SerializableConfiguration hadoop,
