@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.stepwise.io.JsonSyntax;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +24,7 @@ public interface RecordParser extends Serializable {
       try {
         parsed = JsonParser.parseString(line);
       } catch (JsonParseException e) {
-        throw new IllegalArgumentException("broken JSON: " + rootMessage(e));
+        throw new IllegalArgumentException(JsonSyntax.describe(e));
       }
       if (!parsed.isJsonObject()) throw new IllegalArgumentException("expected a JSON object, found " + kind(parsed));
       JsonObject object = parsed.getAsJsonObject();
@@ -54,10 +55,5 @@ public interface RecordParser extends Serializable {
 
   private static String kind(JsonElement e) {
     return e.isJsonArray() ? "an array" : e.isJsonNull() ? "null" : "a " + e.getClass().getSimpleName().replace("Json", "").toLowerCase();
-  }
-
-  private static String rootMessage(Throwable e) {
-    while (e.getCause() != null) e = e.getCause();
-    return e.getMessage();
   }
 }

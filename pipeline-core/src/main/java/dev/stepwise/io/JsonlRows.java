@@ -73,7 +73,7 @@ public final class JsonlRows {
       try {
         parsed = JsonParser.parseString(lines.get(i));
       } catch (JsonParseException e) {
-        throw new IllegalArgumentException(file + " line " + (i + 1) + ": broken JSON: " + e.getMessage());
+        throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + JsonSyntax.describe(e));
       }
       if (!parsed.isJsonObject()) throw new IllegalArgumentException(file + " line " + (i + 1) + ": expected a JSON object");
       rows.add(new Row(file, i + 1, parsed.getAsJsonObject()));

@@ -5,6 +5,7 @@ import dev.stepwise.spark.cli.AlignEvalCommand;
 import dev.stepwise.spark.cli.BenchCommand;
 import dev.stepwise.spark.cli.BenchNeuronsCommand;
 import dev.stepwise.spark.cli.DemoCommand;
+import dev.stepwise.spark.cli.HelpText;
 import dev.stepwise.spark.cli.ImportCommand;
 import dev.stepwise.spark.cli.ModelCommand;
 import dev.stepwise.spark.cli.NeuronsCommand;
@@ -48,6 +49,7 @@ public final class Main implements Runnable {
   /** The command line with stepwise's error handling: one line per failure, stack traces only when verbose. */
   public static CommandLine commandLine(boolean verbose) {
     CommandLine cl = new CommandLine(new Main());
+    HelpText.apply(cl);
     // A command's run lock is held until the command ends, also when the JVM goes on (tests, demo).
     cl.setExecutionStrategy(parseResult -> {
       try {

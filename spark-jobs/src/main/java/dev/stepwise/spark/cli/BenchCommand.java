@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -48,13 +49,14 @@ public final class BenchCommand implements Runnable {
       @Option(names = "--model", paramLabel = "DIR", description = "M1 to search with (default: stepwise.demo.m1).") String model,
       @Option(names = "--prompts", defaultValue = "16", description = "Prompts searched (default ${DEFAULT-VALUE}).") int prompts,
       @Option(names = "--masters", split = ",", defaultValue = "local[1],local[2]",
-          description = "Spark masters to compare (default ${DEFAULT-VALUE}).") List<String> masters) throws Exception {
+          description = "Spark masters to compare (default ${DEFAULT-VALUE}).") List<String> masters,
+      @Mixin CommonOptions common) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    String m1 = model != null ? model : demoM1(new CommonOptions(), "--model");
+    String m1 = model != null ? model : demoM1(common, "--model");
     out.println("bench pipeline: search of " + prompts + " prompts with " + m1);
     out.printf("  %-10s %10s %12s %15s %14s%n", "master", "prompts/s", "tokens/s", "comparisons/s", "wall/model");
     for (String master : masters) {
-      PipelineBenchmark.Result r = PipelineBenchmark.run(master, m1, prompts);
+      PipelineBenchmark.Result r = PipelineBenchmark.run(common, master, m1, prompts);
       out.printf(java.util.Locale.ROOT, "  %-10s %10.3f %12.0f %15.1f %14.2f%n", master, r.prompts() / r.wallSeconds(),
           r.tokens() / r.wallSeconds(), r.comparisons() / r.wallSeconds(), r.overhead());
       out.flush();
@@ -69,9 +71,9 @@ public final class BenchCommand implements Runnable {
   int judge(
       @Option(names = "--policy", paramLabel = "DIR", description = "Model whose candidate steps make the pairs (default: stepwise.demo.m1).") String policy,
       @Option(names = "--judges", paramLabel = "DIR", split = ",", description = "Models to evaluate as judges (default: the policy).") List<String> judges,
-      @Option(names = "--problems", defaultValue = "400", description = "Held-out problems (default ${DEFAULT-VALUE}).") int problems) throws Exception {
+      @Option(names = "--problems", defaultValue = "400", description = "Held-out problems (default ${DEFAULT-VALUE}).") int problems,
+      @Mixin CommonOptions common) throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    CommonOptions common = new CommonOptions();
     var injector = common.injector();
     SftConfig config = injector.getInstance(SftConfig.class);
     TaskGenerator tasks = injector.getInstance(TasksConfig.class).generator();

@@ -26,8 +26,11 @@ final class PipelineBenchmark {
 
   private PipelineBenchmark() {}
 
-  static Result run(String master, String m1, int prompts) throws Exception {
+  /** One search in a fresh temporary run; the user's --config and --set apply, then the bench's own sizes. */
+  static Result run(CommonOptions user, String master, String m1, int prompts) throws Exception {
     CommonOptions options = new CommonOptions();
+    options.config = user.config;
+    options.sets.putAll(user.sets);
     options.run = Files.createTempDirectory("stepwise-bench-pipeline").toString();
     options.master = master;
     options.sets.put("stepwise.model.m1", m1);

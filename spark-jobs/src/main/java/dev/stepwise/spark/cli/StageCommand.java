@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -34,9 +35,14 @@ public final class StageCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    LoopPlan.Step step;
+    try {
+      step = LoopPlan.step(name, round);
+    } catch (StepwiseException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage()); // bad usage: exit 2
+    }
     Injector injector = common.injector();
     if (dryRun) {
-      LoopPlan.Step step = LoopPlan.step(name, round);
       if (!injector.getInstance(LoopPlan.class).steps().contains(step)) {
         throw new StepwiseException("stage " + step + " is not in this configuration's plan; see `stepwise stages`");
       }

@@ -93,9 +93,10 @@ class AirflowDagTest {
     assertThat(late.exitCode()).isEqualTo(1);
     assertThat(late.err()).contains("search (round 9) is not in this configuration's plan");
     Cli.Result unknown = Cli.runLocal("stage", "serch", "--round", "1", "--dry-run");
-    assertThat(unknown.exitCode()).isEqualTo(1);
+    assertThat(unknown.exitCode()).as("bad usage").isEqualTo(2);
     assertThat(unknown.err()).contains("unknown stage 'serch'");
     Cli.Result noRound = Cli.runLocal("stage", "pairs", "--dry-run");
+    assertThat(noRound.exitCode()).isEqualTo(2);
     assertThat(noRound.err()).contains("needs --round");
   }
 

@@ -45,6 +45,15 @@ class BenchCommandTest {
   }
 
   @Test
+  void judgeAndPipelineTakeTheCommonConfigOptions() {
+    for (String bench : new String[] {"judge", "pipeline"}) {
+      Cli.Result r = Cli.runLocal("bench", bench, "--set", "stepwise.search.no_such_key=1");
+      assertThat(r.exitCode()).as(bench).isEqualTo(1);
+      assertThat(r.err()).as(bench).contains("no_such_key");
+    }
+  }
+
+  @Test
   void judgesSyntheticAndOwnStepPairsOfTheShippedM1() {
     Cli.Result r = Cli.runLocal("bench", "judge", "--problems", "30");
     assertThat(r.exitCode()).as(r.err()).isZero();
