@@ -188,7 +188,10 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Next-token logits [..., vocab] from hidden states [..., hidden]. */
   public NDArray logits(NDArray hidden) {
-    return f32(Linear.linear(weightTyped(hidden), lmHead).singletonOrThrow());
+    NDArray raw = Linear.linear(weightTyped(hidden), lmHead).singletonOrThrow();
+    NDArray logits = f32(raw);
+    if (logits != raw) raw.close(); // F16 logits: vocabulary-sized, so freed now rather than with the caller's scope
+    return logits;
   }
 
   private NDArray rmsNorm(NDArray x, NDArray weight) {
@@ -241,14 +244,14 @@ public final class LlamaModel implements AutoCloseable {
     return weightTyped(scope.create(keep));
   }
 
-  /** {@code x} in the weights' dtype (itself when it already is). */
+  /** {@code x} in the weights' dtype (x itself when it already is). */
   private NDArray weightTyped(NDArray x) {
-    return x.getDataType() == weightType ? x : x.toType(weightType, false);
+    return x.toType(weightType, false);
   }
 
-  /** {@code x} in F32 (itself when it already is). */
+  /** {@code x} in F32 (x itself when it already is). */
   private static NDArray f32(NDArray x) {
-    return x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+    return x.toType(DataType.FLOAT32, false);
   }
 
   private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {

@@ -63,13 +63,13 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
   @Override
   public void restore(Path directory) throws IOException {
     try (NDManager loading = model.manager().newSubManager();
-        LlamaModel saved = Checkpoint.load(directory, loading)) {
+        LlamaModel saved = Checkpoint.load(directory, loading, Checkpoint.tensorDType(model.weightType()))) {
       for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
         NDArray source = saved.parameters().get(e.getKey());
         if (source == null) {
           throw new IOException(directory + " has no tensor '" + e.getKey() + "' to resume from");
         }
-        e.getValue().set(source.toFloatArray());
+        e.getValue().set(source.toByteBuffer());
       }
     }
   }
