@@ -42,7 +42,7 @@ public final class Checkpoint {
   public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
 
   /** Why bfloat16 compute is refused (the config key and the load say the same). */
-  public static final String BF16_REFUSED = "stepwise.model.dtype = bfloat16 is not supported: DJL 0.36's PyTorch JNI has no "
+  public static final String BF16_REFUSED = "bfloat16 compute is not supported: DJL 0.36's PyTorch JNI has no "
       + "bfloat16 case and aborts the JVM on a BF16 array; use float16 (BF16 checkpoints convert at load) or float32";
 
   /**
@@ -55,7 +55,7 @@ public final class Checkpoint {
       case "float32" -> TensorDType.F32;
       case "float16" -> TensorDType.F16;
       case "bfloat16" -> throw new IllegalArgumentException(BF16_REFUSED);
-      default -> throw new IllegalArgumentException("stepwise.model.dtype = '" + setting + "' is not one of auto, float32, float16");
+      default -> throw new IllegalArgumentException("'" + setting + "' is not one of auto, float32, float16");
     };
   }
 
