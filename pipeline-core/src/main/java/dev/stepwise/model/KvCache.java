@@ -2,6 +2,7 @@ package dev.stepwise.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
@@ -69,6 +70,7 @@ public final class KvCache implements AutoCloseable {
       Shape shape = new Shape(padding.length, kvHeads, capacity, headDim);
       keys[layer] = manager.zeros(shape, k.getDataType());
       values[layer] = manager.zeros(shape, v.getDataType());
+      NDScope.unregister(keys[layer], values[layer]); // they outlive the forward's per-layer scope
     }
     NDIndex slot = new NDIndex(":, :, {}:{}", length, end);
     keys[layer].set(slot, k);

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -24,8 +25,9 @@ import java.util.Map;
  * weights are F32 or F16 (the compute dtype: projections, attention products, the MLP and the KV
  * cache run in it); the residual stream, the norms (and their weights), rotary embeddings, the
  * attention softmax and the logits are F32 either way, since Qwen-family activations overflow F16
- * in the residual stream. In F32 every cast below is a no-op. Parameters are plain NDArrays named exactly as in an HF checkpoint; every
- * forward result lands in the manager of the input ids, so a caller's scope owns all temporaries.
+ * in the residual stream. In F32 every cast below is a no-op. Parameters are plain NDArrays named
+ * exactly as in an HF checkpoint; every forward result lands in the manager of the input ids, so a
+ * caller's scope owns all temporaries.
  */
 public final class LlamaModel implements AutoCloseable {
 
@@ -179,8 +181,14 @@ public final class LlamaModel implements AutoCloseable {
     NDArray x = f32(Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow());
     for (int i = 0; i < layers.size(); i++) {
       Layer layer = layers.get(i);
-      x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
-      x = x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+      // A layer's temporaries are freed when it ends, not with the caller's scope: kept, they
+      // would add up to several GB at a real model's size. Under a GradientCollector autograd
+      // still holds what the backward pass needs; only the layer's output is kept here.
+      try (NDScope layerScope = new NDScope()) {
+        x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
+        x = x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+        NDScope.unregister(x);
+      }
     }
     if (cache != null) cache.advance(time);
     return rmsNorm(x, finalNorm);

@@ -3,6 +3,7 @@ package dev.stepwise.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -120,6 +121,37 @@ class CheckpointTest {
       assertThat(f.names()).isNotEmpty();
     }
     return to;
+  }
+
+  @Test
+  void computeDtypeIsF16OnAGpuAndF32OnTheCpuByDefaultAndBfloat16IsRefused() {
+    assertThat(Checkpoint.computeDtype("auto", Device.gpu(0))).isEqualTo(TensorDType.F16);
+    assertThat(Checkpoint.computeDtype("auto", Device.cpu())).isEqualTo(TensorDType.F32);
+    assertThat(Checkpoint.computeDtype("float16", Device.cpu())).isEqualTo(TensorDType.F16);
+    assertThatThrownBy(() -> Checkpoint.computeDtype("bfloat16", Device.gpu(0))).hasMessageContaining("aborts the JVM");
+    assertThatThrownBy(() -> Checkpoint.load(Fixtures.dir("qwen2-tiny"), null, TensorDType.BF16)).hasMessageContaining("bfloat16");
+  }
+
+  @Test
+  void f16LoadKeepsNormsF32AndNamesATensorOutsideF16sRange() throws IOException {
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel half = Checkpoint.load(Fixtures.dir("qwen2-tiny"), root, TensorDType.F16)) {
+      assertThat(half.parameters().get("model.layers.0.mlp.up_proj.weight").getDataType()).isEqualTo(DataType.FLOAT16);
+      assertThat(half.parameters().get("model.layers.0.self_attn.q_proj.bias").getDataType()).isEqualTo(DataType.FLOAT16);
+      assertThat(half.parameters().get("model.norm.weight").getDataType()).isEqualTo(DataType.FLOAT32);
+      Path big = dir.resolve("big");
+      List<NamedTensor> tensors = new ArrayList<>();
+      for (Map.Entry<String, NDArray> e : half.parameters().entrySet()) {
+        float[] data = e.getValue().toType(DataType.FLOAT32, false).toFloatArray();
+        if (e.getKey().equals("model.layers.1.mlp.down_proj.weight")) data[3] = 1e5f; // fine in BF16, not in F16
+        tensors.add(new NamedTensor(e.getKey(), e.getValue().getShape().getShape(), data));
+      }
+      Checkpoint.saveTensors(half.config(), tensors, big, TensorDType.BF16, SafetensorsWriter.DEFAULT_MAX_SHARD_BYTES);
+      try (LlamaModel f32 = Checkpoint.load(big, root)) {
+        assertThat(f32.parameters().get("model.layers.1.mlp.down_proj.weight").getFloat(0, 3)).isEqualTo(99840f); // BF16 rounding of 1e5
+      }
+      assertThatThrownBy(() -> Checkpoint.load(big, root, TensorDType.F16)).isInstanceOf(IOException.class)
+          .hasMessageContaining("'model.layers.1.mlp.down_proj.weight'").hasMessageContaining("element 3").hasMessageContaining("float32");
+    }
   }
 
   @Test
