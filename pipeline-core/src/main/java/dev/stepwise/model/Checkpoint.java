@@ -59,15 +59,6 @@ public final class Checkpoint {
     };
   }
 
-  /** The file dtype of an F32 or F16 array's dtype. */
-  public static TensorDType tensorDType(DataType type) {
-    return switch (type) {
-      case FLOAT32 -> TensorDType.F32;
-      case FLOAT16 -> TensorDType.F16;
-      default -> throw new IllegalArgumentException("weights are FLOAT32 or FLOAT16, not " + type);
-    };
-  }
-
   /** Elements of the blocks a tensor too large for one buffer is assembled from (256 MB as F32). */
   private static final int BLOCK_ELEMENTS = 1 << 26;
 

@@ -12,9 +12,9 @@ import java.util.Map;
  * not through the gradient. The moments are plain NDArrays keyed by parameter name, so they can
  * be written next to a checkpoint and an interrupted training resumes to the same result.
  *
- * <p>The moments and the update are F32 also for F16 weights; the update is rounded to the
- * weight's dtype when applied (with no F32 master copy, F16 weights lose updates below their
- * resolution: full fine-tuning belongs in float32).
+ * <p>The moments and the update are F32 also for F16 parameters; the update is rounded to the
+ * parameter's dtype when applied (with no F32 master copy, F16 parameters lose updates below
+ * their resolution).
  *
  * <p>Call {@link #update} outside the {@code GradientCollector}: with grad mode off, PyTorch
  * allows the in-place updates of leaf tensors that require gradients.

@@ -106,7 +106,7 @@ public final class SftCommand implements Callable<Integer> {
 
   private Integer train(SftConfig config, ModelConfig modelConfig, TaskGenerator tasks) throws Exception {
     PrintWriter w = spec.commandLine().getOut();
-    try (LoadedModel loaded = LoadedModel.open(model, modelConfig)) {
+    try (LoadedModel loaded = LoadedModel.open(model, modelConfig.forTraining())) {
       ChatFormat chat = new ChatFormat(loaded.tokenizer());
       // Mining and training use the training threads; evaluation goes back to the inference setting.
       int previousThreads = TorchThreads.set(config.threads());

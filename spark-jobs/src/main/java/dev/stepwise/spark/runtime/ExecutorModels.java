@@ -42,9 +42,12 @@ public final class ExecutorModels {
     return LOADED.computeIfAbsent(key, k -> load(k, conf));
   }
 
-  /** A private, trainable copy (training mutates weights, so it never shares the cached one). */
+  /**
+   * A private, trainable copy (training mutates weights, so it never shares the cached one), in
+   * float32 whatever stepwise.model.dtype says (see {@link dev.stepwise.train.LlamaTrainable#F32_ONLY}).
+   */
   public static Loaded loadFresh(String uri, Configuration conf) {
-    return load(new Key(uri, taskDevice(), conf.get(DTYPE_KEY, "auto")), conf);
+    return load(new Key(uri, taskDevice(), "float32"), conf);
   }
 
   /** The GPU Spark assigned to the running task, or the CPU when it assigned none. */

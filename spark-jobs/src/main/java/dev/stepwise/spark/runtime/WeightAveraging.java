@@ -3,7 +3,6 @@ package dev.stepwise.spark.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -59,12 +58,12 @@ public final class WeightAveraging {
       for (int w = 0; w < workers; w++) {
         try (InputStream in = fs.open(new Path(stepDir, "worker=" + w + ".safetensors"))) {
           for (NDArray a : NDList.decode(scope, in)) {
-            sum.merge(a.getName(), a.toType(DataType.FLOAT32, false), NDArray::add); // F16 weights are averaged in F32
+            sum.merge(a.getName(), a, NDArray::add);
           }
         }
       }
       for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-        e.getValue().set(sum.get(e.getKey()).div(workers).toType(e.getValue().getDataType(), false).toByteBuffer());
+        e.getValue().set(sum.get(e.getKey()).div(workers).toFloatArray());
       }
     }
     context.barrier();
