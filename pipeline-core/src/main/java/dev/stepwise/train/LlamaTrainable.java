@@ -2,6 +2,7 @@ package dev.stepwise.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.stepwise.io.TensorDType;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CompletionScorer;
@@ -15,6 +16,10 @@ import java.util.Map;
 
 /** The Llama/Qwen2 decoder as the trainer sees it: weights, scorer, and HF checkpoints. */
 public final class LlamaTrainable implements CausalLm, CheckpointStore {
+
+  /** Why training refuses F16 weights (the F16 forward casts between F16 and F32 at every layer). */
+  public static final String F32_ONLY = "training needs float32 weights: DJL 0.36 casts dtypes without gradients (its JNI "
+      + "runs toType under a NoGradGuard), so an F16 forward would train nothing; load the model in float32";
 
   /** The token embeddings; with tied embeddings also the output head. */
   static final String EMBEDDINGS = "model.embed_tokens.weight";
@@ -31,6 +36,7 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
    *     tied head those rows are also how the model reads numbers in the question.
    */
   public LlamaTrainable(LlamaModel model, Path tokenizerDir, boolean freezeEmbeddings) {
+    if (model.weightType() != DataType.FLOAT32) throw new IllegalArgumentException(F32_ONLY);
     this.model = model;
     this.scorer = new CompletionScorer(model);
     this.tokenizerDir = tokenizerDir;

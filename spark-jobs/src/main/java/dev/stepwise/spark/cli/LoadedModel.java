@@ -5,6 +5,7 @@ import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.generate.Generator;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaModel;
+import dev.stepwise.spark.config.ModelConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
@@ -14,17 +15,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** An HF model directory opened for the model commands: weights (F32, CPU) and its tokenizer. */
+/** An HF model directory opened for the model commands: weights (in stepwise.model.dtype) and its tokenizer. */
 record LoadedModel(Path dir, NDManager manager, LlamaModel model, HfTokenizer tokenizer) implements AutoCloseable {
 
-  static LoadedModel open(Path dir) {
+  static LoadedModel open(Path dir, ModelConfig config) {
     if (!Files.isDirectory(dir)) throw new StepwiseException("model directory not found: " + dir);
     if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
       throw new StepwiseException(dir + ": no tokenizer.json; expected an HF model directory with its tokenizer (see `stepwise model init`)");
     }
     NDManager manager = NDManager.newBaseManager();
     try {
-      LlamaModel model = Checkpoint.load(dir, manager);
+      LlamaModel model = Checkpoint.load(dir, manager, config.computeDtype(manager.getDevice()));
       return new LoadedModel(dir, manager, model, HfTokenizer.load(dir));
     } catch (IOException | RuntimeException e) {
       manager.close();

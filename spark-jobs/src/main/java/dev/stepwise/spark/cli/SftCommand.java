@@ -5,6 +5,7 @@ import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.SyntheticEval;
 import dev.stepwise.selfreward.ModelStepProposer;
 import dev.stepwise.selfreward.PolicyEft;
+import dev.stepwise.spark.config.ModelConfig;
 import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
@@ -99,12 +100,13 @@ public final class SftCommand implements Callable<Integer> {
     if (languages != null) config = config.withLanguages(languages);
     TaskGenerator generator = injector.getInstance(TasksConfig.class).generator();
     SftConfig resolved = config;
-    return LoadedModel.userErrors(() -> train(resolved, generator));
+    ModelConfig modelConfig = injector.getInstance(ModelConfig.class);
+    return LoadedModel.userErrors(() -> train(resolved, modelConfig, generator));
   }
 
-  private Integer train(SftConfig config, TaskGenerator tasks) throws Exception {
+  private Integer train(SftConfig config, ModelConfig modelConfig, TaskGenerator tasks) throws Exception {
     PrintWriter w = spec.commandLine().getOut();
-    try (LoadedModel loaded = LoadedModel.open(model)) {
+    try (LoadedModel loaded = LoadedModel.open(model, modelConfig.forTraining())) {
       ChatFormat chat = new ChatFormat(loaded.tokenizer());
       // Mining and training use the training threads; evaluation goes back to the inference setting.
       int previousThreads = TorchThreads.set(config.threads());
