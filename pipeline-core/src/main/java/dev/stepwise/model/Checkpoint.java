@@ -12,6 +12,7 @@ import dev.stepwise.io.SafetensorsWriter.NamedTensor;
 import dev.stepwise.io.ShardedSafetensors;
 import dev.stepwise.io.TensorDType;
 import dev.stepwise.io.TensorSource;
+import dev.stepwise.model.lora.AdapterDirectory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +38,18 @@ public final class Checkpoint {
   /** Tokenizer files copied along when a model is saved next to its tokenizer. */
   public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
 
-  /** Loads the model of {@code dir} onto the device of {@code parent}, in F32, into a new sub-manager. */
+  /**
+   * Loads the model of {@code dir} onto the device of {@code parent}, in F32, into a new
+   * sub-manager; an adapter directory loads its base with the adapter installed (base pointers
+   * are local paths).
+   */
   public static LlamaModel load(Path dir, NDManager parent) throws IOException {
+    return load(dir, parent, AdapterDirectory.LOCAL);
+  }
+
+  /** {@link #load(Path, NDManager)} with adapters' base pointers found by {@code bases} (e.g. copied from a cluster's storage). */
+  public static LlamaModel load(Path dir, NDManager parent, AdapterDirectory.BaseLocator bases) throws IOException {
+    if (AdapterDirectory.isAdapter(dir)) return AdapterDirectory.load(dir, parent, bases);
     Path configFile = dir.resolve(CONFIG);
     if (!Files.exists(configFile)) throw new IOException(dir + ": no " + CONFIG + "; expected an HF model directory");
     LlamaConfig config = LlamaConfig.read(configFile);

@@ -102,6 +102,7 @@ public final class Trainer<E> {
 
     for (long step = start; step < total; step++) {
       listener.beforeStep(step);
+      model.beginStep(step);
       Gradients.zero(parameters.values());
       Map<String, Double> metrics = new LinkedHashMap<>();
       for (int micro = 0; micro < settings.gradientAccumulation(); micro++) {
@@ -145,6 +146,7 @@ public final class Trainer<E> {
         writeCheckpoint(outputDir.resolve("checkpoint-" + done), done, total, optimizer, history);
       }
     }
+    model.endTraining();
     writeCheckpoint(outputDir, total, total, optimizer, history);
     return new Result(total, last, history);
   }
