@@ -50,10 +50,12 @@ public final class SftCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
 
-  @Option(names = "--model", required = true, paramLabel = "INIT_DIR", description = "HF model directory to start from (e.g. from `model init`).")
+  @Option(names = "--model", required = true, paramLabel = "INIT_DIR",
+      description = "HF model directory (or LoRA adapter directory) to start from (e.g. from `model init`).")
   Path model;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output: final weights, checkpoint-N/, eval.json.")
+  @Option(names = "--out", required = true, paramLabel = "DIR",
+      description = "Output: final weights (an adapter directory with stepwise.train.lora.enabled), checkpoint-N/, eval.json.")
   Path out;
 
   @Option(names = "--data", paramLabel = "FILE.jsonl", description = "Train on these {prompt, completion} rows instead of the synthetic mix.")
@@ -117,7 +119,7 @@ public final class SftCommand implements Callable<Integer> {
             data != null ? data : "synthetic IFT+EFT " + config.languages().stream().map(Language::code).toList(), meanLength, config.train().steps(),
             config.train().batchSize(), config.train().learningRate(), config.threads(), out);
         w.flush();
-        LlamaTrainable trainable = new LlamaTrainable(loaded.model(), model, config.train().freezeEmbeddings());
+        LlamaTrainable trainable = new LlamaTrainable(loaded.model(), loaded.tokenizerDir(), config.train(), model.toAbsolutePath().normalize().toString());
         new Trainer<>(config.train(), new SftObjective(), trainable, trainable,
             new Progress(w, config.train().logEvery(), config.train().batchSize() * meanLength))
             .groupByLength(SftData::length, config.lengthWindow())
