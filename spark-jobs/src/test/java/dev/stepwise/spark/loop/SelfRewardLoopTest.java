@@ -74,4 +74,31 @@ class SelfRewardLoopTest {
     List<StageRecord> after = Manifest.parseStages(Files.readString(run.resolve("run.json")));
     assertThat(after).extracting(StageRecord::finished).isEqualTo(stages.stream().map(StageRecord::finished).toList());
   }
+
+  @Test
+  void aLoraLoopTrainsAdaptersOverTheFrozenM0(@TempDir Path tmp) throws Exception {
+    Path run = tmp.resolve("run");
+    List<String> args = new ArrayList<>(List.of("run"));
+    args.addAll(micro(run));
+    for (String kv : List.of("stepwise.train.lora.enabled=true", "stepwise.train.lora.r=4", "stepwise.dpo.lr=1e-2",
+        "stepwise.align.enabled=true", "stepwise.align.synthetic_problems=2", "stepwise.align.steps=1",
+        "stepwise.align.batch_size=2", "stepwise.align.eval_problems=1")) {
+      args.add("--set");
+      args.add(kv);
+    }
+    Cli.Result result = Cli.run(args.toArray(String[]::new));
+    assertThat(result.exitCode()).as(result.err() + result.out()).isZero();
+    assertThat(Manifest.parseStages(Files.readString(run.resolve("run.json"))))
+        .allSatisfy(s -> assertThat(s.status()).isEqualTo(StageRecord.SUCCEEDED)).hasSize(11);
+    String m0 = run.resolve("checkpoints/round=0").toAbsolutePath().toString();
+    // M1 (sft), M2 (dpo, continuing M1's adapter) and the aligned M1 are adapters over M0.
+    for (String checkpoint : List.of("round=1", "round=2", "align/round=1")) {
+      Path dir = run.resolve("checkpoints/" + checkpoint);
+      assertThat(dir.resolve("model.safetensors")).as(checkpoint).doesNotExist();
+      assertThat(Files.readString(dir.resolve("adapter_config.json"))).as(checkpoint).contains("\"base_model_name_or_path\": \"" + m0 + "\"");
+    }
+    assertThat(Files.readAllBytes(run.resolve("checkpoints/round=2/adapter_model.safetensors")))
+        .isNotEqualTo(Files.readAllBytes(run.resolve("checkpoints/round=1/adapter_model.safetensors")));
+    assertThat(ParquetFiles.read(run.resolve("data/eval_results/round=2"))).hasSize(8);
+  }
 }
