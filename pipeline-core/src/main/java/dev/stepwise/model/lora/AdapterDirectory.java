@@ -138,7 +138,7 @@ public final class AdapterDirectory {
     json.add("layers_to_transform", null);
     json.add("layers_pattern", null);
     json.add("revision", null);
-    Files.writeString(dir.resolve(CONFIG), new GsonBuilder().serializeNulls().setPrettyPrinting().create().toJson(json) + "\n",
+    Files.writeString(dir.resolve(CONFIG), new GsonBuilder().serializeNulls().disableHtmlEscaping().setPrettyPrinting().create().toJson(json) + "\n",
         StandardCharsets.UTF_8);
   }
 
