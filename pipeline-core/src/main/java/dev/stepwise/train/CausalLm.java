@@ -17,10 +17,4 @@ public interface CausalLm {
    * inside a {@code GradientCollector}; every array it makes is owned by {@code scope}.
    */
   NDArray completionTokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions);
-
-  /** Before the forward passes of update {@code step} (0-based): training-only randomness such as dropout is seeded from it. */
-  default void beginStep(long step) {}
-
-  /** After the last update: the model computes deterministically again (no dropout). */
-  default void endTraining() {}
 }

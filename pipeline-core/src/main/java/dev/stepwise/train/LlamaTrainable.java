@@ -33,7 +33,6 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
   private final Map<String, NDArray> trained;
   /** The trained adapter, or null for full fine-tuning. */
   private final LoraAdapter adapter;
-  private final long seed;
 
   /**
    * Full fine-tuning, or LoRA when {@code settings.lora()} is set: the adapter {@code model} was
@@ -61,7 +60,6 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
     this.model = model;
     this.scorer = new CompletionScorer(model);
     this.tokenizerDir = tokenizerDir;
-    this.seed = seed;
     LoraAdapter loaded = model.projectionHook() instanceof LoraAdapter a ? a : null;
     if (lora == null) {
       if (loaded != null) loaded.mergeInto(model);
@@ -73,6 +71,7 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
       if (freezeEmbeddings) trained.remove(EMBEDDINGS);
       this.trained = Collections.unmodifiableMap(trained);
     } else {
+      LoraAdapter.requireNoDropout(lora);
       this.adapter = loaded == null ? LoraAdapter.create(model, lora, modelUri, seed) : continued(model, loaded, lora);
       model.setProjectionHook(adapter);
       this.trained = adapter.parameters();
@@ -80,7 +79,7 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
     trained.values().forEach(p -> p.setRequiresGradient(true));
   }
 
-  /** The loaded adapter with the configured dropout, when r, lora_alpha and target_modules agree. */
+  /** The loaded adapter, when r, lora_alpha and target_modules agree with the configured ones. */
   private static LoraAdapter continued(LlamaModel model, LoraAdapter loaded, LoraSettings wanted) {
     LoraSettings has = loaded.settings();
     if (has.r() != wanted.r() || has.alpha() != wanted.alpha()
@@ -101,16 +100,6 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
   @Override
   public NDArray completionTokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions) {
     return scorer.tokenLogProbs(scope, prompts, completions);
-  }
-
-  @Override
-  public void beginStep(long step) {
-    if (adapter != null) adapter.startDropout(seed, step);
-  }
-
-  @Override
-  public void endTraining() {
-    if (adapter != null) adapter.stopDropout();
   }
 
   @Override

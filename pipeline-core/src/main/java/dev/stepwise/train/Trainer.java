@@ -102,7 +102,6 @@ public final class Trainer<E> {
 
     for (long step = start; step < total; step++) {
       listener.beforeStep(step);
-      model.beginStep(step);
       Gradients.zero(parameters.values());
       Map<String, Double> metrics = new LinkedHashMap<>();
       for (int micro = 0; micro < settings.gradientAccumulation(); micro++) {
@@ -146,7 +145,6 @@ public final class Trainer<E> {
         writeCheckpoint(outputDir.resolve("checkpoint-" + done), done, total, optimizer, history);
       }
     }
-    model.endTraining();
     writeCheckpoint(outputDir, total, total, optimizer, history);
     return new Result(total, last, history);
   }

@@ -70,8 +70,8 @@ class LoraTrainingTest {
   }
 
   @Test
-  void aResumedLoraRunWithDropoutEndsWithTheAdapterOfAnUninterruptedOne(@TempDir Path dir) throws IOException {
-    LoraSettings lora = new LoraSettings(4, 8, 0.2, List.of("q_proj", "v_proj", "up_proj"));
+  void aResumedLoraRunEndsWithTheAdapterOfAnUninterruptedOne(@TempDir Path dir) throws IOException {
+    LoraSettings lora = new LoraSettings(4, 8, 0.0, List.of("q_proj", "v_proj", "up_proj"));
     TinyPreset.writeRandomInit(LlamaTrainableTest.CONFIG, 22, dir.resolve("init"), null);
     String init = dir.resolve("init").toString();
     try (NDManager manager = NDManager.newBaseManager()) {
@@ -125,6 +125,8 @@ class LoraTrainingTest {
         assertThat(((LoraAdapter) model.projectionHook()).base()).as("the base stays the plain checkpoint").isEqualTo(init);
         assertThatThrownBy(() -> new LlamaTrainable(model, null, settings(5, 0, new LoraSettings(8, 8, 0, LoraAdapter.MODULES)), init))
             .hasMessageContaining("r=4").hasMessageContaining("r=8");
+        assertThatThrownBy(() -> new LlamaTrainable(model, null, settings(5, 0, new LoraSettings(4, 8, 0.05, LoraAdapter.MODULES)), init))
+            .hasMessageContaining("lora dropout 0.05 is not supported for training");
       }
       try (LlamaModel model = Checkpoint.load(dir.resolve("round2"), manager)) {
         var before = new CompletionScorer(model).score(List.of(new int[] {2, 3}), List.of(new int[] {4, 5, 6, 1}));

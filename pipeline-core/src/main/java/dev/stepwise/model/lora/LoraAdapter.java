@@ -18,8 +18,9 @@ import java.util.Random;
 
 /**
  * LoRA adapters on a decoder's layer projections, computing as PEFT's {@code lora.Linear} does:
- * {@code y = base(x) + (alpha / r) * lora_B(lora_A(dropout(x)))}, in F32 whatever the base's
- * dtype. The weights are named as in PEFT's {@code adapter_model.safetensors}, so the trainer,
+ * {@code y = base(x) + (alpha / r) * lora_B(lora_A(x))}, in F32 whatever the base's dtype (no
+ * dropout: see {@link #requireNoDropout}). The weights are named as in PEFT's
+ * {@code adapter_model.safetensors}, so the trainer,
  * its optimizer state and the checkpoints all use PEFT's names. Install with
  * {@link LlamaModel#setProjectionHook}.
  */
@@ -34,8 +35,6 @@ public final class LoraAdapter implements ProjectionHook {
   /** lora_A and lora_B by [layer][index in MODULES]; null where the module is not targeted. */
   private final NDArray[][] a;
   private final NDArray[][] b;
-  /** Dropout masks' randomness for the current training step, or null (no dropout). */
-  private volatile Random dropout;
 
   /**
    * @param base the base model this adapter applies to (PEFT's base_model_name_or_path)
@@ -144,31 +143,20 @@ public final class LoraAdapter implements ProjectionHook {
     NDArray loraA = a[layer][m];
     if (loraA == null) return output;
     NDArray x = input.getDataType() == DataType.FLOAT32 ? input : input.toType(DataType.FLOAT32, false);
-    Random masks = dropout;
-    if (masks != null && settings.dropout() > 0) x = x.mul(dropoutMask(x, masks));
     NDArray delta = Linear.linear(Linear.linear(x, loraA).singletonOrThrow(), b[layer][m]).singletonOrThrow().mul(settings.scale());
     return output.add(delta.getDataType() == output.getDataType() ? delta : delta.toType(output.getDataType(), false));
   }
 
-  /** Inverted dropout as torch.nn.Dropout: each input zeroed with probability p, the rest scaled by 1/(1-p). */
-  private NDArray dropoutMask(NDArray x, Random rng) {
-    float[] mask = new float[Math.toIntExact(x.size())];
-    float kept = (float) (1 / (1 - settings.dropout()));
-    for (int i = 0; i < mask.length; i++) mask[i] = rng.nextDouble() < settings.dropout() ? 0f : kept;
-    return x.getManager().create(mask, x.getShape());
-  }
-
   /**
-   * Turns dropout on for training step {@code step}: its masks are drawn in forward order from a
-   * stream seeded by (seed, step), so a resumed run draws the same masks as an uninterrupted one.
+   * Training refuses LoRA dropout: on DJL 0.36 every way of applying a mask to the adapter's
+   * input (a Java-drawn mask, a torch constant, torch's own dropout) made gradients differ from
+   * run to run and turned them NaN on real batches, while the same code without the mask is
+   * exact. Adapters with lora_dropout > 0 still load (dropout does not act at inference).
    */
-  public void startDropout(long seed, long step) {
-    dropout = Seeds.random(seed, 0x4C6F5241L, step);
-  }
-
-  /** Turns dropout off (inference, evaluation). */
-  public void stopDropout() {
-    dropout = null;
+  public static void requireNoDropout(LoraSettings settings) {
+    if (settings.dropout() != 0) {
+      throw new IllegalArgumentException("lora dropout " + settings.dropout() + " is not supported for training; set it to 0");
+    }
   }
 
   /**

@@ -118,24 +118,6 @@ class LoraAdapterTest {
   }
 
   @Test
-  void dropoutIsSeededByTheStepAndOffOutsideTraining() throws Exception {
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel model = Checkpoint.load(base(), root)) {
-      LoraAdapter adapter = randomAdapter(model, new LoraSettings(4, 8, 0.5, List.of("q_proj")), 4);
-      model.setProjectionHook(adapter);
-      float[] plain = logits(model);
-      adapter.startDropout(7, 3);
-      float[] step3 = logits(model);
-      adapter.startDropout(7, 3);
-      assertThat(logits(model)).containsExactly(step3);
-      adapter.startDropout(7, 4);
-      float[] step4 = logits(model);
-      adapter.stopDropout();
-      assertThat(logits(model)).containsExactly(plain);
-      assertThat(step3).isNotEqualTo(plain).isNotEqualTo(step4);
-    }
-  }
-
-  @Test
   void theAdapterDirectoryIsPeftsFormatAndLoadsOntoItsBase(@TempDir Path dir) throws Exception {
     try (NDManager root = NDManager.newBaseManager(); LlamaModel model = Checkpoint.load(base(), root)) {
       LoraAdapter adapter = randomAdapter(model, new LoraSettings(4, 16, 0.05, List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")), 6);

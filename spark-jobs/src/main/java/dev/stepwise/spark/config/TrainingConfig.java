@@ -2,6 +2,7 @@ package dev.stepwise.spark.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import dev.stepwise.model.lora.LoraAdapter;
 import dev.stepwise.model.lora.LoraSettings;
 import dev.stepwise.train.TrainSettings;
 
@@ -33,7 +34,9 @@ public record TrainingConfig(int batchSize, int gradientAccumulation, long steps
   static LoraSettings lora(Config l) {
     if (!l.getBoolean("enabled")) return null;
     try {
-      return new LoraSettings(l.getInt("r"), l.getDouble("alpha"), l.getDouble("dropout"), l.getStringList("target_modules"));
+      LoraSettings lora = new LoraSettings(l.getInt("r"), l.getDouble("alpha"), l.getDouble("dropout"), l.getStringList("target_modules"));
+      LoraAdapter.requireNoDropout(lora);
+      return lora;
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("stepwise.train.lora: " + e.getMessage());
     }

@@ -34,6 +34,8 @@ class StepwiseConfigTest {
     StepwiseConfig bad = StepwiseConfig.load(null, Map.of("stepwise.train.lora.enabled", "true", "stepwise.train.lora.target_modules", "[qkv]"));
     assertThatThrownBy(() -> TrainingConfig.from(bad.raw(), "sft")).isInstanceOf(ConfigException.class)
         .hasMessageContaining("stepwise.train.lora: lora target_modules: 'qkv' is not a projection of this decoder");
+    StepwiseConfig dropout = StepwiseConfig.load(null, Map.of("stepwise.train.lora.enabled", "true", "stepwise.train.lora.dropout", "0.1"));
+    assertThatThrownBy(() -> TrainingConfig.from(dropout.raw(), "dpo")).hasMessageContaining("stepwise.train.lora: lora dropout 0.1 is not supported");
   }
 
   @Test
