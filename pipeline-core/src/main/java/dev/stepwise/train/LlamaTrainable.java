@@ -12,7 +12,6 @@ import dev.stepwise.model.lora.LoraSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,8 +81,7 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
   /** The loaded adapter, when r, lora_alpha and target_modules agree with the configured ones. */
   private static LoraAdapter continued(LlamaModel model, LoraAdapter loaded, LoraSettings wanted) {
     LoraSettings has = loaded.settings();
-    if (has.r() != wanted.r() || has.alpha() != wanted.alpha()
-        || !new HashSet<>(has.targetModules()).equals(new HashSet<>(wanted.targetModules()))) {
+    if (has.r() != wanted.r() || has.alpha() != wanted.alpha() || !has.targetModules().equals(wanted.targetModules())) {
       throw new IllegalArgumentException("the model to train is an adapter with r=" + has.r() + ", lora_alpha=" + has.alpha()
           + ", target_modules=" + has.targetModules() + " but stepwise.train.lora asks for r=" + wanted.r() + ", alpha=" + wanted.alpha()
           + ", target_modules=" + wanted.targetModules() + ": configure the same, or start from a merged model (`stepwise model merge`)");

@@ -142,7 +142,11 @@ public final class AdapterDirectory {
         StandardCharsets.UTF_8);
   }
 
-  /** Reads adapter_config.json, refusing what this decoder's adapters do not compute (DoRA, rsLoRA, biases, patterns). */
+  /**
+   * Reads adapter_config.json (as PEFT up to 0.21 writes it), refusing what this decoder's
+   * adapters do not compute: DoRA, rsLoRA, QA-LoRA, LoRA biases, per-module patterns, layer
+   * subsets or replication, extra trained modules, tokens or parameters.
+   */
   public static Header readHeader(Path dir) throws IOException {
     Path file = dir.resolve(CONFIG);
     JsonObject json;
@@ -153,7 +157,7 @@ public final class AdapterDirectory {
     }
     require(file, json, "peft_type", "LORA");
     require(file, json, "bias", "none");
-    for (String flag : List.of("fan_in_fan_out", "use_dora", "use_rslora")) {
+    for (String flag : List.of("fan_in_fan_out", "use_dora", "use_rslora", "use_qalora", "lora_bias")) {
       if (json.has(flag) && !json.get(flag).isJsonNull() && json.get(flag).getAsBoolean()) {
         throw new IOException(file + ": " + flag + " = true is not supported; train the adapter without it");
       }
@@ -163,7 +167,7 @@ public final class AdapterDirectory {
         throw new IOException(file + ": " + pattern + " is not supported; use one r and lora_alpha for every module");
       }
     }
-    for (String unset : List.of("layers_to_transform", "modules_to_save")) {
+    for (String unset : List.of("layers_to_transform", "modules_to_save", "layer_replication", "trainable_token_indices", "target_parameters")) {
       if (json.has(unset) && !json.get(unset).isJsonNull()) throw new IOException(file + ": " + unset + " is not supported; leave it null");
     }
     JsonElement targets = json.get("target_modules");

@@ -8,7 +8,7 @@ import java.util.List;
  * projection y = W x + b becomes y = W x + b + (alpha / r) B A dropout(x), with A [r, in] and
  * B [out, r] trained and W, b frozen.
  *
- * @param targetModules PEFT's module names, a subset of {@link LoraAdapter#MODULES}
+ * @param targetModules PEFT's module names, a subset of {@link LoraAdapter#MODULES}, kept in that order
  */
 public record LoraSettings(int r, double alpha, double dropout, List<String> targetModules) implements Serializable {
 
@@ -22,7 +22,8 @@ public record LoraSettings(int r, double alpha, double dropout, List<String> tar
         throw new IllegalArgumentException("lora target_modules: '" + m + "' is not a projection of this decoder; use " + LoraAdapter.MODULES);
       }
     }
-    targetModules = List.copyOf(targetModules);
+    List<String> given = targetModules;
+    targetModules = LoraAdapter.MODULES.stream().filter(given::contains).toList(); // one order (PEFT writes a set's)
   }
 
   /** PEFT's scaling of the adapter's output, lora_alpha / r. */

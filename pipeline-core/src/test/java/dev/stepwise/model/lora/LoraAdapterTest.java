@@ -28,8 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 class LoraAdapterTest {
 
   /** qwen2-tiny: hidden 32, intermediate 48, 2 layers, 4 query heads of 8 sharing 2 KV heads, q/k/v biases. */
-  static Path base() throws Exception {
-    return Path.of(LoraAdapterTest.class.getResource("/fixtures/qwen2-tiny/config.json").toURI()).getParent();
+  static Path base() throws java.io.IOException {
+    try {
+      return Path.of(LoraAdapterTest.class.getResource("/fixtures/qwen2-tiny/config.json").toURI()).getParent();
+    } catch (java.net.URISyntaxException e) {
+      throw new java.io.IOException(e);
+    }
   }
 
   static final LoraSettings SETTINGS = new LoraSettings(4, 8, 0, List.of("q_proj", "v_proj", "o_proj", "down_proj"));
