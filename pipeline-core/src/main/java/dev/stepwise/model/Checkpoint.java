@@ -15,6 +15,7 @@ import dev.stepwise.io.SafetensorsWriter.NamedTensor;
 import dev.stepwise.io.ShardedSafetensors;
 import dev.stepwise.io.TensorDType;
 import dev.stepwise.io.TensorSource;
+import dev.stepwise.model.lora.AdapterDirectory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -62,9 +63,17 @@ public final class Checkpoint {
   /** Elements of the blocks a tensor too large for one buffer is assembled from (256 MB as F32). */
   private static final int BLOCK_ELEMENTS = 1 << 26;
 
-  /** Loads the model of {@code dir} onto the device of {@code parent}, in F32, into a new sub-manager. */
+  /**
+   * Loads the model of {@code dir} onto the device of {@code parent}, in F32, into a new
+   * sub-manager; see {@link #load(Path, NDManager, TensorDType, AdapterDirectory.BaseLocator)}.
+   */
   public static LlamaModel load(Path dir, NDManager parent) throws IOException {
     return load(dir, parent, TensorDType.F32);
+  }
+
+  /** {@link #load(Path, NDManager)} in compute dtype {@code compute}, adapters' base pointers being local paths. */
+  public static LlamaModel load(Path dir, NDManager parent, TensorDType compute) throws IOException {
+    return load(dir, parent, compute, AdapterDirectory.LOCAL);
   }
 
   /**
@@ -72,9 +81,12 @@ public final class Checkpoint {
    * weights in {@code compute} (F32 or F16; the norm weights stay F32, see {@link LlamaModel}).
    * Tensors are converted one at a time, block by block, as they are read, so loading in F16 never
    * holds an F32 copy of the model; a value outside F16's range fails the load, naming the tensor.
+   * An adapter directory loads its base (found by {@code bases}, e.g. copied from a cluster's
+   * storage) in {@code compute} with the adapter installed, its weights F32 whatever the base's dtype.
    */
-  public static LlamaModel load(Path dir, NDManager parent, TensorDType compute) throws IOException {
+  public static LlamaModel load(Path dir, NDManager parent, TensorDType compute, AdapterDirectory.BaseLocator bases) throws IOException {
     if (compute == TensorDType.BF16) throw new IllegalArgumentException(BF16_REFUSED);
+    if (AdapterDirectory.isAdapter(dir)) return AdapterDirectory.load(dir, parent, compute, bases);
     Path configFile = dir.resolve(CONFIG);
     if (!Files.exists(configFile)) throw new IOException(dir + ": no " + CONFIG + "; expected an HF model directory");
     LlamaConfig config = LlamaConfig.read(configFile);
@@ -100,8 +112,11 @@ public final class Checkpoint {
     }
   }
 
-  /** One tensor as an NDArray of dtype {@code as}; one over {@link #BLOCK_ELEMENTS} is filled in blocks of rows. */
-  private static NDArray read(TensorSource source, String name, long[] shape, TensorDType as, NDManager manager) throws IOException {
+  /**
+   * Tensor {@code name} (of {@code shape}) of {@code source} as an NDArray of dtype {@code as} (F32
+   * or F16) in {@code manager}; one over {@link #BLOCK_ELEMENTS} is filled in blocks of rows.
+   */
+  public static NDArray read(TensorSource source, String name, long[] shape, TensorDType as, NDManager manager) throws IOException {
     DataType type = as == TensorDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32;
     long elements = new Shape(shape).size();
     if (elements <= BLOCK_ELEMENTS) {

@@ -45,6 +45,8 @@ public final class LlamaModel implements AutoCloseable {
   private final DataType weightType;
   /** 1 / theta^(2i/d), computed in F32 exactly as HF's LlamaRotaryEmbedding does. */
   private final NDArray inverseFrequencies;
+  /** LoRA adapters or null; see {@link #setProjectionHook}. */
+  private volatile ProjectionHook projectionHook;
 
   private record Layer(NDArray inputNorm, NDArray q, NDArray qBias, NDArray k, NDArray kBias, NDArray v, NDArray vBias,
       NDArray o, NDArray oBias, NDArray postAttentionNorm, NDArray gate, NDArray up, NDArray down) {}
@@ -153,6 +155,16 @@ public final class LlamaModel implements AutoCloseable {
     parameters.values().forEach(p -> p.setRequiresGradient(trainable));
   }
 
+  /** The hook every layer projection goes through (null: plain {@code x W^T + b}). */
+  public ProjectionHook projectionHook() {
+    return projectionHook;
+  }
+
+  /** Sets (or with null removes) the hook through which every layer projection goes. */
+  public void setProjectionHook(ProjectionHook hook) {
+    this.projectionHook = hook;
+  }
+
   /** Logits [batch, time, vocab] for left-padded ids; see {@link #hidden}. */
   public NDArray forward(NDArray inputIds, int[] padding) {
     return logits(hidden(inputIds, padding, null, null));
@@ -211,9 +223,9 @@ public final class LlamaModel implements AutoCloseable {
     NDArray h = weightTyped(normed);
     long batch = h.getShape().get(0), time = h.getShape().get(1);
     int heads = config.numAttentionHeads(), kvHeads = config.numKeyValueHeads(), headDim = config.headDim();
-    NDArray q = weightTyped(applyRotary(f32(splitHeads(linear(h, layer.q, layer.qBias), heads)), rope));
-    NDArray k = weightTyped(applyRotary(f32(splitHeads(linear(h, layer.k, layer.kBias), kvHeads)), rope));
-    NDArray v = splitHeads(linear(h, layer.v, layer.vBias), kvHeads);
+    NDArray q = weightTyped(applyRotary(f32(splitHeads(linear(index, "q_proj", h, layer.q, layer.qBias), heads)), rope));
+    NDArray k = weightTyped(applyRotary(f32(splitHeads(linear(index, "k_proj", h, layer.k, layer.kBias), kvHeads)), rope));
+    NDArray v = splitHeads(linear(index, "v_proj", h, layer.v, layer.vBias), kvHeads);
     if (cache != null) {
       NDArray[] all = cache.append(index, k, v, h.getManager());
       k = all[0];
@@ -227,19 +239,19 @@ public final class LlamaModel implements AutoCloseable {
         .reshape(batch, heads, time, keysLength).add(mask);
     NDArray probs = weightTyped(scores.softmax(-1)).reshape(batch, kvHeads, config.groupSize() * time, keysLength);
     NDArray out = probs.matMul(v).reshape(batch, heads, time, headDim).transpose(0, 2, 1, 3).reshape(batch, time, (long) heads * headDim);
-    return f32(linear(out, layer.o, layer.oBias));
+    return f32(linear(index, "o_proj", out, layer.o, layer.oBias));
   }
 
   private NDArray mlp(int index, Layer layer, NDArray normed, MlpHook hook) {
     NDArray h = weightTyped(normed);
-    NDArray gate = linear(h, layer.gate, null);
+    NDArray gate = linear(index, "gate_proj", h, layer.gate, null);
     NDArray activation = gate.mul(Activation.sigmoid(gate)); // SiLU
     if (hook != null) {
       hook.observeGate(index, f32(gate));
       int[] zeroed = hook.zeroedNeurons(index);
       if (zeroed != null && zeroed.length > 0) activation = activation.mul(keepMask(h.getManager(), zeroed));
     }
-    return f32(linear(activation.mul(linear(h, layer.up, null)), layer.down, null));
+    return f32(linear(index, "down_proj", activation.mul(linear(index, "up_proj", h, layer.up, null)), layer.down, null));
   }
 
   private NDArray keepMask(NDManager scope, int[] zeroed) {
@@ -262,8 +274,11 @@ public final class LlamaModel implements AutoCloseable {
     return x.toType(DataType.FLOAT32, false);
   }
 
-  private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-    return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+  /** Projection {@code module} (PEFT's name) of {@code layer}, through the projection hook when one is set. */
+  private NDArray linear(int layer, String module, NDArray x, NDArray weight, NDArray bias) {
+    NDArray y = (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+    ProjectionHook hook = projectionHook;
+    return hook == null ? y : hook.project(layer, module, x, y);
   }
 
   /** [batch, time, heads*headDim] to [batch, heads, time, headDim]. */

@@ -1,10 +1,13 @@
 package dev.stepwise.spark.cli;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.generate.Generator;
+import dev.stepwise.io.TensorDType;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaModel;
+import dev.stepwise.model.lora.AdapterDirectory;
 import dev.stepwise.spark.config.ModelConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.text.ChatFormat;
@@ -15,18 +18,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** An HF model directory opened for the model commands: weights (in stepwise.model.dtype) and its tokenizer. */
-record LoadedModel(Path dir, NDManager manager, LlamaModel model, HfTokenizer tokenizer) implements AutoCloseable {
+/**
+ * An HF model directory (or a PEFT adapter directory, loaded onto its base) opened for the model
+ * commands: weights (in stepwise.model.dtype; an adapter's stay F32) and its tokenizer, from
+ * {@code tokenizerDir} (an adapter without tokenizer files uses its base's).
+ */
+record LoadedModel(Path dir, NDManager manager, LlamaModel model, HfTokenizer tokenizer, Path tokenizerDir) implements AutoCloseable {
 
   static LoadedModel open(Path dir, ModelConfig config) {
+    return open(dir, config.computeDtype(Engine.getInstance().defaultDevice()));
+  }
+
+  /** {@code dir} with its weights in {@code dtype} on the engine's default device. */
+  static LoadedModel open(Path dir, TensorDType dtype) {
     if (!Files.isDirectory(dir)) throw new StepwiseException("model directory not found: " + dir);
-    if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-      throw new StepwiseException(dir + ": no tokenizer.json; expected an HF model directory with its tokenizer (see `stepwise model init`)");
+    Path tokenizerDir;
+    try {
+      tokenizerDir = AdapterDirectory.tokenizerDir(dir, AdapterDirectory.LOCAL);
+    } catch (IOException e) {
+      throw new StepwiseException(e.getMessage(), e);
+    }
+    if (!Files.isRegularFile(tokenizerDir.resolve("tokenizer.json"))) {
+      throw new StepwiseException(tokenizerDir + ": no tokenizer.json; expected an HF model directory with its tokenizer (see `stepwise model init`)");
     }
     NDManager manager = NDManager.newBaseManager();
     try {
-      LlamaModel model = Checkpoint.load(dir, manager, config.computeDtype(manager.getDevice()));
-      return new LoadedModel(dir, manager, model, HfTokenizer.load(dir));
+      LlamaModel model = Checkpoint.load(dir, manager, dtype);
+      return new LoadedModel(dir, manager, model, HfTokenizer.load(tokenizerDir), tokenizerDir);
     } catch (IOException | RuntimeException e) {
       manager.close();
       throw new StepwiseException(e.getMessage(), e);

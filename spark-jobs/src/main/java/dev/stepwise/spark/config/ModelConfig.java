@@ -22,11 +22,6 @@ public record ModelConfig(String init, String m1, String dtype) {
     return config;
   }
 
-  /** This config for a model that trains: float32, the only dtype training supports (LlamaTrainable.F32_ONLY). */
-  public ModelConfig forTraining() {
-    return new ModelConfig(init, m1, "float32");
-  }
-
   /** The dtype models are loaded in on {@code device} (auto: F16 on a GPU, F32 on the CPU). */
   public TensorDType computeDtype(Device device) {
     return Checkpoint.computeDtype(dtype, device);

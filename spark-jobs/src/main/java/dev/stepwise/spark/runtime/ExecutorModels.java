@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaModel;
+import dev.stepwise.model.lora.AdapterDirectory;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
 import java.io.IOException;
@@ -21,8 +22,11 @@ import org.apache.spark.resource.ResourceInformation;
  */
 public final class ExecutorModels {
 
-  /** A loaded policy: the decoder, its tokenizer and chat format, and where it runs. */
-  public record Loaded(LlamaModel model, HfTokenizer tokenizer, ChatFormat chat, Device device) {}
+  /**
+   * A loaded policy: the decoder (with its adapter when the checkpoint is an adapter directory),
+   * its tokenizer (and the local directory of its files), chat format, and where it runs.
+   */
+  public record Loaded(LlamaModel model, HfTokenizer tokenizer, ChatFormat chat, Device device, java.nio.file.Path tokenizerDir) {}
 
   /**
    * The Hadoop configuration key that carries {@code stepwise.model.dtype} to executors (the driver
@@ -62,11 +66,13 @@ public final class ExecutorModels {
 
   private static Loaded load(Key key, Configuration conf) {
     java.nio.file.Path dir = Checkpoints.localize(key.uri(), conf);
+    AdapterDirectory.BaseLocator bases = base -> Checkpoints.localize(base, conf); // an adapter's base, copied like it
     try {
       NDManager manager = NDManager.newBaseManager(key.device());
-      LlamaModel model = Checkpoint.load(dir, manager, Checkpoint.computeDtype(key.dtype(), key.device()));
-      HfTokenizer tokenizer = HfTokenizer.load(dir);
-      return new Loaded(model, tokenizer, new ChatFormat(tokenizer), key.device());
+      LlamaModel model = Checkpoint.load(dir, manager, Checkpoint.computeDtype(key.dtype(), key.device()), bases);
+      java.nio.file.Path tokenizerDir = AdapterDirectory.tokenizerDir(dir, bases);
+      HfTokenizer tokenizer = HfTokenizer.load(tokenizerDir);
+      return new Loaded(model, tokenizer, new ChatFormat(tokenizer), key.device(), tokenizerDir);
     } catch (IOException | RuntimeException e) {
       throw new StepwiseException("cannot load the model at " + key.uri() + ": " + e.getMessage(), e);
     }
