@@ -7,7 +7,6 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -20,8 +19,8 @@ import java.util.Set;
 
 /**
  * One safetensors file: an 8-byte little-endian header length, a JSON header naming each tensor's
- * dtype, shape and byte range, then the raw little-endian data. Each tensor is memory-mapped on its
- * own when read, so files over 2 GB work (one tensor must stay under 2 GB).
+ * dtype, shape and byte range, then the raw little-endian data. Tensors are read block by block
+ * through positional reads, so neither a file nor a tensor has a size limit.
  */
 public final class SafetensorsFile implements TensorSource {
 
@@ -35,6 +34,8 @@ public final class SafetensorsFile implements TensorSource {
   }
 
   private static final long MAX_HEADER_BYTES = 100L << 20;
+  /** Raw bytes read per step when a tensor is converted on read. */
+  private static final int STAGING_BYTES = 1 << 22;
 
   private final Path file;
   private final FileChannel channel;
@@ -151,36 +152,61 @@ public final class SafetensorsFile implements TensorSource {
     return info;
   }
 
-  /**
-   * The tensor as F32 in a fresh direct buffer in native order (a copy, so the caller may write to
-   * it and the file may change afterwards). F16 and BF16 are widened here, in Java.
-   */
   @Override
-  public ByteBuffer readF32(String name) throws IOException {
+  public void read(String name, long first, ByteBuffer into, TensorDType as) throws IOException {
     TensorInfo info = info(name);
-    TensorDType dtype;
+    TensorDType stored;
     try {
-      dtype = TensorDType.parse(info.dtype);
+      stored = TensorDType.parse(info.dtype);
     } catch (IllegalArgumentException e) {
       throw new IOException(file + ": tensor '" + name + "' has dtype " + info.dtype + "; only F32, F16 and BF16 are supported");
     }
-    long bytes = info.end - info.begin;
-    if (info.elements() * 4 > Integer.MAX_VALUE) {
-      throw new IOException(file + ": tensor '" + name + "' is over 2 GB as F32; split it across shards");
+    if (as == TensorDType.BF16) throw new IllegalArgumentException("tensors are read as F32 or F16, not BF16 (DJL aborts on BF16 arrays)");
+    if (into.remaining() % as.bytes != 0) throw new IllegalArgumentException("buffer of " + into.remaining() + " bytes does not hold whole " + as + " values");
+    long count = into.remaining() / as.bytes;
+    if (first < 0 || first + count > info.elements()) {
+      throw new IllegalArgumentException(file + ": elements " + first + ".." + (first + count) + " are outside tensor '" + name
+          + "' of " + info.elements());
     }
-    ByteBuffer src = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin, bytes).order(ByteOrder.LITTLE_ENDIAN);
-    ByteBuffer out = ByteBuffer.allocateDirect((int) (info.elements() * 4)).order(ByteOrder.nativeOrder());
-    FloatBuffer floats = out.asFloatBuffer();
-    switch (dtype) {
-      case F32 -> floats.put(src.asFloatBuffer());
-      case BF16 -> {
-        while (src.hasRemaining()) floats.put(Halfs.bf16ToFloat(src.getShort()));
-      }
-      case F16 -> {
-        while (src.hasRemaining()) floats.put(Halfs.f16ToFloat(src.getShort()));
+    long position = dataStart + info.begin + first * stored.bytes;
+    ByteBuffer out = into.slice().order(ByteOrder.nativeOrder());
+    if (stored == as && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+      readFully(channel, out, position);
+    } else {
+      ByteBuffer staging = ByteBuffer.allocate((int) Math.min(count * stored.bytes, STAGING_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
+      long element = first;
+      while (out.hasRemaining()) {
+        staging.clear().limit((int) Math.min(staging.capacity(), (long) out.remaining() / as.bytes * stored.bytes));
+        readFully(channel, staging, position);
+        position += staging.limit();
+        staging.flip();
+        element = convert(name, element, staging, stored, out, as);
       }
     }
-    return out;
+    into.position(into.limit());
+  }
+
+  /** Converts every value of {@code src} into {@code out}; returns the element index after the last. */
+  private long convert(String name, long element, ByteBuffer src, TensorDType from, ByteBuffer out, TensorDType to) throws IOException {
+    while (src.hasRemaining()) {
+      float v = switch (from) {
+        case F32 -> src.getFloat();
+        case BF16 -> Halfs.bf16ToFloat(src.getShort());
+        case F16 -> Halfs.f16ToFloat(src.getShort());
+      };
+      if (to == TensorDType.F32) {
+        out.putFloat(v);
+      } else {
+        short half = Halfs.floatToF16(v);
+        if ((half & 0x7fff) == 0x7c00 && Float.isFinite(v)) {
+          throw new IOException(file + ": tensor '" + name + "' holds " + v + " at element " + element
+              + ", outside float16's range (max 65504); load this model in float32");
+        }
+        out.putShort(half);
+      }
+      element++;
+    }
+    return element;
   }
 
   @Override

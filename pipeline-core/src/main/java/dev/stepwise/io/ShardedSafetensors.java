@@ -98,8 +98,8 @@ public final class ShardedSafetensors implements TensorSource {
   }
 
   @Override
-  public ByteBuffer readF32(String name) throws IOException {
-    return shardOf(name).readF32(name);
+  public void read(String name, long first, ByteBuffer into, TensorDType as) throws IOException {
+    shardOf(name).read(name, first, into, as);
   }
 
   @Override

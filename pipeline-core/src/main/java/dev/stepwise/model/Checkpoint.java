@@ -1,7 +1,10 @@
 package dev.stepwise.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
@@ -12,8 +15,10 @@ import dev.stepwise.io.SafetensorsWriter.NamedTensor;
 import dev.stepwise.io.ShardedSafetensors;
 import dev.stepwise.io.TensorDType;
 import dev.stepwise.io.TensorSource;
+import dev.stepwise.model.lora.AdapterDirectory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +42,51 @@ public final class Checkpoint {
   /** Tokenizer files copied along when a model is saved next to its tokenizer. */
   public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json");
 
-  /** Loads the model of {@code dir} onto the device of {@code parent}, in F32, into a new sub-manager. */
+  /** Why bfloat16 compute is refused (the config key and the load say the same). */
+  public static final String BF16_REFUSED = "bfloat16 compute is not supported: DJL 0.36's PyTorch JNI has no "
+      + "bfloat16 case and aborts the JVM on a BF16 array; use float16 (BF16 checkpoints convert at load) or float32";
+
+  /**
+   * The compute dtype {@code setting} ({@code stepwise.model.dtype}) names on {@code device}:
+   * {@code float32}, {@code float16}, or {@code auto} (float16 on a GPU, float32 on the CPU).
+   */
+  public static TensorDType computeDtype(String setting, Device device) {
+    return switch (setting) {
+      case "auto" -> device.isGpu() ? TensorDType.F16 : TensorDType.F32;
+      case "float32" -> TensorDType.F32;
+      case "float16" -> TensorDType.F16;
+      case "bfloat16" -> throw new IllegalArgumentException(BF16_REFUSED);
+      default -> throw new IllegalArgumentException("'" + setting + "' is not one of auto, float32, float16");
+    };
+  }
+
+  /** Elements of the blocks a tensor too large for one buffer is assembled from (256 MB as F32). */
+  private static final int BLOCK_ELEMENTS = 1 << 26;
+
+  /**
+   * Loads the model of {@code dir} onto the device of {@code parent}, in F32, into a new
+   * sub-manager; see {@link #load(Path, NDManager, TensorDType, AdapterDirectory.BaseLocator)}.
+   */
   public static LlamaModel load(Path dir, NDManager parent) throws IOException {
+    return load(dir, parent, TensorDType.F32);
+  }
+
+  /** {@link #load(Path, NDManager)} in compute dtype {@code compute}, adapters' base pointers being local paths. */
+  public static LlamaModel load(Path dir, NDManager parent, TensorDType compute) throws IOException {
+    return load(dir, parent, compute, AdapterDirectory.LOCAL);
+  }
+
+  /**
+   * Loads the model of {@code dir} onto the device of {@code parent} into a new sub-manager, its
+   * weights in {@code compute} (F32 or F16; the norm weights stay F32, see {@link LlamaModel}).
+   * Tensors are converted one at a time, block by block, as they are read, so loading in F16 never
+   * holds an F32 copy of the model; a value outside F16's range fails the load, naming the tensor.
+   * An adapter directory loads its base (found by {@code bases}, e.g. copied from a cluster's
+   * storage) in {@code compute} with the adapter installed, its weights F32 whatever the base's dtype.
+   */
+  public static LlamaModel load(Path dir, NDManager parent, TensorDType compute, AdapterDirectory.BaseLocator bases) throws IOException {
+    if (compute == TensorDType.BF16) throw new IllegalArgumentException(BF16_REFUSED);
+    if (AdapterDirectory.isAdapter(dir)) return AdapterDirectory.load(dir, parent, compute, bases);
     Path configFile = dir.resolve(CONFIG);
     if (!Files.exists(configFile)) throw new IOException(dir + ": no " + CONFIG + "; expected an HF model directory");
     LlamaConfig config = LlamaConfig.read(configFile);
@@ -55,14 +103,43 @@ public final class Checkpoint {
           throw new IOException(dir + ": tensor '" + name + "' has shape " + Arrays.toString(info.shape()) + " but " + CONFIG
               + " implies " + Arrays.toString(e.getValue()));
         }
-        ByteBuffer data = source.readF32(name);
-        parameters.put(name, manager.create(data, new Shape(e.getValue()), DataType.FLOAT32));
+        parameters.put(name, read(source, name, e.getValue(), LlamaModel.keepsF32(name) ? TensorDType.F32 : compute, manager));
       }
       return new LlamaModel(config, manager, parameters);
     } catch (IOException | RuntimeException e) {
       manager.close();
       throw e;
     }
+  }
+
+  /**
+   * Tensor {@code name} (of {@code shape}) of {@code source} as an NDArray of dtype {@code as} (F32
+   * or F16) in {@code manager}; one over {@link #BLOCK_ELEMENTS} is filled in blocks of rows.
+   */
+  public static NDArray read(TensorSource source, String name, long[] shape, TensorDType as, NDManager manager) throws IOException {
+    DataType type = as == TensorDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32;
+    long elements = new Shape(shape).size();
+    if (elements <= BLOCK_ELEMENTS) {
+      ByteBuffer data = ByteBuffer.allocateDirect((int) elements * as.bytes).order(ByteOrder.nativeOrder());
+      source.read(name, 0, data, as);
+      return manager.create(data.rewind(), new Shape(shape), type);
+    }
+    long rowElements = elements / shape[0];
+    long rowsPerBlock = Math.max(1, BLOCK_ELEMENTS / rowElements);
+    NDArray out = manager.create(new Shape(shape), type);
+    // One reused buffer: each block is copied into the tensor before the next is read.
+    ByteBuffer block = ByteBuffer.allocateDirect(Math.toIntExact(rowsPerBlock * rowElements * as.bytes)).order(ByteOrder.nativeOrder());
+    for (long row = 0; row < shape[0]; row += rowsPerBlock) {
+      long rows = Math.min(rowsPerBlock, shape[0] - row);
+      block.clear().limit((int) (rows * rowElements * as.bytes));
+      source.read(name, row * rowElements, block, as);
+      long[] blockShape = shape.clone();
+      blockShape[0] = rows;
+      try (NDArray part = manager.create(block.flip(), new Shape(blockShape), type)) {
+        out.set(new NDIndex("{}:{}", row, row + rows), part);
+      }
+    }
+    return out;
   }
 
   /** Tensors HF keeps but this decoder does not need: a tied head's copy and old rotary buffers. */
@@ -77,23 +154,36 @@ public final class Checkpoint {
 
   /**
    * Writes {@code model} as an HF directory in {@code dtype} (BF16 is rounded to nearest even in
-   * Java), with {@code tokenizerDir}'s tokenizer files copied when it is not null.
+   * Java), in shards of HF's default 5 GB, with {@code tokenizerDir}'s tokenizer files copied when
+   * it is not null.
    */
   public static void save(LlamaModel model, Path dir, TensorDType dtype, Path tokenizerDir) throws IOException {
-    Files.createDirectories(dir);
+    save(model, dir, dtype, tokenizerDir, SafetensorsWriter.DEFAULT_MAX_SHARD_BYTES);
+  }
+
+  /** As {@link #save(LlamaModel, Path, TensorDType, Path)}, in shards of at most {@code maxShardBytes}. */
+  public static void save(LlamaModel model, Path dir, TensorDType dtype, Path tokenizerDir, long maxShardBytes) throws IOException {
     List<NamedTensor> tensors = new ArrayList<>();
     for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-      tensors.add(new NamedTensor(e.getKey(), e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+      tensors.add(new NamedTensor(e.getKey(), e.getValue().getShape().getShape(), blocksOf(e.getValue())));
     }
-    saveTensors(model.config(), tensors, dir, dtype);
+    saveTensors(model.config(), tensors, dir, dtype, maxShardBytes);
     if (tokenizerDir != null) copyTokenizer(tokenizerDir, dir);
   }
 
-  /** Writes config, generation config and weights given as plain arrays (used by the tiny preset's init). */
-  static void saveTensors(LlamaConfig config, List<NamedTensor> tensors, Path dir, TensorDType dtype) throws IOException {
-    Files.createDirectories(dir);
-    Files.deleteIfExists(dir.resolve(ShardedSafetensors.INDEX)); // a stale index would shadow the new single file
-    SafetensorsWriter.write(dir.resolve(ShardedSafetensors.SINGLE), tensors, dtype);
+  /** A parameter's values as F32 a block at a time, so no F32 copy of a large (or F16) tensor is made whole. */
+  private static SafetensorsWriter.Values blocksOf(NDArray parameter) {
+    return (first, into) -> {
+      try (NDScope scope = new NDScope()) {
+        NDArray block = parameter.reshape(-1).get(new NDIndex("{}:{}", first, first + into.length));
+        System.arraycopy(block.toType(DataType.FLOAT32, false).toFloatArray(), 0, into, 0, into.length);
+      }
+    };
+  }
+
+  /** Writes config, generation config and weights (used by the tiny preset's init). */
+  static void saveTensors(LlamaConfig config, List<NamedTensor> tensors, Path dir, TensorDType dtype, long maxShardBytes) throws IOException {
+    SafetensorsWriter.writeModel(dir, tensors, dtype, maxShardBytes);
     config.withTorchDtype(dtype.torchName()).write(dir.resolve(CONFIG));
     writeGenerationConfig(config, dir.resolve(GENERATION_CONFIG));
   }

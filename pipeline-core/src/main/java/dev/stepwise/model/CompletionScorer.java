@@ -1,6 +1,8 @@
 package dev.stepwise.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
@@ -11,16 +13,31 @@ import java.util.List;
  * Log-probabilities of completions given prompts, batched: the reference log-probs of DPO and
  * {@code model score} use {@link #score}; the DPO trainer calls {@link #tokenLogProbs} inside a
  * GradientCollector to get differentiable policy log-probs.
+ *
+ * <p>The vocabulary-sized logits are never made for the whole batch at once: the head, log-softmax
+ * and gather run over blocks of completion positions, and each block's logits are freed before
+ * the next, so scoring holds one block's logits (at most {@link #DEFAULT_BLOCK_ELEMENTS} floats)
+ * and training keeps only what autograd saves for the backward pass: one F32 log-softmax of the
+ * completion positions (where the whole-batch version held the logits and their log-softmax).
  */
 public final class CompletionScorer {
 
   /** Per completion token log p(token | prompt, earlier completion tokens), and their sum. */
   public record Scored(float[] tokenLogProbs, double sum) {}
 
+  /** Logit elements (batch x positions x vocabulary) per block: 128 MB as F32. */
+  static final int DEFAULT_BLOCK_ELEMENTS = 1 << 25;
+
   private final LlamaModel model;
+  private final int blockElements;
 
   public CompletionScorer(LlamaModel model) {
+    this(model, DEFAULT_BLOCK_ELEMENTS);
+  }
+
+  CompletionScorer(LlamaModel model, int blockElements) {
     this.model = model;
+    this.blockElements = blockElements;
   }
 
   /**
@@ -58,10 +75,18 @@ public final class CompletionScorer {
     NDArray ids = batch.toNDArray(scope);
     NDArray hidden = model.hidden(ids, batch.padding(), null, hook);
     // Only the positions that predict completion tokens go through the (vocab-sized) head.
-    NDArray predicting = hidden.get(new NDIndex(":, {}:{}, :", length - maxCompletion - 1, length - 1));
-    NDArray logProbs = model.logits(predicting).logSoftmax(-1);
+    int firstPredicting = length - maxCompletion - 1;
     NDArray targets = ids.get(new NDIndex(":, {}:", length - maxCompletion)).expandDims(-1);
-    NDArray picked = logProbs.gather(targets, -1).squeeze(-1);
+    int positions = Math.max(1, blockElements / (prompts.size() * model.config().vocabSize()));
+    NDList blocks = new NDList();
+    for (int from = 0; from < maxCompletion; from += positions) {
+      int to = Math.min(maxCompletion, from + positions);
+      NDArray predicting = hidden.get(new NDIndex(":, {}:{}, :", firstPredicting + from, firstPredicting + to));
+      try (NDArray logits = model.logits(predicting); NDArray logProbs = logits.logSoftmax(-1)) {
+        blocks.add(logProbs.gather(targets.get(new NDIndex(":, {}:{}", from, to)), -1).squeeze(-1));
+      }
+    }
+    NDArray picked = blocks.size() == 1 ? blocks.singletonOrThrow() : NDArrays.concat(blocks, 1);
     float[] mask = new float[prompts.size() * maxCompletion];
     for (int b = 0; b < prompts.size(); b++) {
       for (int j = maxCompletion - completions.get(b).length; j < maxCompletion; j++) mask[b * maxCompletion + j] = 1f;

@@ -2,8 +2,8 @@ package dev.stepwise.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
@@ -11,6 +11,7 @@ import java.util.Arrays;
  * Keys and values of every layer for a batch being decoded, preallocated to {@code capacity}
  * positions so each step writes one slice in place instead of copying the whole cache.
  * Rows are left-padded: row b's first {@code padding[b]} positions are padding that no query attends to.
+ * The arrays are allocated on the first append, in the dtype of the keys (the model's compute dtype).
  * Inference only: the in-place writes are not differentiable.
  */
 public final class KvCache implements AutoCloseable {
@@ -19,6 +20,8 @@ public final class KvCache implements AutoCloseable {
   private final NDArray[] keys;
   private final NDArray[] values;
   private final int capacity;
+  private final int kvHeads;
+  private final int headDim;
   private int[] padding;
   private int length;
 
@@ -27,11 +30,8 @@ public final class KvCache implements AutoCloseable {
     this.capacity = capacity;
     this.keys = new NDArray[config.numHiddenLayers()];
     this.values = new NDArray[config.numHiddenLayers()];
-    Shape shape = new Shape(batch, config.numKeyValueHeads(), capacity, config.headDim());
-    for (int i = 0; i < keys.length; i++) {
-      keys[i] = manager.zeros(shape, DataType.FLOAT32);
-      values[i] = manager.zeros(shape, DataType.FLOAT32);
-    }
+    this.kvHeads = config.numKeyValueHeads();
+    this.headDim = config.headDim();
     this.padding = new int[batch];
   }
 
@@ -66,6 +66,12 @@ public final class KvCache implements AutoCloseable {
     long time = k.getShape().get(2);
     int end = Math.addExact(length, (int) time);
     if (end > capacity) throw new IllegalStateException("KV cache full: " + end + " positions > capacity " + capacity);
+    if (keys[layer] == null) {
+      Shape shape = new Shape(padding.length, kvHeads, capacity, headDim);
+      keys[layer] = manager.zeros(shape, k.getDataType());
+      values[layer] = manager.zeros(shape, v.getDataType());
+      NDScope.unregister(keys[layer], values[layer]); // they outlive the forward's per-layer scope
+    }
     NDIndex slot = new NDIndex(":, :, {}:{}", length, end);
     keys[layer].set(slot, k);
     values[layer].set(slot, v);
@@ -87,7 +93,7 @@ public final class KvCache implements AutoCloseable {
     if (rows.length == padding.length) return;
     try (NDManager scope = manager.newSubManager()) {
       NDArray index = scope.create(Arrays.stream(rows).asLongStream().toArray());
-      for (int i = 0; i < keys.length; i++) {
+      for (int i = 0; i < keys.length && keys[i] != null; i++) {
         keys[i] = select(keys[i], index);
         values[i] = select(values[i], index);
       }

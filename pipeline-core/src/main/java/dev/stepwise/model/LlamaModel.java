@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -19,10 +20,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Llama/Qwen2 decoder, one definition for training and inference, computing in F32 and
- * matching Hugging Face's modeling code: RMSNorm, rotary embeddings (rotate-half), grouped-query
- * attention, SwiGLU. Parameters are plain NDArrays named exactly as in an HF checkpoint; every
- * forward result lands in the manager of the input ids, so a caller's scope owns all temporaries.
+ * The Llama/Qwen2 decoder, one definition for training and inference, matching Hugging Face's
+ * modeling code: RMSNorm, rotary embeddings (rotate-half), grouped-query attention, SwiGLU. The
+ * weights are F32 or F16 (the compute dtype: projections, attention products, the MLP and the KV
+ * cache run in it); the residual stream, the norms (and their weights), rotary embeddings, the
+ * attention softmax and the logits are F32 either way, since Qwen-family activations overflow F16
+ * in the residual stream. In F32 every cast below is a no-op. Parameters are plain NDArrays named
+ * exactly as in an HF checkpoint; every forward result lands in the manager of the input ids, so a
+ * caller's scope owns all temporaries.
  */
 public final class LlamaModel implements AutoCloseable {
 
@@ -36,8 +41,12 @@ public final class LlamaModel implements AutoCloseable {
   private final NDArray embedTokens;
   private final NDArray finalNorm;
   private final NDArray lmHead;
+  /** The dtype of the weights other than the norms (F32 or F16). */
+  private final DataType weightType;
   /** 1 / theta^(2i/d), computed in F32 exactly as HF's LlamaRotaryEmbedding does. */
   private final NDArray inverseFrequencies;
+  /** LoRA adapters or null; see {@link #setProjectionHook}. */
+  private volatile ProjectionHook projectionHook;
 
   private record Layer(NDArray inputNorm, NDArray q, NDArray qBias, NDArray k, NDArray kBias, NDArray v, NDArray vBias,
       NDArray o, NDArray oBias, NDArray postAttentionNorm, NDArray gate, NDArray up, NDArray down) {}
@@ -55,6 +64,16 @@ public final class LlamaModel implements AutoCloseable {
       if (p == null) throw new IllegalArgumentException("missing parameter '" + e.getKey() + "' (shape " + Arrays.toString(e.getValue()) + ")");
       if (!p.getShape().equals(new Shape(e.getValue()))) {
         throw new IllegalArgumentException("parameter '" + e.getKey() + "' has shape " + p.getShape() + ", expected " + new Shape(e.getValue()));
+      }
+    }
+    this.weightType = parameters.get("model.embed_tokens.weight").getDataType();
+    if (weightType != DataType.FLOAT32 && weightType != DataType.FLOAT16) {
+      throw new IllegalArgumentException("weights must be FLOAT32 or FLOAT16, got " + weightType);
+    }
+    for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+      DataType want = keepsF32(e.getKey()) ? DataType.FLOAT32 : weightType;
+      if (e.getValue().getDataType() != want) {
+        throw new IllegalArgumentException("parameter '" + e.getKey() + "' is " + e.getValue().getDataType() + ", expected " + want);
       }
     }
     for (String name : parameters.keySet()) {
@@ -108,6 +127,16 @@ public final class LlamaModel implements AutoCloseable {
     return shapes;
   }
 
+  /** Norm weights stay F32 whatever the compute dtype (they scale the F32 residual stream). */
+  public static boolean keepsF32(String parameterName) {
+    return parameterName.endsWith("norm.weight");
+  }
+
+  /** The dtype of the weights, the compute dtype (FLOAT32 or FLOAT16). */
+  public DataType weightType() {
+    return weightType;
+  }
+
   public LlamaConfig config() {
     return config;
   }
@@ -124,6 +153,16 @@ public final class LlamaModel implements AutoCloseable {
   /** Attaches (or drops) gradients on every parameter, for training inside a GradientCollector. */
   public void setTrainable(boolean trainable) {
     parameters.values().forEach(p -> p.setRequiresGradient(trainable));
+  }
+
+  /** The hook every layer projection goes through (null: plain {@code x W^T + b}). */
+  public ProjectionHook projectionHook() {
+    return projectionHook;
+  }
+
+  /** Sets (or with null removes) the hook through which every layer projection goes. */
+  public void setProjectionHook(ProjectionHook hook) {
+    this.projectionHook = hook;
   }
 
   /** Logits [batch, time, vocab] for left-padded ids; see {@link #hidden}. */
@@ -151,11 +190,17 @@ public final class LlamaModel implements AutoCloseable {
     NDArray[] rope = rotaryCosSin(scope, padding, start, time);
     NDArray mask = attentionMask(scope, padding, start, time);
 
-    NDArray x = Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+    NDArray x = f32(Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow());
     for (int i = 0; i < layers.size(); i++) {
       Layer layer = layers.get(i);
-      x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
-      x = x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+      // A layer's temporaries are freed when it ends, not with the caller's scope: kept, they
+      // would add up to several GB at a real model's size. Under a GradientCollector autograd
+      // still holds what the backward pass needs; only the layer's output is kept here.
+      try (NDScope layerScope = new NDScope()) {
+        x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
+        x = x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+        NDScope.unregister(x);
+      }
     }
     if (cache != null) cache.advance(time);
     return rmsNorm(x, finalNorm);
@@ -163,7 +208,10 @@ public final class LlamaModel implements AutoCloseable {
 
   /** Next-token logits [..., vocab] from hidden states [..., hidden]. */
   public NDArray logits(NDArray hidden) {
-    return Linear.linear(hidden, lmHead).singletonOrThrow();
+    NDArray raw = Linear.linear(weightTyped(hidden), lmHead).singletonOrThrow();
+    NDArray logits = f32(raw);
+    if (logits != raw) raw.close(); // F16 logits: vocabulary-sized, so freed now rather than with the caller's scope
+    return logits;
   }
 
   private NDArray rmsNorm(NDArray x, NDArray weight) {
@@ -171,12 +219,13 @@ public final class LlamaModel implements AutoCloseable {
     return x.div(rms).mul(weight);
   }
 
-  private NDArray attention(int index, Layer layer, NDArray h, NDArray[] rope, NDArray mask, KvCache cache) {
+  private NDArray attention(int index, Layer layer, NDArray normed, NDArray[] rope, NDArray mask, KvCache cache) {
+    NDArray h = weightTyped(normed);
     long batch = h.getShape().get(0), time = h.getShape().get(1);
     int heads = config.numAttentionHeads(), kvHeads = config.numKeyValueHeads(), headDim = config.headDim();
-    NDArray q = applyRotary(splitHeads(linear(h, layer.q, layer.qBias), heads), rope);
-    NDArray k = applyRotary(splitHeads(linear(h, layer.k, layer.kBias), kvHeads), rope);
-    NDArray v = splitHeads(linear(h, layer.v, layer.vBias), kvHeads);
+    NDArray q = weightTyped(applyRotary(f32(splitHeads(linear(index, "q_proj", h, layer.q, layer.qBias), heads)), rope));
+    NDArray k = weightTyped(applyRotary(f32(splitHeads(linear(index, "k_proj", h, layer.k, layer.kBias), kvHeads)), rope));
+    NDArray v = splitHeads(linear(index, "v_proj", h, layer.v, layer.vBias), kvHeads);
     if (cache != null) {
       NDArray[] all = cache.append(index, k, v, h.getManager());
       k = all[0];
@@ -186,22 +235,23 @@ public final class LlamaModel implements AutoCloseable {
     // Grouped-query attention without copying K/V: the query heads sharing one KV head are
     // stacked along the time axis of that head, [batch, kvHeads, group*time, headDim].
     NDArray grouped = q.reshape(batch, kvHeads, config.groupSize() * time, headDim);
-    NDArray scores = grouped.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(headDim))
+    NDArray scores = f32(grouped.matMul(k.transpose(0, 1, 3, 2))).mul(1.0 / Math.sqrt(headDim))
         .reshape(batch, heads, time, keysLength).add(mask);
-    NDArray probs = scores.softmax(-1).reshape(batch, kvHeads, config.groupSize() * time, keysLength);
+    NDArray probs = weightTyped(scores.softmax(-1)).reshape(batch, kvHeads, config.groupSize() * time, keysLength);
     NDArray out = probs.matMul(v).reshape(batch, heads, time, headDim).transpose(0, 2, 1, 3).reshape(batch, time, (long) heads * headDim);
-    return linear(out, layer.o, layer.oBias);
+    return f32(linear(index, "o_proj", out, layer.o, layer.oBias));
   }
 
-  private NDArray mlp(int index, Layer layer, NDArray h, MlpHook hook) {
-    NDArray gate = linear(h, layer.gate, null);
+  private NDArray mlp(int index, Layer layer, NDArray normed, MlpHook hook) {
+    NDArray h = weightTyped(normed);
+    NDArray gate = linear(index, "gate_proj", h, layer.gate, null);
     NDArray activation = gate.mul(Activation.sigmoid(gate)); // SiLU
     if (hook != null) {
-      hook.observeGate(index, gate);
+      hook.observeGate(index, f32(gate));
       int[] zeroed = hook.zeroedNeurons(index);
       if (zeroed != null && zeroed.length > 0) activation = activation.mul(keepMask(h.getManager(), zeroed));
     }
-    return linear(activation.mul(linear(h, layer.up, null)), layer.down, null);
+    return f32(linear(index, "down_proj", activation.mul(linear(index, "up_proj", h, layer.up, null)), layer.down, null));
   }
 
   private NDArray keepMask(NDManager scope, int[] zeroed) {
@@ -211,11 +261,24 @@ public final class LlamaModel implements AutoCloseable {
       if (j < 0 || j >= keep.length) throw new IllegalArgumentException("neuron " + j + " is outside 0.." + (keep.length - 1));
       keep[j] = 0f;
     }
-    return scope.create(keep);
+    return weightTyped(scope.create(keep));
   }
 
-  private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-    return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+  /** {@code x} in the weights' dtype (x itself when it already is). */
+  private NDArray weightTyped(NDArray x) {
+    return x.toType(weightType, false);
+  }
+
+  /** {@code x} in F32 (x itself when it already is). */
+  private static NDArray f32(NDArray x) {
+    return x.toType(DataType.FLOAT32, false);
+  }
+
+  /** Projection {@code module} (PEFT's name) of {@code layer}, through the projection hook when one is set. */
+  private NDArray linear(int layer, String module, NDArray x, NDArray weight, NDArray bias) {
+    NDArray y = (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+    ProjectionHook hook = projectionHook;
+    return hook == null ? y : hook.project(layer, module, x, y);
   }
 
   /** [batch, time, heads*headDim] to [batch, heads, time, headDim]. */

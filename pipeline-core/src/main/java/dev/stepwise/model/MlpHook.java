@@ -11,7 +11,8 @@ public interface MlpHook {
 
   /**
    * Sees the gate pre-activation x·W_gate of {@code layer}, shape [batch, time, intermediate].
-   * The array is freed after the forward: copy what you need (e.g. {@code gt(0)} counts) now.
+   * The array, and every array made in this call, is freed when the layer ends: copy what you
+   * need (e.g. {@code gt(0)} counts) now, and {@code NDScope.unregister} an array to keep.
    */
   default void observeGate(int layer, NDArray gatePreActivation) {}
 

@@ -1,5 +1,6 @@
 package dev.stepwise.model;
 
+import dev.stepwise.io.SafetensorsWriter;
 import dev.stepwise.io.SafetensorsWriter.NamedTensor;
 import dev.stepwise.io.TensorDType;
 import java.io.IOException;
@@ -41,7 +42,7 @@ public final class TinyPreset {
       }
       tensors.add(new NamedTensor(name, shape, data));
     }
-    Checkpoint.saveTensors(config, tensors, dir, TensorDType.F32);
+    Checkpoint.saveTensors(config, tensors, dir, TensorDType.F32, SafetensorsWriter.DEFAULT_MAX_SHARD_BYTES);
     if (tokenizerDir != null) Checkpoint.copyTokenizer(tokenizerDir, dir);
   }
 }

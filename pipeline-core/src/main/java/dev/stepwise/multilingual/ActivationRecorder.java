@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.stepwise.model.LeftPaddedBatch;
@@ -78,6 +79,7 @@ public final class ActivationRecorder {
           NDArray asCounts = positive.toType(DataType.INT64, false);
           NDArray masked = asCounts.mul(responseMask);
           perLayer[layer] = masked.sum(new int[] {0, 1});
+          NDScope.unregister(perLayer[layer]); // kept past the layer's scope
           positive.close();
           asCounts.close();
           masked.close();

@@ -3,6 +3,7 @@ package dev.stepwise.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -10,6 +11,10 @@ import java.util.Map;
  * AdamW (Loshchilov and Hutter, 2019): Adam with weight decay applied to the weights directly,
  * not through the gradient. The moments are plain NDArrays keyed by parameter name, so they can
  * be written next to a checkpoint and an interrupted training resumes to the same result.
+ *
+ * <p>The moments and the update are F32 also for F16 parameters; the update is rounded to the
+ * parameter's dtype when applied (with no F32 master copy, F16 parameters lose updates below
+ * their resolution).
  *
  * <p>Call {@link #update} outside the {@code GradientCollector}: with grad mode off, PyTorch
  * allows the in-place updates of leaf tensors that require gradients.
@@ -58,19 +63,25 @@ public final class AdamW {
     double biasCorrection2 = 1 - Math.pow(settings.beta2(), step);
     for (Map.Entry<String, NDArray> entry : parameters.entrySet()) {
       NDArray weight = entry.getValue();
-      NDArray m = firstMoment.computeIfAbsent(entry.getKey(), k -> weight.zerosLike());
-      NDArray v = secondMoment.computeIfAbsent(entry.getKey(), k -> weight.zerosLike());
+      NDArray m = firstMoment.computeIfAbsent(entry.getKey(), k -> moment(weight));
+      NDArray v = secondMoment.computeIfAbsent(entry.getKey(), k -> moment(weight));
       // The scope frees this step's temporaries; the long-lived manager would keep them.
-      try (NDScope scope = new NDScope(); NDArray gradient = weight.getGradient()) {
+      try (NDScope scope = new NDScope(); NDArray weightGradient = weight.getGradient()) {
+        NDArray gradient = weightGradient.toType(DataType.FLOAT32, false);
         m.muli(settings.beta1()).addi(gradient.mul(1 - settings.beta1()));
         v.muli(settings.beta2()).addi(gradient.square().muli(1 - settings.beta2()));
         if (settings.weightDecay() > 0 && weight.getShape().dimension() > 1) {
           weight.muli(1 - learningRate * settings.weightDecay());
         }
         NDArray denominator = v.div(biasCorrection2).sqrt().addi(settings.epsilon());
-        weight.subi(m.div(denominator).muli(learningRate / biasCorrection1));
+        weight.subi(m.div(denominator).muli(learningRate / biasCorrection1).toType(weight.getDataType(), false));
       }
     }
+  }
+
+  /** A zero moment for {@code weight}: F32 whatever the weight's dtype (F16 moments would underflow). */
+  private static NDArray moment(NDArray weight) {
+    return weight.getManager().zeros(weight.getShape(), DataType.FLOAT32, weight.getDevice());
   }
 
   /** The moments as named arrays ({@code exp_avg.<name>}, {@code exp_avg_sq.<name>}), for saving. */
@@ -94,8 +105,8 @@ public final class AdamW {
             "optimizer state has no moments for parameter '" + name + "': it was saved for another model");
       }
       NDArray weight = parameters.get(name);
-      firstMoment.put(name, m.toType(weight.getDataType(), true).toDevice(weight.getDevice(), true));
-      secondMoment.put(name, v.toType(weight.getDataType(), true).toDevice(weight.getDevice(), true));
+      firstMoment.put(name, m.toType(DataType.FLOAT32, true).toDevice(weight.getDevice(), true));
+      secondMoment.put(name, v.toType(DataType.FLOAT32, true).toDevice(weight.getDevice(), true));
       firstMoment.get(name).attach(weight.getManager());
       secondMoment.get(name).attach(weight.getManager());
     }

@@ -1,6 +1,7 @@
 package dev.stepwise.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.util.Collection;
 
 /** The gradients of a parameter set: global-norm clipping (as {@code torch.nn.utils.clip_grad_norm_}) and zeroing. */
@@ -15,8 +16,10 @@ public final class Gradients {
   public static double clipByGlobalNorm(Collection<NDArray> parameters, double maxNorm) {
     double sumOfSquares = 0;
     for (NDArray weight : parameters) {
-      try (NDArray gradient = weight.getGradient(); NDArray squared = gradient.square().sum()) {
-        sumOfSquares += squared.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+      // F32 before squaring: an F16 gradient over 256 would overflow to infinity when squared.
+      try (NDArray gradient = weight.getGradient(); NDArray wide = gradient.toType(DataType.FLOAT32, false);
+          NDArray squared = wide.square().sum()) {
+        sumOfSquares += squared.toType(DataType.FLOAT64, false).getDouble();
       }
     }
     double norm = Math.sqrt(sumOfSquares);

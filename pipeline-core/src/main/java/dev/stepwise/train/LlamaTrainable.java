@@ -2,10 +2,14 @@ package dev.stepwise.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import dev.stepwise.io.TensorDType;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LlamaModel;
+import dev.stepwise.model.lora.AdapterDirectory;
+import dev.stepwise.model.lora.LoraAdapter;
+import dev.stepwise.model.lora.LoraSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -13,8 +17,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The Llama/Qwen2 decoder as the trainer sees it: weights, scorer, and HF checkpoints. */
+/**
+ * The Llama/Qwen2 decoder as the trainer sees it: the weights it trains (all of them, or LoRA
+ * adapters over frozen base weights), the scorer, and checkpoints (an HF model directory, or a
+ * PEFT adapter directory for LoRA).
+ */
 public final class LlamaTrainable implements CausalLm, CheckpointStore {
+
+  /** Why training refuses F16 weights (the F16 forward casts between F16 and F32 at every layer). */
+  public static final String F32_ONLY = "training needs float32 weights: DJL 0.36 casts dtypes without gradients (its JNI "
+      + "runs toType under a NoGradGuard), so an F16 forward would train nothing; load the model in float32";
 
   /** The token embeddings; with tied embeddings also the output head. */
   static final String EMBEDDINGS = "model.embed_tokens.weight";
@@ -23,25 +35,65 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
   private final CompletionScorer scorer;
   private final Path tokenizerDir;
   private final Map<String, NDArray> trained;
+  /** The trained adapter, or null for full fine-tuning. */
+  private final LoraAdapter adapter;
 
   /**
+   * Full fine-tuning, or LoRA when {@code settings.lora()} is set: the adapter {@code model} was
+   * loaded with (from an adapter directory) trains on, else a new one over {@code modelUri},
+   * seeded by {@code settings.seed()}. Full fine-tuning of a model loaded with an adapter first
+   * merges the adapter into its weights.
+   *
    * @param tokenizerDir where the tokenizer files to copy into every checkpoint live (or null)
-   * @param freezeEmbeddings train every weight but the token embeddings. Preference training on
-   *     steps that differ in a number or two moves the rejected numbers' embedding rows; with a
-   *     tied head those rows are also how the model reads numbers in the question.
+   * @param modelUri where {@code model} was loaded from: a new adapter's pointer to its base
    */
+  public LlamaTrainable(LlamaModel model, Path tokenizerDir, TrainSettings settings, String modelUri) {
+    this(model, tokenizerDir, settings.freezeEmbeddings(), settings.lora(), modelUri, settings.seed());
+  }
+
+  /** Full fine-tuning. */
   public LlamaTrainable(LlamaModel model, Path tokenizerDir, boolean freezeEmbeddings) {
-    this.model = model;
-    this.scorer = new CompletionScorer(model);
-    this.tokenizerDir = tokenizerDir;
-    Map<String, NDArray> trained = new LinkedHashMap<>(model.parameters());
-    if (freezeEmbeddings) trained.remove(EMBEDDINGS);
-    this.trained = Collections.unmodifiableMap(trained);
-    trained.values().forEach(p -> p.setRequiresGradient(true));
+    this(model, tokenizerDir, freezeEmbeddings, null, null, 0);
   }
 
   public LlamaTrainable(LlamaModel model, Path tokenizerDir) {
     this(model, tokenizerDir, false);
+  }
+
+  private LlamaTrainable(LlamaModel model, Path tokenizerDir, boolean freezeEmbeddings, LoraSettings lora, String modelUri, long seed) {
+    // LoRA too: the adapters' gradients flow back through the base's F16-F32 casts.
+    if (model.weightType() != DataType.FLOAT32) throw new IllegalArgumentException(F32_ONLY);
+    this.model = model;
+    this.scorer = new CompletionScorer(model);
+    this.tokenizerDir = tokenizerDir;
+    LoraAdapter loaded = model.projectionHook() instanceof LoraAdapter a ? a : null;
+    if (lora == null) {
+      if (loaded != null) loaded.mergeInto(model);
+      this.adapter = null;
+      Map<String, NDArray> trained = new LinkedHashMap<>(model.parameters());
+      // Preference training on steps that differ in a number or two moves the rejected
+      // numbers' embedding rows; with a tied head those rows are also how the model reads
+      // numbers in the question.
+      if (freezeEmbeddings) trained.remove(EMBEDDINGS);
+      this.trained = Collections.unmodifiableMap(trained);
+    } else {
+      LoraAdapter.requireNoDropout(lora);
+      this.adapter = loaded == null ? LoraAdapter.create(model, lora, modelUri, seed) : continued(model, loaded, lora);
+      model.setProjectionHook(adapter);
+      this.trained = adapter.parameters();
+    }
+    trained.values().forEach(p -> p.setRequiresGradient(true));
+  }
+
+  /** The loaded adapter, when r, lora_alpha and target_modules agree with the configured ones. */
+  private static LoraAdapter continued(LlamaModel model, LoraAdapter loaded, LoraSettings wanted) {
+    LoraSettings has = loaded.settings();
+    if (has.r() != wanted.r() || has.alpha() != wanted.alpha() || !has.targetModules().equals(wanted.targetModules())) {
+      throw new IllegalArgumentException("the model to train is an adapter with r=" + has.r() + ", lora_alpha=" + has.alpha()
+          + ", target_modules=" + has.targetModules() + " but stepwise.train.lora asks for r=" + wanted.r() + ", alpha=" + wanted.alpha()
+          + ", target_modules=" + wanted.targetModules() + ": configure the same, or start from a merged model (`stepwise model merge`)");
+    }
+    return new LoraAdapter(model.config(), wanted, loaded.base(), loaded.parameters());
   }
 
   /** The weights the trainer updates. */
@@ -57,20 +109,33 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
 
   @Override
   public void save(Path directory) throws IOException {
-    Checkpoint.save(model, directory, TensorDType.F32, tokenizerDir);
+    if (adapter == null) {
+      Checkpoint.save(model, directory, TensorDType.F32, tokenizerDir);
+    } else {
+      AdapterDirectory.write(adapter, directory);
+      if (tokenizerDir != null) Checkpoint.copyTokenizer(tokenizerDir, directory);
+    }
   }
 
   @Override
   public void restore(Path directory) throws IOException {
-    try (NDManager loading = model.manager().newSubManager();
-        LlamaModel saved = Checkpoint.load(directory, loading)) {
-      for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-        NDArray source = saved.parameters().get(e.getKey());
-        if (source == null) {
-          throw new IOException(directory + " has no tensor '" + e.getKey() + "' to resume from");
+    try (NDManager loading = model.manager().newSubManager()) {
+      if (adapter == null) {
+        try (LlamaModel saved = Checkpoint.load(directory, loading)) {
+          copy(saved.parameters(), model.parameters(), directory);
         }
-        e.getValue().set(source.toFloatArray());
+      } else {
+        copy(AdapterDirectory.readWeights(directory, LoraAdapter.shapes(model.config(), adapter.settings()), loading),
+            adapter.parameters(), directory);
       }
+    }
+  }
+
+  private static void copy(Map<String, NDArray> saved, Map<String, NDArray> into, Path directory) throws IOException {
+    for (Map.Entry<String, NDArray> e : into.entrySet()) {
+      NDArray source = saved.get(e.getKey());
+      if (source == null) throw new IOException(directory + " has no tensor '" + e.getKey() + "' to resume from");
+      e.getValue().set(source.toFloatArray());
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.stepwise.train;
 
+import dev.stepwise.model.lora.LoraSettings;
+
 /**
  * Optimisation settings of one training run (SFT or DPO); config keys under {@code sft.*} and
  * {@code dpo.*} map onto it one to one.
@@ -7,6 +9,7 @@ package dev.stepwise.train;
  * @param steps optimizer updates to run; when 0, {@code epochs} passes over the data decide
  * @param saveEvery write {@code checkpoint-<step>} every this many updates (0: only at the end)
  * @param freezeEmbeddings keep the token embeddings (and a head tied to them) fixed
+ * @param lora train LoRA adapters with the base weights frozen; null trains every weight
  */
 public record TrainSettings(
     int batchSize,
@@ -21,7 +24,15 @@ public record TrainSettings(
     long seed,
     int logEvery,
     int saveEvery,
-    boolean freezeEmbeddings) implements java.io.Serializable {
+    boolean freezeEmbeddings,
+    LoraSettings lora) implements java.io.Serializable {
+
+  /** Full fine-tuning (no LoRA). */
+  public TrainSettings(int batchSize, int gradientAccumulation, long steps, double epochs, double learningRate, double warmupRatio,
+      double minLrRatio, double maxGradNorm, double weightDecay, long seed, int logEvery, int saveEvery, boolean freezeEmbeddings) {
+    this(batchSize, gradientAccumulation, steps, epochs, learningRate, warmupRatio, minLrRatio, maxGradNorm, weightDecay, seed,
+        logEvery, saveEvery, freezeEmbeddings, null);
+  }
 
   public TrainSettings {
     if (batchSize <= 0 || gradientAccumulation <= 0) {

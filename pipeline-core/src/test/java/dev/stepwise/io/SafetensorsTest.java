@@ -22,9 +22,10 @@ class SafetensorsTest {
 
   private static float[] read(Path file, String name) throws IOException {
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
-      ByteBuffer b = f.readF32(name);
+      ByteBuffer b = ByteBuffer.allocate((int) f.info(name).elements() * 4).order(ByteOrder.nativeOrder());
+      f.read(name, 0, b, TensorDType.F32);
       float[] out = new float[b.capacity() / 4];
-      b.asFloatBuffer().get(out);
+      b.flip().asFloatBuffer().get(out);
       return out;
     }
   }
@@ -60,7 +61,9 @@ class SafetensorsTest {
     }
     Files.writeString(index, "{\"weight_map\": {\"w\": \"./s1.safetensors\"}}");
     try (ShardedSafetensors ok = ShardedSafetensors.openIndex(index)) {
-      assertThat(ok.readF32("w").getFloat(0)).isEqualTo(2f);
+      ByteBuffer w = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder());
+      ok.read("w", 0, w, TensorDType.F32);
+      assertThat(w.getFloat(0)).isEqualTo(2f);
     }
   }
 
@@ -119,8 +122,50 @@ class SafetensorsTest {
     byte[] h = "{\"ids\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}".getBytes(StandardCharsets.UTF_8);
     Files.write(file, ByteBuffer.allocate(8 + h.length + 8).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).put(h).array());
     try (SafetensorsFile f = SafetensorsFile.open(file)) {
-      assertThatThrownBy(() -> f.readF32("ids")).hasMessageContaining(file.toString()).hasMessageContaining("'ids'").hasMessageContaining("I64");
+      assertThatThrownBy(() -> f.read("ids", 0, ByteBuffer.allocate(4), TensorDType.F32)).hasMessageContaining(file.toString()).hasMessageContaining("'ids'").hasMessageContaining("I64");
       assertThatThrownBy(() -> f.info("nope")).hasMessageContaining(file.toString()).hasMessageContaining("'nope'");
+    }
+  }
+
+  @Test
+  void blocksAtAnOffsetConvertToF16AndOutOfRangeValuesNameTheTensor() throws IOException {
+    Path file = dir.resolve("b.safetensors");
+    SafetensorsWriter.write(file, List.of(new SafetensorsWriter.NamedTensor("w", new long[] {2, 4}, VALUES),
+        new SafetensorsWriter.NamedTensor("big", new long[] {2}, new float[] {1f, 70000f})), TensorDType.BF16);
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
+      ByteBuffer halves = ByteBuffer.allocate(6).order(ByteOrder.nativeOrder());
+      f.read("w", 2, halves, TensorDType.F16);
+      assertThat(halves.position()).isEqualTo(6);
+      halves.flip();
+      // BF16 -2.5, 3.140625, 0.00099945 to F16: the first two are exact, the third rounds to F16's grid.
+      assertThat(Halfs.f16ToFloat(halves.getShort())).isEqualTo(-2.5f);
+      assertThat(Halfs.f16ToFloat(halves.getShort())).isEqualTo(3.140625f);
+      assertThat(Halfs.f16ToFloat(halves.getShort())).isEqualTo(Halfs.f16ToFloat(Halfs.floatToF16(0.00099945068359375f)));
+      ByteBuffer ok = ByteBuffer.allocate(2).order(ByteOrder.nativeOrder());
+      f.read("big", 0, ok, TensorDType.F16);
+      assertThatThrownBy(() -> f.read("big", 0, ByteBuffer.allocate(4), TensorDType.F16)).isInstanceOf(IOException.class)
+          .hasMessageContaining(file.toString()).hasMessageContaining("'big'").hasMessageContaining("element 1")
+          .hasMessageContaining("65504");
+      assertThatThrownBy(() -> f.read("w", 7, ByteBuffer.allocate(8), TensorDType.F32)).hasMessageContaining("'w'");
+    }
+  }
+
+  @Test
+  void allZeroBlocksAreLeftAsHolesAndReadBackAsZeros() throws IOException {
+    Path file = dir.resolve("sparse.safetensors");
+    long n = 3L << 20; // three writer blocks; only the middle one holds a value
+    SafetensorsWriter.write(file, List.of(new SafetensorsWriter.NamedTensor("z", new long[] {n}, (first, into) -> {
+      java.util.Arrays.fill(into, 0f);
+      if (first == 1L << 20) into[5] = 2f;
+    })), TensorDType.F32);
+    assertThat(Files.size(file)).isEqualTo(8 + headerLength(file) + n * 4);
+    try (SafetensorsFile f = SafetensorsFile.open(file)) {
+      ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.nativeOrder());
+      f.read("z", (1L << 20) + 4, b, TensorDType.F32);
+      assertThat(b.flip().asFloatBuffer().get(1)).isEqualTo(2f);
+      ByteBuffer last = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder());
+      f.read("z", n - 1, last, TensorDType.F32);
+      assertThat(last.flip().getFloat()).isZero();
     }
   }
 }

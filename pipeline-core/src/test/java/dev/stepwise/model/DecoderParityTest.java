@@ -5,24 +5,48 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.stepwise.io.TensorDType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every token's log-prob matches the independent torch implementation within 1e-4. */
+/**
+ * Every token's log-prob matches the independent torch implementation (F32) within 1e-4 when the
+ * decoder computes in F32, and within {@link #F16_TOLERANCE} when its weights and KV cache are F16.
+ */
 class DecoderParityTest {
 
-  private static final double TOLERANCE = 1e-4;
+  private static final double F32_TOLERANCE = 1e-4;
+  /**
+   * Measured on these fixtures (CPU, PyTorch 2.7.1): with F16 weights and KV cache the largest
+   * |log-prob difference| from the F32 reference was 0.020 (0.018 in full forwards, 0.020 with the
+   * cache; F32 gives under 4e-6). The bound leaves room for other kernels; docs/model.md states it.
+   */
+  static final double F16_TOLERANCE = 0.03;
+
+  static Stream<Arguments> fixturesAndDtypes() {
+    return Stream.of(Fixtures.MODELS).flatMap(m -> Stream.of(Arguments.of(m, TensorDType.F32), Arguments.of(m, TensorDType.F16)));
+  }
+
+  private static LlamaModel load(String name, TensorDType dtype, NDManager root) throws java.io.IOException {
+    LlamaModel model = Checkpoint.load(Fixtures.dir(name), root, dtype);
+    assertThat(model.weightType()).isEqualTo(dtype == TensorDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
+    return model;
+  }
 
   @ParameterizedTest
-  @ValueSource(strings = {"qwen2-tiny", "llama-bf16-sharded", "llama-f16-bias"})
-  void fullForwardMatchesReferenceAloneAndInALeftPaddedBatch(String name) throws Exception {
+  @MethodSource("fixturesAndDtypes")
+  void fullForwardMatchesReferenceAloneAndInALeftPaddedBatch(String name, TensorDType dtype) throws Exception {
     Map<String, Fixtures.Sequence> reference = Fixtures.reference(name);
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel model = Checkpoint.load(Fixtures.dir(name), root)) {
+    double tolerance = dtype == TensorDType.F16 ? F16_TOLERANCE : F32_TOLERANCE;
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel model = load(name, dtype, root)) {
       CompletionScorer scorer = new CompletionScorer(model);
       List<int[]> prompts = new ArrayList<>();
       List<int[]> completions = new ArrayList<>();
@@ -30,22 +54,22 @@ class DecoderParityTest {
         prompts.add(Arrays.copyOf(s.ids(), 1));
         completions.add(Arrays.copyOfRange(s.ids(), 1, s.ids().length));
         CompletionScorer.Scored alone = scorer.score(List.of(prompts.get(prompts.size() - 1)), List.of(completions.get(completions.size() - 1))).get(0);
-        assertClose(alone.tokenLogProbs(), s.logProbs());
+        assertClose(alone.tokenLogProbs(), s.logProbs(), tolerance);
       }
       List<CompletionScorer.Scored> batched = scorer.score(prompts, completions);
       int i = 0;
       for (Fixtures.Sequence s : reference.values()) {
-        assertClose(batched.get(i).tokenLogProbs(), s.logProbs());
-        assertThat(batched.get(i++).sum()).isCloseTo(Arrays.stream(s.logProbs()).sum(), within(10 * TOLERANCE));
+        assertClose(batched.get(i).tokenLogProbs(), s.logProbs(), tolerance);
+        assertThat(batched.get(i++).sum()).isCloseTo(Arrays.stream(s.logProbs()).sum(), within(10 * tolerance));
       }
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"qwen2-tiny", "llama-bf16-sharded", "llama-f16-bias"})
-  void kvCacheDecodingMatchesReference(String name) throws Exception {
+  @MethodSource("fixturesAndDtypes")
+  void kvCacheDecodingMatchesReference(String name, TensorDType dtype) throws Exception {
     Map<String, Fixtures.Sequence> reference = Fixtures.reference(name);
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel model = Checkpoint.load(Fixtures.dir(name), root)) {
+    try (NDManager root = NDManager.newBaseManager(); LlamaModel model = load(name, dtype, root)) {
       List<Fixtures.Sequence> sequences = new ArrayList<>(reference.values());
       // All sequences at once: prefill prefixes of different lengths (so rows are left-padded),
       // then one token per row per step.
@@ -73,7 +97,9 @@ class DecoderParityTest {
           recordLogProbs(model, next, prefill.padding(), 1, cache, got, sequences, fed);
         }
       }
-      for (int b = 0; b < batch; b++) assertClose(toFloats(got[b]), sequences.get(b).logProbs());
+      for (int b = 0; b < batch; b++) {
+        assertClose(toFloats(got[b]), sequences.get(b).logProbs(), dtype == TensorDType.F16 ? F16_TOLERANCE : F32_TOLERANCE);
+      }
     }
   }
 
@@ -103,10 +129,10 @@ class DecoderParityTest {
     return out;
   }
 
-  static void assertClose(float[] got, double[] expected) {
+  static void assertClose(float[] got, double[] expected, double tolerance) {
     assertThat(got).hasSize(expected.length);
     for (int i = 0; i < expected.length; i++) {
-      assertThat((double) got[i]).as("token %d", i).isCloseTo(expected[i], within(TOLERANCE));
+      assertThat((double) got[i]).as("token %d", i).isCloseTo(expected[i], within(tolerance));
     }
   }
 }

@@ -1,8 +1,10 @@
 package dev.stepwise.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.ndarray.NDManager;
+import dev.stepwise.io.TensorDType;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaConfig;
 import dev.stepwise.model.LlamaModel;
@@ -23,6 +25,16 @@ class LlamaTrainableTest {
         new SftExample(new int[] {2, 3}, new int[] {4, 5, 6, 1}),
         new SftExample(new int[] {7, 8}, new int[] {9, 10, 11, 1}),
         new SftExample(new int[] {12}, new int[] {13, 14, 1}));
+  }
+
+  @Test
+  void f16WeightsAreRefusedBecauseDjlCastsCarryNoGradient(@TempDir Path dir) throws IOException {
+    TinyPreset.writeRandomInit(CONFIG, 11, dir.resolve("init"), null);
+    try (NDManager manager = NDManager.newBaseManager();
+        LlamaModel half = Checkpoint.load(dir.resolve("init"), manager, TensorDType.F16)) {
+      assertThatThrownBy(() -> new LlamaTrainable(half, null)).hasMessageContaining("training needs float32 weights")
+          .hasMessageContaining("NoGradGuard");
+    }
   }
 
   @Test

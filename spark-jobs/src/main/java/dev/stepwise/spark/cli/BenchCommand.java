@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.ModelBenchmark;
 import dev.stepwise.eval.SyntheticEval;
+import dev.stepwise.spark.config.ModelConfig;
 import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.tasks.Split;
@@ -79,13 +80,14 @@ public final class BenchCommand implements Runnable {
     TaskGenerator tasks = injector.getInstance(TasksConfig.class).generator();
     Path policyDir = Path.of(policy != null ? policy : demoM1(common, "--policy"));
     List<TaskExample> synthetic = tasks.eftOneLanguageEach(Split.EFT_TEST, 0, problems, config.languages()), own;
-    try (LoadedModel loaded = LoadedModel.open(policyDir)) {
+    ModelConfig modelConfig = injector.getInstance(ModelConfig.class);
+    try (LoadedModel loaded = LoadedModel.open(policyDir, modelConfig)) {
       own = SftCommand.policyEft(loaded, new ChatFormat(loaded.tokenizer()), tasks, config).examples(Split.EFT_TEST, 0, problems, config.languages());
     }
     out.printf("bench judge: %d synthetic pairs, %d pairs of %s's own candidate steps (from %d problems)%n", synthetic.size(), own.size(), policyDir, problems);
     out.printf("  %-40s %12s %12s%n", "judge", "synthetic", "own steps");
     for (String judge : judges != null ? judges : List.of(policyDir.toString())) {
-      try (LoadedModel loaded = LoadedModel.open(Path.of(judge))) {
+      try (LoadedModel loaded = LoadedModel.open(Path.of(judge), modelConfig)) {
         HeldOutEval eval = loaded.heldOutEval(config.evalMaxNewTokens());
         out.printf(java.util.Locale.ROOT, "  %-40s %11.1f%% %11.1f%%%n", judge, 100 * SyntheticEval.judgeAccuracy(eval, synthetic).accuracy(),
             100 * SyntheticEval.judgeAccuracy(eval, own).accuracy());

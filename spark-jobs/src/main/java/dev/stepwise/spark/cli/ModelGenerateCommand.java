@@ -10,6 +10,7 @@ import dev.stepwise.sampling.Edt;
 import dev.stepwise.sampling.FixedSampler;
 import dev.stepwise.sampling.SamplingStrategy;
 import dev.stepwise.sampling.Seeds;
+import dev.stepwise.spark.config.ModelConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.text.ChatFormat;
 import java.io.PrintWriter;
@@ -21,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -37,6 +39,8 @@ public final class ModelGenerateCommand implements Callable<Integer> {
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
   @Spec CommandSpec spec;
+
+  @Mixin CommonOptions common;
 
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory with its tokenizer.")
   Path model;
@@ -100,7 +104,7 @@ public final class ModelGenerateCommand implements Callable<Integer> {
     if (batchSize < 1) throw new StepwiseException("--batch-size must be >= 1, got " + batchSize);
     SamplingStrategy strategy = strategy();
     boolean edt = strategy instanceof Edt;
-    try (LoadedModel loaded = LoadedModel.open(model)) {
+    try (LoadedModel loaded = LoadedModel.open(model, ModelConfig.from(common.config().raw()))) {
       PromptRows rows = PromptRows.read(prompts.prompt, prompts.input, loaded, chat);
       Set<Integer> eos = new HashSet<>();
       loaded.tokenizer().specialTokens().eos().ifPresent(eos::add);

@@ -5,6 +5,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import dev.stepwise.io.JsonlRows;
 import dev.stepwise.model.CompletionScorer;
+import dev.stepwise.spark.config.ModelConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.text.ChatFormat;
 import java.io.PrintWriter;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,6 +28,8 @@ public final class ModelScoreCommand implements Callable<Integer> {
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
   @Spec CommandSpec spec;
+
+  @Mixin CommonOptions common;
 
   @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory with its tokenizer.")
   Path model;
@@ -49,7 +53,7 @@ public final class ModelScoreCommand implements Callable<Integer> {
 
   private Integer score() throws Exception {
     if (batchSize < 1) throw new StepwiseException("--batch-size must be >= 1, got " + batchSize);
-    try (LoadedModel loaded = LoadedModel.open(model)) {
+    try (LoadedModel loaded = LoadedModel.open(model, ModelConfig.from(common.config().raw()))) {
       List<JsonlRows.Row> rows = JsonlRows.read(input);
       List<int[]> prompts = new ArrayList<>();
       List<int[]> completions = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.stepwise.spark.cli;
 import com.google.gson.GsonBuilder;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.SyntheticEval;
+import dev.stepwise.io.TensorDType;
 import dev.stepwise.selfreward.ModelStepProposer;
 import dev.stepwise.selfreward.PolicyEft;
 import dev.stepwise.spark.config.PromptsConfig;
@@ -56,10 +57,12 @@ public final class SftCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
 
-  @Option(names = "--model", required = true, paramLabel = "INIT_DIR", description = "HF model directory to start from (e.g. from `model init`).")
+  @Option(names = "--model", required = true, paramLabel = "INIT_DIR",
+      description = "HF model directory (or LoRA adapter directory) to start from (e.g. from `model init`).")
   Path model;
 
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output: final weights, checkpoint-N/, eval.json.")
+  @Option(names = "--out", required = true, paramLabel = "DIR",
+      description = "Output: final weights (an adapter directory with stepwise.train.lora.enabled), checkpoint-N/, eval.json.")
   Path out;
 
   @Option(names = "--data", paramLabel = "FILE.jsonl", description = "Train on these {prompt, completion} rows instead of the synthetic mix.")
@@ -116,7 +119,8 @@ public final class SftCommand implements Callable<Integer> {
 
   private Integer train(SftConfig config, TaskGenerator tasks, ColdStartData mixture, PromptTemplates templates) throws Exception {
     PrintWriter w = spec.commandLine().getOut();
-    try (LoadedModel loaded = LoadedModel.open(model)) {
+    // Float32 whatever stepwise.model.dtype says: training supports no other (LlamaTrainable.F32_ONLY).
+    try (LoadedModel loaded = LoadedModel.open(model, TensorDType.F32)) {
       ChatFormat chat = new ChatFormat(loaded.tokenizer());
       // Mining and training use the training threads; evaluation goes back to the inference setting.
       int previousThreads = TorchThreads.set(config.threads());
@@ -129,7 +133,7 @@ public final class SftCommand implements Callable<Integer> {
             data != null ? data : mixture.counts() + " " + config.languages().stream().map(Language::code).toList(), meanLength, config.train().steps(),
             config.train().batchSize(), config.train().learningRate(), config.threads(), out);
         w.flush();
-        LlamaTrainable trainable = new LlamaTrainable(loaded.model(), model, config.train().freezeEmbeddings());
+        LlamaTrainable trainable = new LlamaTrainable(loaded.model(), loaded.tokenizerDir(), config.train(), model.toAbsolutePath().normalize().toString());
         new Trainer<>(config.train(), new SftObjective(), trainable, trainable,
             new Progress(w, config.train().logEvery(), config.train().batchSize() * meanLength))
             .groupByLength(SftData::length, config.lengthWindow())

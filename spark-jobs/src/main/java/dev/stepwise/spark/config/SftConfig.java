@@ -42,7 +42,7 @@ public record SftConfig(SftMixture mixture, TrainSettings train, int threads, in
       TrainSettings t = TrainingConfig.from(c, "sft").settings(c.getLong("stepwise.run.seed"));
       train = new TrainSettings(t.batchSize(), t.gradientAccumulation(), t.steps(), t.epochs(), t.learningRate(),
           t.warmupRatio(), t.minLrRatio(), t.maxGradNorm(), t.weightDecay(), t.seed(), s.getInt("log_every"),
-          s.getInt("save_every"), t.freezeEmbeddings());
+          s.getInt("save_every"), t.freezeEmbeddings(), t.lora());
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("stepwise.sft: " + e.getMessage());
     }

@@ -1,5 +1,6 @@
 package dev.stepwise.spark.runtime;
 
+import dev.stepwise.model.lora.AdapterDirectory;
 import dev.stepwise.train.CheckpointCheck;
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,7 +37,7 @@ public final class Checkpoints {
       }
       java.nio.file.Path cache = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "stepwise-checkpoints",
           HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(uri.getBytes())).substring(0, 16));
-      if (Files.isRegularFile(cache.resolve("config.json"))) {
+      if (Files.isRegularFile(cache.resolve("config.json")) || AdapterDirectory.isAdapter(cache)) {
         return cache;
       }
       java.nio.file.Path tmp = cache.resolveSibling(cache.getFileName() + "-" + UUID.randomUUID());
@@ -56,6 +57,21 @@ public final class Checkpoints {
       return cache;
     } catch (IOException | java.security.NoSuchAlgorithmException e) {
       throw new StepwiseException("cannot read checkpoint " + uri + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * How a new adapter names its base {@code uri}: a local checkpoint by its absolute path (what
+   * PEFT reads), any other by its qualified URI.
+   */
+  public static String pointer(String uri, Configuration conf) {
+    Path source = new Path(uri);
+    try {
+      FileSystem fs = source.getFileSystem(conf);
+      Path qualified = fs.makeQualified(source);
+      return "file".equals(fs.getScheme()) ? java.nio.file.Path.of(qualified.toUri()).toString() : qualified.toString();
+    } catch (IOException e) {
+      throw new StepwiseException("cannot resolve checkpoint " + uri + ": " + e.getMessage(), e);
     }
   }
 
@@ -95,12 +111,13 @@ public final class Checkpoints {
     }
   }
 
-  /** Whether a complete checkpoint exists at {@code dir} (its config and weights are there). */
+  /** Whether a complete checkpoint exists at {@code dir} (its config and weights are there, or an adapter's). */
   public static boolean exists(Path dir, Configuration conf) {
     try {
       FileSystem fs = dir.getFileSystem(conf);
       return fs.exists(new Path(dir, "config.json"))
-          && (fs.exists(new Path(dir, "model.safetensors")) || fs.exists(new Path(dir, "model.safetensors.index.json")));
+          && (fs.exists(new Path(dir, "model.safetensors")) || fs.exists(new Path(dir, "model.safetensors.index.json")))
+          || fs.exists(new Path(dir, AdapterDirectory.CONFIG)) && fs.exists(new Path(dir, AdapterDirectory.WEIGHTS));
     } catch (IOException e) {
       throw new StepwiseException("cannot read " + dir + ": " + e.getMessage(), e);
     }
@@ -120,7 +137,7 @@ public final class Checkpoints {
       byte[] buffer = new byte[1 << 16];
       for (FileStatus file : files) {
         String name = file.getPath().getName();
-        if (file.isFile() && (name.equals("config.json") || name.endsWith(".safetensors"))
+        if (file.isFile() && (name.equals("config.json") || name.equals(AdapterDirectory.CONFIG) || name.endsWith(".safetensors"))
             && !name.equals("optimizer.safetensors")) {
           digest.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
           try (InputStream in = fs.open(file.getPath())) {

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaModel;
+import dev.stepwise.model.lora.AdapterDirectory;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
 import java.io.IOException;
@@ -21,10 +22,19 @@ import org.apache.spark.resource.ResourceInformation;
  */
 public final class ExecutorModels {
 
-  /** A loaded policy: the decoder, its tokenizer and chat format, and where it runs. */
-  public record Loaded(LlamaModel model, HfTokenizer tokenizer, ChatFormat chat, Device device) {}
+  /**
+   * A loaded policy: the decoder (with its adapter when the checkpoint is an adapter directory),
+   * its tokenizer (and the local directory of its files), chat format, and where it runs.
+   */
+  public record Loaded(LlamaModel model, HfTokenizer tokenizer, ChatFormat chat, Device device, java.nio.file.Path tokenizerDir) {}
 
-  private record Key(String uri, Device device) {}
+  /**
+   * The Hadoop configuration key that carries {@code stepwise.model.dtype} to executors (the driver
+   * sets it when it makes the session; tasks get it with the configuration they already receive).
+   */
+  public static final String DTYPE_KEY = "stepwise.model.dtype";
+
+  private record Key(String uri, Device device, String dtype) {}
 
   private static final Map<Key, Loaded> LOADED = new ConcurrentHashMap<>();
 
@@ -32,13 +42,16 @@ public final class ExecutorModels {
 
   /** The model at {@code uri} on this task's device, loading it on first use in this JVM. */
   public static Loaded get(String uri, Configuration conf) {
-    Device device = taskDevice();
-    return LOADED.computeIfAbsent(new Key(uri, device), key -> load(key.uri(), key.device(), conf));
+    Key key = new Key(uri, taskDevice(), conf.get(DTYPE_KEY, "auto"));
+    return LOADED.computeIfAbsent(key, k -> load(k, conf));
   }
 
-  /** A private, trainable copy (training mutates weights, so it never shares the cached one). */
+  /**
+   * A private, trainable copy (training mutates weights, so it never shares the cached one), in
+   * float32 whatever stepwise.model.dtype says (see {@link dev.stepwise.train.LlamaTrainable#F32_ONLY}).
+   */
   public static Loaded loadFresh(String uri, Configuration conf) {
-    return load(uri, taskDevice(), conf);
+    return load(new Key(uri, taskDevice(), "float32"), conf);
   }
 
   /** The GPU Spark assigned to the running task, or the CPU when it assigned none. */
@@ -51,15 +64,17 @@ public final class ExecutorModels {
     return Device.gpu(Integer.parseInt(gpu.addresses()[0]));
   }
 
-  private static Loaded load(String uri, Device device, Configuration conf) {
-    java.nio.file.Path dir = Checkpoints.localize(uri, conf);
+  private static Loaded load(Key key, Configuration conf) {
+    java.nio.file.Path dir = Checkpoints.localize(key.uri(), conf);
+    AdapterDirectory.BaseLocator bases = base -> Checkpoints.localize(base, conf); // an adapter's base, copied like it
     try {
-      NDManager manager = NDManager.newBaseManager(device);
-      LlamaModel model = Checkpoint.load(dir, manager);
-      HfTokenizer tokenizer = HfTokenizer.load(dir);
-      return new Loaded(model, tokenizer, new ChatFormat(tokenizer), device);
+      NDManager manager = NDManager.newBaseManager(key.device());
+      LlamaModel model = Checkpoint.load(dir, manager, Checkpoint.computeDtype(key.dtype(), key.device()), bases);
+      java.nio.file.Path tokenizerDir = AdapterDirectory.tokenizerDir(dir, bases);
+      HfTokenizer tokenizer = HfTokenizer.load(tokenizerDir);
+      return new Loaded(model, tokenizer, new ChatFormat(tokenizer), key.device(), tokenizerDir);
     } catch (IOException | RuntimeException e) {
-      throw new StepwiseException("cannot load the model at " + uri + ": " + e.getMessage(), e);
+      throw new StepwiseException("cannot load the model at " + key.uri() + ": " + e.getMessage(), e);
     }
   }
 }

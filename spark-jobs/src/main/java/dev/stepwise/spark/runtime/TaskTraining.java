@@ -46,7 +46,9 @@ public final class TaskTraining {
     TrainSettings fixed = withSteps(settings, settings.totalSteps(Math.max(1, all.size() / workers)));
     java.nio.file.Path local = Files.createTempDirectory("stepwise-train-");
     try {
-      LlamaTrainable trainable = new LlamaTrainable(loaded.model(), Checkpoints.localize(from, conf), settings.freezeEmbeddings());
+      // With LoRA only the adapter is trained, averaged across workers and published (an adapter
+      // directory whose base is `from`, or `from`'s own base when `from` is an adapter).
+      LlamaTrainable trainable = new LlamaTrainable(loaded.model(), loaded.tokenizerDir(), settings, Checkpoints.pointer(from, conf));
       WeightAveraging averaging = new WeightAveraging(syncDir, conf, worker, workers, context);
       long started = System.nanoTime();
       Trainer.Listener listener = new Trainer.Listener() {
@@ -85,6 +87,6 @@ public final class TaskTraining {
 
   private static TrainSettings withSteps(TrainSettings s, long steps) {
     return new TrainSettings(s.batchSize(), s.gradientAccumulation(), steps, 0, s.learningRate(), s.warmupRatio(),
-        s.minLrRatio(), s.maxGradNorm(), s.weightDecay(), s.seed(), s.logEvery(), s.saveEvery(), s.freezeEmbeddings());
+        s.minLrRatio(), s.maxGradNorm(), s.weightDecay(), s.seed(), s.logEvery(), s.saveEvery(), s.freezeEmbeddings(), s.lora());
   }
 }

@@ -143,6 +143,29 @@ class ModelCommandsTest {
   }
 
   @Test
+  void scoreInFloat16IsCloseToFloat32AndBfloat16IsRefusedInOneLine() throws IOException {
+    Path input = write("dtype.jsonl", "{\"prompt\":\"Step 1: 3 + 4 =\",\"completion\":\" 7. Step 2: 7 * 2 = 14\"}");
+    JsonArray[] logProbs = new JsonArray[2];
+    String[] dtypes = {"float32", "float16"};
+    for (int i = 0; i < 2; i++) {
+      Path out = tmp.resolve("dtype-" + dtypes[i] + ".jsonl");
+      Cli.Result r = Cli.runLocal("model", "score", "--model", model.toString(), "--input", input.toString(), "--output", out.toString(),
+          "--set", "stepwise.model.dtype=" + dtypes[i]);
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      logProbs[i] = rows(out).get(0).getAsJsonArray("token_logprobs");
+    }
+    assertThat(logProbs[1]).isNotEqualTo(logProbs[0]); // F16 weights really were used
+    for (int i = 0; i < logProbs[0].size(); i++) {
+      assertThat(logProbs[1].get(i).getAsDouble()).isCloseTo(logProbs[0].get(i).getAsDouble(), within(0.05));
+    }
+    Cli.Result bf16 = Cli.runLocal("model", "score", "--model", model.toString(), "--input", input.toString(), "--output",
+        tmp.resolve("bf16.jsonl").toString(), "--set", "stepwise.model.dtype=bfloat16");
+    assertThat(bf16.exitCode()).isEqualTo(1);
+    assertThat(bf16.err().strip()).startsWith("stepwise: error: ").contains("bfloat16 compute is not supported", "aborts the JVM")
+        .doesNotContain("\n");
+  }
+
+  @Test
   void usageAndInputErrorsAreOneLine() {
     Cli.Result both = Cli.runLocal("model", "generate", "--model", model.toString(), "--prompt", "x", "--input", "y.jsonl");
     assertThat(both.exitCode()).isEqualTo(2);

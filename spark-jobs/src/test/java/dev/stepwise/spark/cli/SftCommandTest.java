@@ -80,6 +80,46 @@ class SftCommandTest {
   }
 
   @Test
+  void loraSftWritesAPeftAdapterThatModelCommandsLoadAndMergeIntoItsBase() throws IOException {
+    byte[] base = Files.readAllBytes(init.resolve("model.safetensors"));
+    Path out = tmp.resolve("lora");
+    Cli.Result r = sft(out, "--steps", "4", "--lr", "0.01", "--eval-problems", "0",
+        "--set", "stepwise.train.lora.enabled=true", "--set", "stepwise.train.lora.r=4", "--set", "stepwise.train.lora.target_modules=[q_proj,v_proj]");
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(out.resolve("model.safetensors")).doesNotExist();
+    assertThat(out.resolve("adapter_model.safetensors")).isRegularFile();
+    assertThat(out.resolve("tokenizer.json")).isRegularFile();
+    JsonObject config = JsonParser.parseString(Files.readString(out.resolve("adapter_config.json"))).getAsJsonObject();
+    assertThat(config.get("base_model_name_or_path").getAsString()).isEqualTo(init.toAbsolutePath().normalize().toString());
+    assertThat(config.get("r").getAsInt()).isEqualTo(4);
+    assertThat(Files.readAllBytes(init.resolve("model.safetensors"))).as("the base is never written").isEqualTo(base);
+
+    Path merged = tmp.resolve("lora-merged");
+    Cli.Result merge = Cli.runLocal("model", "merge", "--adapter", out.toString(), "--out", merged.toString());
+    assertThat(merge.exitCode()).as(merge.err()).isZero();
+    assertThat(merge.out()).contains("model merge: wrote " + merged, "r=4", "q_proj,v_proj");
+    assertThat(merged.resolve("adapter_config.json")).doesNotExist();
+    assertThat(merged.resolve("tokenizer.json")).isRegularFile();
+
+    Path rows = Files.writeString(tmp.resolve("lora-rows.jsonl"), "{\"prompt\":\"Step 1: 3 + 4 =\",\"completion\":\" 7\"}\n");
+    List<double[]> scores = new java.util.ArrayList<>();
+    for (Path model : List.of(out, merged, init)) {
+      Path scored = tmp.resolve("scored-" + model.getFileName() + ".jsonl");
+      Cli.Result s = Cli.runLocal("model", "score", "--model", model.toString(), "--input", rows.toString(), "--output", scored.toString(), "--chat");
+      assertThat(s.exitCode()).as(s.err()).isZero();
+      var logprobs = JsonParser.parseString(Files.readAllLines(scored).get(0)).getAsJsonObject().getAsJsonArray("token_logprobs");
+      scores.add(java.util.stream.IntStream.range(0, logprobs.size()).mapToDouble(i -> logprobs.get(i).getAsDouble()).toArray());
+    }
+    for (int i = 0; i < scores.get(0).length; i++) {
+      assertThat(scores.get(1)[i]).as("merged = base + adapter").isCloseTo(scores.get(0)[i], org.assertj.core.api.Assertions.within(1e-5));
+    }
+    assertThat(Math.abs(scores.get(0)[0] - scores.get(2)[0])).as("the adapter learned something").isGreaterThan(1e-3);
+
+    Cli.Result again = Cli.runLocal("model", "merge", "--adapter", init.toString(), "--out", tmp.resolve("x").toString());
+    assertThat(again.err().strip()).isEqualTo("stepwise: error: " + init + ": no adapter_config.json; expected a LoRA adapter directory (see stepwise.train.lora)");
+  }
+
+  @Test
   void minesJudgeExamplesFromTheStartingModelsOwnCandidates() {
     // The shipped M1 errs on some steps at T = 1.0; each such problem becomes one judge example.
     Cli.Result r = Cli.run("sft", "--model", Cli.tinyM1(), "--out", tmp.resolve("policy").toString(), "--threads", "1",

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,19 @@ class StepwiseConfigTest {
     assertThat(SparkConfig.from(c.raw())).isEqualTo(new SparkConfig("local[*]", "stepwise", false, 0, Duration.ofSeconds(120)));
     assertThat(ImportConfig.from(c.raw()).limits().maxChars()).isEqualTo(8000);
     assertThat(RunConfig.from(c.raw())).isEqualTo(new RunConfig("runs/demo", 42));
+  }
+
+  @Test
+  void loraIsOffByDefaultAndItsKeysAreChecked() {
+    assertThat(TrainingConfig.from(StepwiseConfig.reference().raw(), "dpo").lora()).isNull();
+    StepwiseConfig on = StepwiseConfig.load(null, Map.of("stepwise.train.lora.enabled", "true", "stepwise.train.lora.r", "16"));
+    assertThat(TrainingConfig.from(on.raw(), "align").settings(1).lora())
+        .isEqualTo(new dev.stepwise.model.lora.LoraSettings(16, 16, 0.0, List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")));
+    StepwiseConfig bad = StepwiseConfig.load(null, Map.of("stepwise.train.lora.enabled", "true", "stepwise.train.lora.target_modules", "[qkv]"));
+    assertThatThrownBy(() -> TrainingConfig.from(bad.raw(), "sft")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("stepwise.train.lora: lora target_modules: 'qkv' is not a projection of this decoder");
+    StepwiseConfig dropout = StepwiseConfig.load(null, Map.of("stepwise.train.lora.enabled", "true", "stepwise.train.lora.dropout", "0.1"));
+    assertThatThrownBy(() -> TrainingConfig.from(dropout.raw(), "dpo")).hasMessageContaining("stepwise.train.lora: lora dropout 0.1 is not supported");
   }
 
   @Test

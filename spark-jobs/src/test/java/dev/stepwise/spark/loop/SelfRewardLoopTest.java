@@ -16,15 +16,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** The whole loop on a micro configuration in local[2]: every stage, dataset and checkpoint. */
 public class SelfRewardLoopTest {
 
-  public static List<String> micro(Path run) {
+  /** The micro configuration, then {@code extra} keys. */
+  public static List<String> micro(Path run, String... extra) {
     List<String> args = new ArrayList<>(List.of("--run", run.toString()));
-    for (String kv : List.of(
+    for (String kv : concat(List.of(
         "stepwise.tasks.languages=[en,zh]", "stepwise.tasks.train_problems=12", "stepwise.tasks.eft_problems=4",
         "stepwise.tasks.eval_problems=2", "stepwise.tasks.eft_test_problems=4",
         "stepwise.sft.steps=2", "stepwise.sft.batch_size=4", "stepwise.loop.rounds=1",
         "stepwise.search.prompts_per_round=3", "stepwise.search.candidates=2", "stepwise.search.max_iterations=2",
         "stepwise.search.max_step_tokens=6", "stepwise.search.max_judge_tokens=6", "stepwise.search.batch_prompts=2",
-        "stepwise.dpo.epochs=1", "stepwise.dpo.batch_size=2", "stepwise.eval.max_new_tokens=6")) {
+        "stepwise.dpo.epochs=1", "stepwise.dpo.batch_size=2", "stepwise.eval.max_new_tokens=6"), extra)) {
       args.add("--set");
       args.add(kv);
     }
@@ -73,5 +74,32 @@ public class SelfRewardLoopTest {
     assertThat(again.out()).contains("| synthetic | zh   | aligned |     1 |", "| synthetic | mean | unseen  |");
     List<StageRecord> after = Manifest.parseStages(Files.readString(run.resolve("run.json")));
     assertThat(after).extracting(StageRecord::finished).isEqualTo(stages.stream().map(StageRecord::finished).toList());
+  }
+
+  static List<String> concat(List<String> first, String... more) {
+    List<String> all = new ArrayList<>(first);
+    all.addAll(List.of(more));
+    return all;
+  }
+
+  @Test
+  void aLoraLoopTrainsAdaptersOverTheFrozenM0(@TempDir Path tmp) throws Exception {
+    Path run = tmp.resolve("run");
+    List<String> args = new ArrayList<>(List.of("run"));
+    args.addAll(micro(run, "stepwise.train.lora.enabled=true", "stepwise.train.lora.r=4"));
+    Cli.Result result = Cli.run(args.toArray(String[]::new));
+    assertThat(result.exitCode()).as(result.err() + result.out()).isZero();
+    assertThat(Manifest.parseStages(Files.readString(run.resolve("run.json"))))
+        .allSatisfy(s -> assertThat(s.status()).isEqualTo(StageRecord.SUCCEEDED)).hasSize(8);
+    String m0 = run.resolve("checkpoints/round=0").toAbsolutePath().toString();
+    // M1 (sft) and M2 (dpo: M1's adapter trained on, or copied when the micro search made no
+    // pairs) are adapters over M0; the eval, search and ref stages load them onto it.
+    for (String round : List.of("round=1", "round=2")) {
+      Path dir = run.resolve("checkpoints/" + round);
+      assertThat(dir.resolve("model.safetensors")).as(round).doesNotExist();
+      assertThat(Files.readString(dir.resolve("adapter_config.json"))).as(round).contains("\"base_model_name_or_path\": \"" + m0 + "\"");
+    }
+    assertThat(run.resolve("checkpoints/round=0/model.safetensors")).exists();
+    assertThat(ParquetFiles.read(run.resolve("data/eval_results/round=2"))).hasSize(8);
   }
 }
