@@ -48,6 +48,9 @@ final class ConfigRanges {
       r.add(new Rule("stepwise." + section + ".warmup_ratio", "in [0, 1]", v -> v >= 0 && v <= 1));
       r.add(new Rule("stepwise." + section + ".min_lr_ratio", "in [0, 1]", v -> v >= 0 && v <= 1));
     }
+    atLeast(r, 1, "train.lora.r");
+    above(r, 0, "train.lora.alpha");
+    r.add(new Rule("stepwise.train.lora.dropout", "in [0, 1)", v -> v >= 0 && v < 1));
     r.add(new Rule("stepwise.eval.imported_per_language", ">= -1 (-1: all)", v -> v >= -1));
     r.add(new Rule("stepwise.sampling.top_p", "in (0, 1]", v -> v > 0 && v <= 1));
     r.add(new Rule("stepwise.sampling.edt_n", "in (0, 1)", v -> v > 0 && v < 1));
