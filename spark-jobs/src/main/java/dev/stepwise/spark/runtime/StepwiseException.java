@@ -2,6 +2,8 @@ package dev.stepwise.spark.runtime;
 
 import com.typesafe.config.ConfigException;
 import dev.stepwise.schemas.SchemaMismatchException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** A failure the user can fix (bad path, bad input, bad flag): the CLI prints its message as one line. */
 public class StepwiseException extends RuntimeException {
@@ -26,12 +28,30 @@ public class StepwiseException extends RuntimeException {
     } else {
       Throwable root = e;
       while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-      text = root.getClass().getSimpleName() + ": " + root.getMessage();
+      text = taskException(String.valueOf(root.getMessage()));
+      if (text == null) text = root.getClass().getSimpleName() + ": " + root.getMessage();
     }
     text = String.valueOf(text).strip();
     int newline = text.indexOf('\n');
     return newline < 0 ? text : text.substring(0, newline).strip();
   }
+
+  /**
+   * A failed barrier stage's SparkException carries the task's exception only as text
+   * ("... barrier task ResultTask(4, 0) finished unsuccessfully.\njava.lang.IllegalStateException:
+   * non-finite weight ..."): that line, with a StepwiseException's message as it is, or null.
+   */
+  private static String taskException(String message) {
+    Matcher m = TASK_EXCEPTION.matcher(message);
+    while (m.find()) {
+      if (m.group(1).equals("SparkException")) continue;
+      return m.group(1).equals(StepwiseException.class.getSimpleName()) ? m.group(2) : m.group(1) + ": " + m.group(2);
+    }
+    return null;
+  }
+
+  private static final Pattern TASK_EXCEPTION =
+      Pattern.compile("(?:^|\\s)(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*(?:Exception|Error)): ([^\\n]+)", Pattern.MULTILINE);
 
   /** The innermost StepwiseException, config or schema error in the cause chain, or null. */
   public static Throwable innermostKnown(Throwable e) {

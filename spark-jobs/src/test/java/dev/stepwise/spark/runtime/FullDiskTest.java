@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.spark.Cli;
 import dev.stepwise.spark.config.SparkConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,9 +77,8 @@ class FullDiskTest {
         .isInstanceOf(StepwiseException.class).hasMessageStartingWith("cannot write " + layout.configConf());
     assertThat(temporaries()).isEmpty();
 
-    Path local = Files.createDirectories(tmp.resolve("local-checkpoint"));
-    Files.writeString(local.resolve("config.json"), "{}");
-    Files.writeString(local.resolve("model.safetensors"), noise(2_000_000, 2));
+    // A real checkpoint (publish verifies it first), larger than the disk: the shipped M1.
+    Path local = Path.of(Cli.tinyM1());
     assertThatThrownBy(() -> Checkpoints.publish(local, layout.checkpoint(2), spark.sparkContext().hadoopConfiguration()))
         .isInstanceOf(StepwiseException.class).hasMessageStartingWith("cannot write checkpoint " + layout.checkpoint(2));
     assertThat(temporaries()).isEmpty();
