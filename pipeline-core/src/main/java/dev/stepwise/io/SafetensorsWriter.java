@@ -33,16 +33,46 @@ public final class SafetensorsWriter {
         throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " needs " + n + " values, got " + data.length);
       }
     }
+
+    public StreamedTensor streamed() {
+      int[] next = {0};
+      return new StreamedTensor(name, shape, (chunk, count) -> {
+        System.arraycopy(data, next[0], chunk, 0, count);
+        next[0] += count;
+      });
+    }
+  }
+
+  /**
+   * A tensor whose row-major values are produced in order, a chunk at a time, when it is written:
+   * a model far larger than the heap is written without ever holding it whole.
+   */
+  public record StreamedTensor(String name, long[] shape, Values values) {
+    long size() {
+      return Arrays.stream(shape).reduce(1, Math::multiplyExact);
+    }
+  }
+
+  /** Produces a tensor's values in order. */
+  @FunctionalInterface
+  public interface Values {
+    /** Fills {@code chunk[0, count)} with the next {@code count} values. */
+    void next(float[] chunk, int count);
   }
 
   public static void write(Path file, List<NamedTensor> tensors, TensorDType dtype) throws IOException {
-    List<NamedTensor> sorted = tensors.stream().sorted(Comparator.comparing(NamedTensor::name)).toList();
+    writeStreamed(file, tensors.stream().map(NamedTensor::streamed).toList(), dtype);
+  }
+
+  /** As {@link #write}; each tensor's values are asked for only while its bytes are written. */
+  public static void writeStreamed(Path file, List<StreamedTensor> tensors, TensorDType dtype) throws IOException {
+    List<StreamedTensor> sorted = tensors.stream().sorted(Comparator.comparing(StreamedTensor::name)).toList();
     JsonObject header = new JsonObject();
     JsonObject metadata = new JsonObject();
     metadata.addProperty("format", "pt");
     header.add("__metadata__", metadata);
     long offset = 0;
-    for (NamedTensor t : sorted) {
+    for (StreamedTensor t : sorted) {
       JsonObject entry = new JsonObject();
       entry.addProperty("dtype", dtype.name());
       JsonArray shape = new JsonArray();
@@ -50,7 +80,7 @@ public final class SafetensorsWriter {
       entry.add("shape", shape);
       JsonArray offsets = new JsonArray();
       offsets.add(offset);
-      offset += (long) t.data.length * dtype.bytes;
+      offset += t.size() * dtype.bytes;
       offsets.add(offset);
       entry.add("data_offsets", offsets);
       if (header.has(t.name)) throw new IllegalArgumentException(file + ": tensor '" + t.name + "' given twice");
@@ -65,24 +95,27 @@ public final class SafetensorsWriter {
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
       out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
       out.write(headerBytes);
-      for (NamedTensor t : sorted) writeData(out, t.data, dtype);
+      for (StreamedTensor t : sorted) writeData(out, t, dtype);
     }
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static void writeData(OutputStream out, float[] data, TensorDType dtype) throws IOException {
-    ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-    for (float v : data) {
-      if (chunk.remaining() < 4) {
-        out.write(chunk.array(), 0, chunk.position());
-        chunk.clear();
+  private static void writeData(OutputStream out, StreamedTensor t, TensorDType dtype) throws IOException {
+    float[] values = new float[1 << 14];
+    ByteBuffer chunk = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    for (long done = 0, size = t.size(); done < size; ) {
+      int count = (int) Math.min(values.length, size - done);
+      t.values().next(values, count);
+      chunk.clear();
+      for (int i = 0; i < count; i++) {
+        switch (dtype) {
+          case F32 -> chunk.putFloat(values[i]);
+          case F16 -> chunk.putShort(Halfs.floatToF16(values[i]));
+          case BF16 -> chunk.putShort(Halfs.floatToBf16(values[i]));
+        }
       }
-      switch (dtype) {
-        case F32 -> chunk.putFloat(v);
-        case F16 -> chunk.putShort(Halfs.floatToF16(v));
-        case BF16 -> chunk.putShort(Halfs.floatToBf16(v));
-      }
+      out.write(chunk.array(), 0, chunk.position());
+      done += count;
     }
-    out.write(chunk.array(), 0, chunk.position());
   }
 }

@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import dev.stepwise.io.SafetensorsFile;
 import dev.stepwise.io.SafetensorsWriter;
 import dev.stepwise.io.SafetensorsWriter.NamedTensor;
+import dev.stepwise.io.SafetensorsWriter.StreamedTensor;
 import dev.stepwise.io.ShardedSafetensors;
 import dev.stepwise.io.TensorDType;
 import dev.stepwise.io.TensorSource;
@@ -81,19 +82,19 @@ public final class Checkpoint {
    */
   public static void save(LlamaModel model, Path dir, TensorDType dtype, Path tokenizerDir) throws IOException {
     Files.createDirectories(dir);
-    List<NamedTensor> tensors = new ArrayList<>();
+    List<StreamedTensor> tensors = new ArrayList<>();
     for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
-      tensors.add(new NamedTensor(e.getKey(), e.getValue().getShape().getShape(), e.getValue().toFloatArray()));
+      tensors.add(new NamedTensor(e.getKey(), e.getValue().getShape().getShape(), e.getValue().toFloatArray()).streamed());
     }
     saveTensors(model.config(), tensors, dir, dtype);
     if (tokenizerDir != null) copyTokenizer(tokenizerDir, dir);
   }
 
-  /** Writes config, generation config and weights given as plain arrays (used by the tiny preset's init). */
-  static void saveTensors(LlamaConfig config, List<NamedTensor> tensors, Path dir, TensorDType dtype) throws IOException {
+  /** Writes config, generation config and weights, each tensor's values produced as it is written. */
+  static void saveTensors(LlamaConfig config, List<StreamedTensor> tensors, Path dir, TensorDType dtype) throws IOException {
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(ShardedSafetensors.INDEX)); // a stale index would shadow the new single file
-    SafetensorsWriter.write(dir.resolve(ShardedSafetensors.SINGLE), tensors, dtype);
+    SafetensorsWriter.writeStreamed(dir.resolve(ShardedSafetensors.SINGLE), tensors, dtype);
     config.withTorchDtype(dtype.torchName()).write(dir.resolve(CONFIG));
     writeGenerationConfig(config, dir.resolve(GENERATION_CONFIG));
   }
