@@ -1,11 +1,10 @@
 package dev.stepwise.generate;
 
-import dev.stepwise.sampling.TokenChooser;
+import dev.stepwise.sampling.BatchSampler;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.stepwise.model.KvCache;
 import dev.stepwise.model.LeftPaddedBatch;
@@ -74,10 +73,10 @@ public final class Generator {
     }
 
     /** Adds the chosen token and its log-prob; returns true when this row is done. */
-    boolean accept(TokenChooser.Choice choice, double logProb) {
-      int token = choice.token();
+    boolean accept(BatchSampler.Picked picked) {
+      int token = picked.token();
       tokens.add(token);
-      stats.add(new float[] {(float) logProb, (float) choice.temperature(), (float) choice.entropy()});
+      stats.add(new float[] {(float) picked.logProb(), (float) picked.temperature(), (float) picked.entropy()});
       if (request.eosTokenIds().contains(token)) return finish(Generation.FinishReason.EOS, decode(tokens.size() - 1), null);
       if (!request.stopStrings().isEmpty()) {
         String text = decode(tokens.size());
@@ -116,13 +115,12 @@ public final class Generator {
       long[] ids = prompts.ids();
       int time = prompts.length();
       while (true) {
-        LastPosition last = lastPosition(ids, time, cache.length() == 0 ? prompts.padding() : cache.padding(), cache);
+        BatchSampler.Picked[] picked = step(ids, time, cache.length() == 0 ? prompts.padding() : cache.padding(), cache, active);
         List<Row> next = new ArrayList<>();
         int[] kept = new int[active.size()];
         for (int i = 0; i < active.size(); i++) {
           Row row = active.get(i);
-          TokenChooser.Choice choice = row.request.chooser().choose(last.logits(i), last.entropy[i], row.rng);
-          if (!row.accept(choice, last.logProb(i, choice.token()))) {
+          if (!row.accept(picked[i])) {
             kept[next.size()] = i;
             next.add(row);
           }
@@ -138,33 +136,15 @@ public final class Generator {
   }
 
   /**
-   * The last position's logits of every row, with each row's log-sum-exp and entropy computed for
-   * the whole batch at once on the engine, in float64 (float loses the small probabilities entropy
-   * depends on). Row by row in Java this was most of a batch-16 step's time.
+   * Runs the new tokens through the model and picks each row's next token from its last position
+   * on the engine ({@link BatchSampler}): only the chosen ids and their statistics reach the JVM.
    */
-  private record LastPosition(float[] allLogits, double[] logSumExp, double[] entropy, int vocab) {
-    float[] logits(int row) {
-      return Arrays.copyOfRange(allLogits, row * vocab, (row + 1) * vocab);
-    }
-
-    double logProb(int row, int token) {
-      return allLogits[row * vocab + token] - logSumExp[row];
-    }
-  }
-
-  /** Runs the new tokens through the model and returns the last position of every row. */
-  private LastPosition lastPosition(long[] ids, int time, int[] padding, KvCache cache) {
+  private BatchSampler.Picked[] step(long[] ids, int time, int[] padding, KvCache cache, List<Row> rows) {
     try (NDManager scope = model.manager().newSubManager()) {
       int batch = padding.length;
       NDArray hidden = model.hidden(scope.create(ids, new Shape(batch, time)), padding, cache, hook);
       NDArray logits = model.logits(hidden.get(new NDIndex(":, -1, :")));
-      NDArray wide = logits.toType(DataType.FLOAT64, false);
-      NDArray logSoftmax = wide.logSoftmax(-1);
-      NDArray logSumExp = wide.sub(logSoftmax).get(new NDIndex(":, 0"));
-      // A token with logit -inf adds nothing to the entropy: clamp its -inf so that p·log p is 0, not NaN.
-      NDArray finite = logSoftmax.maximum(-Double.MAX_VALUE);
-      NDArray entropy = finite.exp().mul(finite).sum(new int[] {-1}).neg();
-      return new LastPosition(logits.toFloatArray(), logSumExp.toDoubleArray(), entropy.toDoubleArray(), (int) logits.getShape().get(1));
+      return BatchSampler.pick(logits, (row, entropy) -> rows.get(row).request.chooser().plan(entropy, rows.get(row).rng));
     }
   }
 }

@@ -19,7 +19,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
+import dev.stepwise.sampling.Edt;
 import dev.stepwise.sampling.FixedSampler;
+import dev.stepwise.sampling.SamplingStrategy;
 import dev.stepwise.sampling.Logits;
 import dev.stepwise.sampling.TokenChooser;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,10 +97,14 @@ class GeneratorTest {
     }
   }
 
+  /** One sampler of each kind: plain, top-p, top-k with top-p, token-level EDT. */
+  private static final List<SamplingStrategy> MIXED = List.of(new FixedSampler(1.0, 0, 1.0), new FixedSampler(0.7, 0, 0.9),
+      new FixedSampler(1.2, 5, 0.95), new Edt(0.6, 0.1, 0.8, 0.95, false));
+
   @Test
   void aSampledRequestGivesTheSameTokensAloneAndInAnyBatch() {
     List<GenerationRequest> requests = IntStream.range(0, PROMPTS.size())
-        .mapToObj(i -> new GenerationRequest(PROMPTS.get(i), 6 + 3 * i, 1000L + i, SAMPLE, List.of(), Set.of())).toList();
+        .mapToObj(i -> new GenerationRequest(PROMPTS.get(i), 6 + 3 * i, 1000L + i, MIXED.get(i).newRequest(), List.of(), Set.of())).toList();
     List<Generation> batched = new Generator(model, LETTERS).generate(requests);
     List<GenerationRequest> reversed = new ArrayList<>(requests);
     java.util.Collections.reverse(reversed);
@@ -111,6 +117,32 @@ class GeneratorTest {
     }
     // Different seeds give different samples (a sampler that ignored its Random would fail here).
     assertThat(batched.stream().map(g -> Arrays.toString(g.tokens())).distinct()).hasSize(requests.size());
+  }
+
+  /**
+   * The generator samples on the engine; replaying each request in Java, with the old per-row
+   * sampler on the logits of a plain full forward and the same seeded Random, gives the same tokens.
+   */
+  @Test
+  void engineSamplingPicksTheTokensOfTheJavaSampler() {
+    int total = 0;
+    for (int i = 0; i < PROMPTS.size(); i++) {
+      for (SamplingStrategy strategy : MIXED) {
+        long seed = 77L * i + MIXED.indexOf(strategy);
+        Generation g = new Generator(model, LETTERS).generate(List.of(new GenerationRequest(PROMPTS.get(i), 10, seed,
+            strategy.newRequest(), List.of(), Set.of()))).get(0);
+        float[][] logits = fullForwardLogits(PROMPTS.get(i), g.tokens());
+        TokenChooser java = strategy.newRequest();
+        Random rng = new Random(seed);
+        for (int t = 0; t < g.tokens().length; t++) {
+          TokenChooser.Choice c = java.choose(logits[t], rng);
+          assertThat(g.tokens()[t]).as("prompt %d, %s, token %d", i, strategy, t).isEqualTo(c.token());
+          assertThat((double) g.temperatures()[t]).isCloseTo(c.temperature(), within(1e-5));
+          total++;
+        }
+      }
+    }
+    assertThat(total).isEqualTo(PROMPTS.size() * MIXED.size() * 10);
   }
 
   @Test
