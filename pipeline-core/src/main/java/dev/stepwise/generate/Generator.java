@@ -10,15 +10,19 @@ import dev.stepwise.model.KvCache;
 import dev.stepwise.model.LeftPaddedBatch;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.model.MlpHook;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import java.util.Random;
 
 /**
- * Batched decoding with a KV cache. Prompts of different lengths are left-padded into one batch;
- * each request draws from its own Random, so it yields the same tokens alone or in any batch.
- * Finished rows leave the batch (and the cache), so the work shrinks as requests end.
+ * Batched decoding with a KV cache and continuous batching: up to {@code maxBatchSize} requests
+ * decode together; when one finishes it leaves the batch (and the cache) and the next waiting
+ * requests are prefilled and join it, so long, uneven generations keep the batch full. Prompts of
+ * different lengths are left-padded; each request draws from its own Random, so it yields the same
+ * tokens alone or in any batch, whenever it joins.
  */
 public final class Generator {
 
@@ -45,11 +49,67 @@ public final class Generator {
 
   /** Results in request order. */
   public List<Generation> generate(List<GenerationRequest> requests) {
-    List<Generation> out = new ArrayList<>();
-    for (int from = 0; from < requests.size(); from += maxBatchSize) {
-      out.addAll(generateBatch(requests.subList(from, Math.min(requests.size(), from + maxBatchSize))));
+    List<Row> rows = requests.stream().map(Row::new).toList();
+    Deque<Row> waiting = new ArrayDeque<>(rows);
+    List<Row> active = new ArrayList<>();
+    KvCache cache = null;
+    try {
+      while (!waiting.isEmpty() || !active.isEmpty()) {
+        if (active.size() < maxBatchSize && !waiting.isEmpty()) {
+          List<Row> admitted = new ArrayList<>();
+          while (active.size() + admitted.size() < maxBatchSize && !waiting.isEmpty()) admitted.add(waiting.poll());
+          KvCache fresh = prefill(admitted);
+          if (admitted.isEmpty()) {
+            fresh.close();
+          } else if (cache == null) {
+            cache = fresh;
+          } else {
+            List<Row> all = new ArrayList<>(active);
+            all.addAll(admitted);
+            cache.admit(fresh, all.stream().mapToInt(Row::remaining).max().orElseThrow());
+            fresh.close();
+          }
+          active.addAll(admitted);
+        } else {
+          long[] ids = active.stream().mapToLong(r -> r.tokens.get(r.tokens.size() - 1)).toArray();
+          active = advance(active, step(ids, 1, cache.padding(), cache, active), cache);
+        }
+        if (active.isEmpty() && cache != null) {
+          cache.close();
+          cache = null;
+        }
+      }
+    } finally {
+      if (cache != null) cache.close();
     }
-    return out;
+    return rows.stream().map(r -> r.result).toList();
+  }
+
+  /**
+   * Runs the prompts of {@code admitted} (left-padded together) into a new cache and picks their
+   * first tokens; rows that are already done are removed from the list and from the cache.
+   */
+  private KvCache prefill(List<Row> admitted) {
+    LeftPaddedBatch prompts = LeftPaddedBatch.of(admitted.stream().map(r -> r.request.prompt()).toList());
+    int capacity = prompts.length() + admitted.stream().mapToInt(r -> r.limit).max().orElseThrow();
+    KvCache cache = new KvCache(model.manager(), model.config(), admitted.size(), capacity);
+    List<Row> kept = advance(admitted, step(prompts.ids(), prompts.length(), prompts.padding(), cache, admitted), cache);
+    admitted.retainAll(kept);
+    return cache;
+  }
+
+  /** Accepts each row's picked token; returns the rows still going, whose cache rows are kept. */
+  private static List<Row> advance(List<Row> rows, BatchSampler.Picked[] picked, KvCache cache) {
+    List<Row> next = new ArrayList<>();
+    int[] kept = new int[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      if (!rows.get(i).accept(picked[i])) {
+        kept[next.size()] = i;
+        next.add(rows.get(i));
+      }
+    }
+    if (!next.isEmpty()) cache.keepRows(Arrays.copyOf(kept, next.size()));
+    return next;
   }
 
   /** One request's progress. */
@@ -70,6 +130,11 @@ public final class Generator {
             + model.config().maxPositionEmbeddings());
       }
       this.limit = Math.min(request.maxNewTokens(), room);
+    }
+
+    /** Tokens this row may still generate. */
+    int remaining() {
+      return limit - tokens.size();
     }
 
     /** Adds the chosen token and its log-prob; returns true when this row is done. */
@@ -104,35 +169,6 @@ public final class Generator {
       result = new Generation(tokens.stream().mapToInt(Integer::intValue).toArray(), text, logProbs, temperatures, entropies, reason, stop);
       return true;
     }
-  }
-
-  private List<Generation> generateBatch(List<GenerationRequest> requests) {
-    List<Row> rows = requests.stream().map(Row::new).toList();
-    LeftPaddedBatch prompts = LeftPaddedBatch.of(requests.stream().map(GenerationRequest::prompt).toList());
-    int capacity = prompts.length() + rows.stream().mapToInt(r -> r.limit).max().orElseThrow();
-    List<Row> active = new ArrayList<>(rows);
-    try (KvCache cache = new KvCache(model.manager(), model.config(), rows.size(), capacity)) {
-      long[] ids = prompts.ids();
-      int time = prompts.length();
-      while (true) {
-        BatchSampler.Picked[] picked = step(ids, time, cache.length() == 0 ? prompts.padding() : cache.padding(), cache, active);
-        List<Row> next = new ArrayList<>();
-        int[] kept = new int[active.size()];
-        for (int i = 0; i < active.size(); i++) {
-          Row row = active.get(i);
-          if (!row.accept(picked[i])) {
-            kept[next.size()] = i;
-            next.add(row);
-          }
-        }
-        if (next.isEmpty()) break;
-        cache.keepRows(Arrays.copyOf(kept, next.size()));
-        active = next;
-        ids = active.stream().mapToLong(r -> r.tokens.get(r.tokens.size() - 1)).toArray();
-        time = 1;
-      }
-    }
-    return rows.stream().map(r -> r.result).toList();
   }
 
   /**

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LlamaModel;
+import dev.stepwise.model.MlpHook;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -143,6 +144,40 @@ class GeneratorTest {
       }
     }
     assertThat(total).isEqualTo(PROMPTS.size() * MIXED.size() * 10);
+  }
+
+  /**
+   * Continuous batching: with room for 2 rows, 6 requests of uneven lengths decode as a batch of 2
+   * from start to end (a finished row's place goes to the next waiting request at once), and every
+   * request gets the tokens it gets alone, whenever it joined and whatever row it shared with.
+   */
+  @Test
+  void finishedRowsAreReplacedByWaitingRequestsWithTheSameTokens() {
+    int[] lengths = {2, 17, 3, 5, 9, 4};
+    List<GenerationRequest> requests = IntStream.range(0, lengths.length).mapToObj(i -> new GenerationRequest(
+        PROMPTS.get(i % PROMPTS.size()), lengths[i], 500L + i, MIXED.get(i % MIXED.size()).newRequest(), List.of(), Set.of())).toList();
+    List<Long> forwardRows = new ArrayList<>(), forwardTimes = new ArrayList<>();
+    MlpHook batchSizes = new MlpHook() {
+      @Override
+      public void observeGate(int layer, NDArray gate) {
+        if (layer == 0) {
+          forwardRows.add(gate.getShape().get(0));
+          forwardTimes.add(gate.getShape().get(1));
+        }
+      }
+    };
+    List<Generation> together = new Generator(model, LETTERS, batchSizes, 2).generate(requests);
+    for (int i = 0; i < requests.size(); i++) {
+      GenerationRequest alone = new GenerationRequest(requests.get(i).prompt(), lengths[i], 500L + i, MIXED.get(i % MIXED.size()).newRequest(),
+          List.of(), Set.of());
+      assertThat(together.get(i).tokens()).as("request %d", i).containsExactly(new Generator(model, LETTERS).generate(List.of(alone)).get(0).tokens());
+    }
+    // Requests 0 and 1 start together; each later one is prefilled alone as soon as a row is free:
+    // 5 prefills and 18 decoding steps (1 + 2 + 4 + 8 + 1 with two rows, then request 5's last 2 alone).
+    // Fixed batches of two (the old way) take 31 forwards: 3 prefills and 16 + 4 + 8 decoding steps.
+    assertThat(forwardRows).hasSize(23);
+    assertThat(forwardRows.stream().filter(r -> r == 1)).hasSize(6); // the prefills of requests 2-5 and the 2 last steps
+    assertThat(forwardTimes.stream().filter(t -> t > 1)).hasSize(4); // prompt 5 is one token, so its prefill looks like a step
   }
 
   @Test
