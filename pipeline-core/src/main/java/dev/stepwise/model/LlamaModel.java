@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -153,9 +154,14 @@ public final class LlamaModel implements AutoCloseable {
 
     NDArray x = Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow();
     for (int i = 0; i < layers.size(); i++) {
-      Layer layer = layers.get(i);
-      x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
-      x = x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+      // Decoding (a cache: inference only) frees each layer's temporaries as it ends; without this a
+      // 0.5B model's prefill of 16 x 104 tokens held ~7 GB of them until the forward ended.
+      try (NDScope layerScope = cache != null ? new NDScope() : null) {
+        Layer layer = layers.get(i);
+        x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
+        x = x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+        if (layerScope != null) NDScope.unregister(x);
+      }
     }
     if (cache != null) cache.advance(time);
     return rmsNorm(x, finalNorm);
