@@ -183,7 +183,7 @@ public final class ModelBenchmark {
             }
           }
         }
-        latency = measure("cached step at position 32 and 510", () -> stepLatencies(model),
+        latency = measure("cached step at position 32 and 512", () -> stepLatencies(model, rng, vocab),
             l -> String.format(java.util.Locale.ROOT, "%.2f ms and %.2f ms", l[0], l[1]));
         List<int[]> scorePrompts = randomRows(rng, vocab, s.scoreBatch(), SCORE_PROMPT);
         List<int[]> scoreCompletions = randomRows(rng, vocab, s.scoreBatch(), SCORE_COMPLETION);
@@ -295,37 +295,31 @@ public final class ModelBenchmark {
   }
 
   /**
-   * Cached step time (ms) around positions 32 and 510 of a 520-token batch-1 generation: the
-   * median step of each 16-step window, the lowest of five runs (a busy neighbour shows as spikes; one run at real size).
+   * Cached batch-1 step time (ms) around positions 32 and 512: 24 tokens generated after a prompt of
+   * 20 and of 500 random tokens, the median of the 16 steps from the fifth on, the lowest of five
+   * runs (a busy neighbour shows as spikes; one run at real size).
    */
-  private double[] stepLatencies(LlamaModel model) {
+  private double[] stepLatencies(LlamaModel model, Random rng, int vocab) {
     List<Long> times = new ArrayList<>();
     TokenDecoder clock = ids -> {
       times.add(System.nanoTime());
       return "";
     };
-    // A stop string makes the generator decode (and so read the clock) after every token.
-    GenerationRequest request = new GenerationRequest(new int[] {1}, 520, 0, FixedSampler.greedy(), List.of("\u0000"), Set.of());
     Generator generator = new Generator(model, clock, null, 1);
+    int[][] prompts = {randomIds(rng, vocab, 20), randomIds(rng, vocab, 500)};
     double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
     for (int run = 0; run < Math.max(1, settings.repeats() - 2); run++) {
-      times.clear();
-      generator.generate(List.of(request));
-      // Token i (0-based) of the completion sits at position i + 1.
-      best[0] = Math.min(best[0], medianStepMillis(times, 32));
-      best[1] = Math.min(best[1], medianStepMillis(times, 510));
+      for (int k = 0; k < prompts.length; k++) {
+        times.clear();
+        // A stop string makes the generator decode (and so read the clock) after every token.
+        generator.generate(List.of(new GenerationRequest(prompts[k], CACHED_TOKENS, 0, FixedSampler.greedy(), List.of("\u0000"), Set.of())));
+        double[] steps = new double[16];
+        for (int i = 0; i < steps.length; i++) steps[i] = (times.get(i + 5) - times.get(i + 4)) / 1e6;
+        java.util.Arrays.sort(steps);
+        best[k] = Math.min(best[k], (steps[7] + steps[8]) / 2);
+      }
     }
     return best;
-  }
-
-  private static double medianStepMillis(List<Long> times, int position) {
-    double[] steps = new double[16];
-    for (int k = 0; k < steps.length; k++) {
-      int i = position - 8 + k;
-      steps[k] = (times.get(i) - times.get(i - 1)) / 1e6;
-    }
-    java.util.Arrays.sort(steps);
-    return (steps[7] + steps[8]) / 2;
   }
 
   private <E> double stepsPerSecond(Objective<E> objective, List<E> examples, int batch, NDManager root) throws IOException {
