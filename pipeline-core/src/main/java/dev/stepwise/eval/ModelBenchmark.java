@@ -216,6 +216,8 @@ public final class ModelBenchmark {
 
   /** A part of the benchmark whose peak RSS is its own: the kernel's high-water mark is reset before it. */
   private <T> T measure(String name, IoSupplier<T> work, java.util.function.Function<T, String> figure) throws IOException {
+    // Loading leaves GB of direct buffers and file mappings to the collector; a part's peak should not include an earlier part's garbage.
+    System.gc();
     resetPeakRss();
     long start = System.nanoTime();
     T result = work.get();
