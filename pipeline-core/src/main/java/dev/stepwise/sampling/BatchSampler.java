@@ -52,7 +52,7 @@ public final class BatchSampler {
       long[] rows = new long[sampledRows];
       for (int b = 0, i = 0; b < batch; b++) if (!draws[b].greedy()) rows[i++] = b;
       NDManager scope = logits.getManager();
-      long[] drawn = sample(wide.get(scope.create(rows)), rows, draws);
+      long[] drawn = sample(sampledRows == batch ? wide : wide.get(scope.create(rows)), rows, draws);
       for (int i = 0; i < rows.length; i++) tokens[(int) rows[i]] = drawn[i];
     }
     double[] logProbs = logSoftmax.gather(logits.getManager().create(tokens, new Shape(batch, 1)), -1).toDoubleArray();
