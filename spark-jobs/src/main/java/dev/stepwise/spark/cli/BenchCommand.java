@@ -134,7 +134,8 @@ public final class BenchCommand implements Runnable {
       all.put("parameters", parameters);
       all.put("result", r);
       all.put("latency_ratio_512_vs_32", r.latencyRatio());
-      all.put("cached_speedup_at_256", speedup(r));
+      all.put("cached_speedup", speedup(r, settings));
+      all.put("cached_speedup_context", speedupContext(settings));
       all.put("batch16_vs_batch1", batchRatio(r));
       all.put("rss_growth", r.rssGrowth());
       Files.writeString(json, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(all) + "\n",
@@ -152,8 +153,14 @@ public final class BenchCommand implements Runnable {
     return DemoCommand.projectDir(common.config().raw().getString("stepwise.demo.m1"), "the demo's M1", flag).getPath();
   }
 
-  private static double speedup(ModelBenchmark.Result r) {
-    return r.tokensPerSecond(1, 256, true) / r.tokensPerSecond(1, 256, false);
+  /** Cached over uncached batch-1 decoding at context 256, or the longest context measured when 256 was not. */
+  private static double speedup(ModelBenchmark.Result r, ModelBenchmark.Settings s) {
+    int c = speedupContext(s);
+    return r.tokensPerSecond(1, c, true) / r.tokensPerSecond(1, c, false);
+  }
+
+  private static int speedupContext(ModelBenchmark.Settings s) {
+    return s.contexts().contains(256) ? 256 : s.contexts().stream().mapToInt(Integer::intValue).max().orElse(256);
   }
 
   private static double batchRatio(ModelBenchmark.Result r) {
@@ -169,13 +176,14 @@ public final class BenchCommand implements Runnable {
       for (boolean cached : List.of(true, false)) {
         if (!cached && !s.uncachedBatches().contains(batch)) continue;
         w.printf("  %-28s", "batch " + batch + (cached ? " cached" : " uncached"));
-        for (int c : s.contexts()) w.printf("%10.0f", r.tokensPerSecond(batch, c, cached));
+        for (int c : s.contexts()) w.printf(java.util.Locale.ROOT, "%10.1f", r.tokensPerSecond(batch, c, cached));
         w.println();
       }
     }
     w.printf("  %-44s %8.2f ms / %.2f ms = %.2fx (target <= 1.5x) %s%n", "cached step at position 512 vs 32",
         r.stepMillisAt512(), r.stepMillisAt32(), r.latencyRatio(), verdict(r.latencyRatio() <= 1.5));
-    w.printf("  %-44s %8.1fx (target >= 5x) %s%n", "cached vs uncached at context 256, batch 1", speedup(r), verdict(speedup(r) >= 5));
+    w.printf("  %-44s %8.1fx (target >= 5x) %s%n", "cached vs uncached at context " + speedupContext(s) + ", batch 1", speedup(r, s),
+        verdict(speedup(r, s) >= 5));
     w.printf("  %-44s %8.1fx (target >= 8x) %s%n", "batch 16 vs batch 1 tokens/s, context 128", batchRatio(r), verdict(batchRatio(r) >= 8));
     w.printf("  %-44s %8.0f%n", "scoring tokens/s (" + s.scoreBatch() + " x 128 tokens)", r.scoringTokensPerSecond());
     w.printf("  %-44s %8.2f steps/s %8.0f tokens/s%n", "SFT (batch " + s.trainBatch() + " x " + s.trainTokens() + " tokens)",
