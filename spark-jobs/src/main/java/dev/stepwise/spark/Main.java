@@ -17,6 +17,7 @@ import dev.stepwise.spark.cli.StageCommand;
 import dev.stepwise.spark.cli.StagesCommand;
 import dev.stepwise.spark.cli.TranslationPairsCommand;
 import dev.stepwise.spark.runtime.StepwiseException;
+import dev.stepwise.train.TorchThreads;
 import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,6 +43,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    TorchThreads.byDefault(TorchThreads.available(), false);
     System.exit(commandLine(Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v")).execute(args));
   }
 
