@@ -33,7 +33,9 @@ stepwise_classpath() {
 
 # Spark 4 on Java 17 needs these opens; DJL runs offline from the bundled native jar.
 stepwise_jvm_flags() {
-  local threads="${STEPWISE_THREADS:-1}"
+  # Torch threads: STEPWISE_THREADS when set, else the JVM picks the cores it may use (TorchThreads).
+  local threads=""
+  [[ -n "${STEPWISE_THREADS:-}" ]] && threads="-Dai.djl.pytorch.num_threads=$STEPWISE_THREADS"
   echo "-XX:+IgnoreUnrecognizedVMOptions" \
     "--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED" \
     "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED" \
@@ -44,5 +46,5 @@ stepwise_jvm_flags() {
     "--add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED" \
     "-Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true" \
     "-Dai.djl.offline=true -DDJL_CACHE_DIR=$DJL_CACHE_DIR" \
-    "-Dai.djl.pytorch.num_threads=$threads -Dai.djl.pytorch.num_interop_threads=1"
+    "$threads -Dai.djl.pytorch.num_interop_threads=1"
 }

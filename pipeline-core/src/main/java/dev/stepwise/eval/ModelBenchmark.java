@@ -9,6 +9,7 @@ import dev.stepwise.generate.TokenDecoder;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LeftPaddedBatch;
+import dev.stepwise.model.LlamaConfig;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.sampling.FixedSampler;
 import dev.stepwise.sampling.Logits;
@@ -23,42 +24,81 @@ import dev.stepwise.train.TorchThreads;
 import dev.stepwise.train.TrainSettings;
 import dev.stepwise.train.Trainer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Speed and memory of a checkpoint on this machine: generation with and without the KV cache,
- * scoring, SFT and DPO steps, peak RSS and RSS growth over many small generate calls. Inputs
- * are seeded random token ids and decoding is greedy with no EOS, so every row generates
+ * scoring, SFT and DPO steps, peak RSS per part and RSS growth over many small generate calls.
+ * Inputs are seeded random token ids and decoding is greedy with no EOS, so every row generates
  * exactly its token budget; text is never decoded (this measures the model, not the tokenizer).
+ * Each figure goes to the {@link Listener} as soon as it is measured: at a real model's size a
+ * part takes minutes.
  */
 public final class ModelBenchmark {
 
+  /** Models from this many parameters get the real-size defaults of {@link Settings#forModel}. */
+  public static final long REAL_SIZE_PARAMETERS = 100_000_000L;
+
   /**
-   * @param contexts    sequence lengths at which decoding speed is measured
-   * @param memoryCalls small generate calls in the RSS-growth run
-   * @param trainSteps  timed optimizer steps for SFT and for DPO (one more is run first as warm-up)
+   * @param contexts        sequence lengths at which decoding speed is measured
+   * @param batches         batch sizes at which cached decoding is measured
+   * @param uncachedBatches batch sizes at which uncached decoding (full forward passes) is measured too
+   * @param memoryCalls     small generate calls in the RSS-growth run
+   * @param trainSteps      timed optimizer steps for SFT and for DPO (one more is run first as warm-up)
+   * @param trainBatch      SFT rows per step; DPO takes a quarter as many pairs (at least one), scoring at most 16 rows
+   * @param trainTokens     tokens per SFT row (30% prompt); a DPO side has three quarters as many (80% shared prefix)
+   * @param repeats         decoding figures are the best of this many runs (a busy neighbour shows as slow runs)
    */
-  public record Settings(List<Integer> contexts, List<Integer> batches, int memoryCalls, int trainSteps, long seed) {
+  public record Settings(List<Integer> contexts, List<Integer> batches, List<Integer> uncachedBatches, int memoryCalls,
+      int trainSteps, int trainBatch, int trainTokens, int repeats, long seed) {
     public Settings {
-      if (memoryCalls < 1 || trainSteps < 1) throw new IllegalArgumentException("memoryCalls and trainSteps must be >= 1");
+      if (memoryCalls < 1 || trainSteps < 1 || trainBatch < 1 || repeats < 1) {
+        throw new IllegalArgumentException("calls, train steps, train batch and repeats must be >= 1");
+      }
+      if (trainTokens < 10) throw new IllegalArgumentException("train tokens must be >= 10, got " + trainTokens);
       for (int c : contexts) {
         if (c <= CACHED_TOKENS) throw new IllegalArgumentException("context " + c + " must exceed " + CACHED_TOKENS + " tokens");
       }
       contexts = List.copyOf(contexts);
       batches = List.copyOf(batches);
+      uncachedBatches = List.copyOf(uncachedBatches);
     }
 
-    public static Settings defaults() {
-      return new Settings(List.of(32, 128, 256, 512), List.of(1, 16), 10_000, 3, 1);
+    /**
+     * The defaults for a model of {@code parameters}: the tiny model's full grid, or, from
+     * {@link #REAL_SIZE_PARAMETERS}, a grid that runs a 0.5B model in minutes within 24 GB: contexts
+     * 32 and 128, uncached decoding at batch 1 only, 100 calls, one timed step of 4 x 128 tokens, one run each.
+     */
+    public static Settings forModel(long parameters) {
+      return parameters < REAL_SIZE_PARAMETERS
+          ? new Settings(List.of(32, 128, 256, 512), List.of(1, 16), List.of(1, 16), 10_000, 3, 32, 160, 7, 1)
+          : new Settings(List.of(32, 128), List.of(1, 16), List.of(1), 100, 1, 4, 128, 1, 1);
+    }
+
+    public int sftPrompt() {
+      return trainTokens * 3 / 10;
+    }
+
+    public int dpoPairs() {
+      return Math.max(1, trainBatch / 4);
+    }
+
+    public int dpoSide() {
+      return trainTokens * 3 / 4;
+    }
+
+    public int dpoPrefix() {
+      return dpoSide() * 4 / 5;
+    }
+
+    public int scoreBatch() {
+      return Math.min(16, trainBatch);
     }
   }
 
@@ -68,10 +108,13 @@ public final class ModelBenchmark {
    */
   public record Throughput(int batch, int context, boolean cached, double tokensPerSecond) {}
 
+  /** Peak RSS (VmHWM, kB) while one part ran, and how long it took. */
+  public record Part(String name, long peakRssKb, double seconds) {}
+
   public record Result(List<Throughput> generation, double stepMillisAt32, double stepMillisAt512,
       double scoringTokensPerSecond, double sftStepsPerSecond, double sftTokensPerSecond,
       double dpoStepsPerSecond, double dpoTokensPerSecond, long peakRssKb, long rssLowestKb, long rssEndKb,
-      int memoryCalls, int threads) {
+      int memoryCalls, int threads, List<Part> parts) {
 
     public double tokensPerSecond(int batch, int context, boolean cached) {
       return generation.stream().filter(t -> t.batch() == batch && t.context() == context && t.cached() == cached)
@@ -88,53 +131,121 @@ public final class ModelBenchmark {
     }
   }
 
-  private static final int SCORE_BATCH = 16, SCORE_PROMPT = 32, SCORE_COMPLETION = 96;
-  private static final int SFT_BATCH = 32, SFT_PROMPT = 48, SFT_COMPLETION = 112;
-  private static final int DPO_BATCH = 8, DPO_PREFIX = 96, DPO_STEP = 24;
+  /** Hears each figure as soon as it is measured. */
+  public interface Listener {
+    /** {@code figure} is the part's result in words, e.g. "9.1 tokens/s". */
+    void measured(Part part, String figure);
+  }
+
+  private static final int SCORE_PROMPT = 32, SCORE_COMPLETION = 96;
   private static final TokenDecoder NO_TEXT = ids -> "";
   /** Tokens generated per row when timing decoding: with the cache, and as full forward passes. */
   public static final int CACHED_TOKENS = 24, UNCACHED_TOKENS = 6;
 
   private final Path modelDir;
   private final Settings settings;
+  private final Listener listener;
+  private final List<Part> parts = new ArrayList<>();
 
-  public ModelBenchmark(Path modelDir, Settings settings) {
+  public ModelBenchmark(Path modelDir, Settings settings, Listener listener) {
     this.modelDir = modelDir;
     this.settings = settings;
+    this.listener = listener;
+  }
+
+  /** Parameters of the checkpoint in {@code dir}, from its config. */
+  public static long parameters(Path dir) throws IOException {
+    return LlamaModel.expectedShapes(LlamaConfig.read(dir.resolve(Checkpoint.CONFIG))).values().stream()
+        .mapToLong(shape -> java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact)).sum();
   }
 
   public Result run() throws IOException {
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel model = Checkpoint.load(modelDir, root)) {
-      Random rng = new Random(settings.seed());
-      int vocab = model.config().vocabSize();
-      long[] rss = rssOverCalls(model, rng, vocab);
-      List<Throughput> generation = new ArrayList<>();
-      for (int context : settings.contexts()) {
-        for (int batch : settings.batches()) {
-          List<int[]> cachedPrompts = randomRows(rng, vocab, batch, context - CACHED_TOKENS);
-          List<int[]> uncachedPrompts = randomRows(rng, vocab, batch, context - UNCACHED_TOKENS);
-          generation.add(new Throughput(batch, context, true, best(() -> cachedTokensPerSecond(model, cachedPrompts))));
-          generation.add(new Throughput(batch, context, false, best(() -> uncachedTokensPerSecond(model, uncachedPrompts))));
+    Settings s = settings;
+    Random rng = new Random(s.seed());
+    List<Throughput> generation = new ArrayList<>();
+    double[] latency;
+    double scoring;
+    long[] rss;
+    int vocab;
+    try (NDManager root = NDManager.newBaseManager()) {
+      LlamaModel model = measure("load", () -> Checkpoint.load(modelDir, root), m -> "");
+      try (model) {
+        vocab = model.config().vocabSize();
+        for (int context : s.contexts()) {
+          for (int batch : s.batches()) {
+            List<int[]> cachedPrompts = randomRows(rng, vocab, batch, context - CACHED_TOKENS);
+            List<int[]> uncachedPrompts = randomRows(rng, vocab, batch, context - UNCACHED_TOKENS);
+            generation.add(measure("decoding batch " + batch + " cached, context " + context,
+                () -> new Throughput(batch, context, true, best(() -> cachedTokensPerSecond(model, cachedPrompts))), ModelBenchmark::tokensPerSecond));
+            if (s.uncachedBatches().contains(batch)) {
+              generation.add(measure("decoding batch " + batch + " uncached, context " + context,
+                  () -> new Throughput(batch, context, false, best(() -> uncachedTokensPerSecond(model, uncachedPrompts))), ModelBenchmark::tokensPerSecond));
+            }
+          }
         }
+        latency = measure("cached step at position 32 and 512", () -> stepLatencies(model, rng, vocab),
+            l -> String.format(java.util.Locale.ROOT, "%.2f ms and %.2f ms", l[0], l[1]));
+        List<int[]> scorePrompts = randomRows(rng, vocab, s.scoreBatch(), SCORE_PROMPT);
+        List<int[]> scoreCompletions = randomRows(rng, vocab, s.scoreBatch(), SCORE_COMPLETION);
+        CompletionScorer scorer = new CompletionScorer(model);
+        scoring = measure("scoring " + s.scoreBatch() + " x " + (SCORE_PROMPT + SCORE_COMPLETION) + " tokens",
+            () -> s.scoreBatch() * (SCORE_PROMPT + SCORE_COMPLETION) / seconds(() -> scorer.score(scorePrompts, scoreCompletions)),
+            t -> String.format(java.util.Locale.ROOT, "%.0f tokens/s", t));
+        rss = measure("RSS over " + s.memoryCalls() + " generate calls", () -> rssOverCalls(model, rng, vocab),
+            r -> String.format(java.util.Locale.ROOT, "lowest %d MB, end %d MB", r[0] / 1024, r[1] / 1024));
       }
-      double[] latency = stepLatencies(model);
-      List<int[]> scorePrompts = randomRows(rng, vocab, SCORE_BATCH, SCORE_PROMPT);
-      List<int[]> scoreCompletions = randomRows(rng, vocab, SCORE_BATCH, SCORE_COMPLETION);
-      CompletionScorer scorer = new CompletionScorer(model);
-      double scoring = SCORE_BATCH * (SCORE_PROMPT + SCORE_COMPLETION) / seconds(() -> scorer.score(scorePrompts, scoreCompletions));
-
+      // The inference copy is closed first: training holds the weights, their gradients and AdamW's two moments.
       List<SftExample> sft = new ArrayList<>();
-      for (int i = 0; i < SFT_BATCH; i++) sft.add(new SftExample(randomIds(rng, vocab, SFT_PROMPT), randomIds(rng, vocab, SFT_COMPLETION)));
-      double sftSteps = stepsPerSecond(new SftObjective(), sft, SFT_BATCH, root);
-      List<PreferencePair> pairs = new ArrayList<>();
-      for (int i = 0; i < DPO_BATCH; i++) {
-        pairs.add(new PreferencePair(randomIds(rng, vocab, DPO_PREFIX), randomIds(rng, vocab, DPO_STEP), randomIds(rng, vocab, DPO_STEP), -50, -50));
+      for (int i = 0; i < s.trainBatch(); i++) {
+        sft.add(new SftExample(randomIds(rng, vocab, s.sftPrompt()), randomIds(rng, vocab, s.trainTokens() - s.sftPrompt())));
       }
-      double dpoSteps = stepsPerSecond(new DpoObjective(new StepDpoLoss(0.1, 0)), pairs, DPO_BATCH, root);
+      double sftSteps = measure("SFT step, batch " + s.trainBatch() + " x " + s.trainTokens() + " tokens",
+          () -> stepsPerSecond(new SftObjective(), sft, s.trainBatch(), root), ModelBenchmark::stepsPerSecond);
+      List<PreferencePair> pairs = new ArrayList<>();
+      for (int i = 0; i < s.dpoPairs(); i++) {
+        pairs.add(new PreferencePair(randomIds(rng, vocab, s.dpoPrefix()), randomIds(rng, vocab, s.dpoSide() - s.dpoPrefix()),
+            randomIds(rng, vocab, s.dpoSide() - s.dpoPrefix()), -50, -50));
+      }
+      double dpoSteps = measure("DPO step, " + s.dpoPairs() + " pairs x 2 x " + s.dpoSide() + " tokens",
+          () -> stepsPerSecond(new DpoObjective(new StepDpoLoss(0.1, 0)), pairs, s.dpoPairs(), root), ModelBenchmark::stepsPerSecond);
       return new Result(generation, latency[0], latency[1], scoring,
-          sftSteps, sftSteps * SFT_BATCH * (SFT_PROMPT + SFT_COMPLETION),
-          dpoSteps, dpoSteps * DPO_BATCH * 2 * (DPO_PREFIX + DPO_STEP),
-          procStatusKb("VmHWM"), rss[0], rss[1], settings.memoryCalls(), TorchThreads.get());
+          sftSteps, sftSteps * s.trainBatch() * s.trainTokens(), dpoSteps, dpoSteps * s.dpoPairs() * 2 * s.dpoSide(),
+          parts.stream().mapToLong(Part::peakRssKb).max().orElse(-1), rss[0], rss[1], s.memoryCalls(), TorchThreads.get(), List.copyOf(parts));
+    }
+  }
+
+  /** A part of the benchmark whose peak RSS is its own: the kernel's high-water mark is reset before it. */
+  private <T> T measure(String name, IoSupplier<T> work, java.util.function.Function<T, String> figure) throws IOException {
+    // Loading leaves GB of direct buffers and file mappings to the collector; a part's peak should not include an earlier part's garbage.
+    System.gc();
+    resetPeakRss();
+    long start = System.nanoTime();
+    T result = work.get();
+    Part part = new Part(name, procStatusKb("VmHWM"), (System.nanoTime() - start) / 1e9);
+    parts.add(part);
+    listener.measured(part, figure.apply(result));
+    return result;
+  }
+
+  @FunctionalInterface
+  private interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  private static String tokensPerSecond(Throughput t) {
+    return String.format(java.util.Locale.ROOT, "%.1f tokens/s", t.tokensPerSecond());
+  }
+
+  private static String stepsPerSecond(double steps) {
+    return String.format(java.util.Locale.ROOT, "%.3f steps/s", steps);
+  }
+
+  /** Resets VmHWM to the current RSS (Linux: "5" to /proc/self/clear_refs); a no-op where that is not allowed. */
+  private static void resetPeakRss() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+    } catch (IOException | RuntimeException e) {
+      // Peak figures then cover everything since the start; the part's name still says what ran.
     }
   }
 
@@ -186,41 +297,34 @@ public final class ModelBenchmark {
   }
 
   /**
-   * Cached step time (ms) around positions 32 and 510 of a 520-token batch-1 generation: the
-   * median step of each 16-step window, the lowest of five runs (a busy neighbour shows as spikes).
+   * Cached batch-1 step time (ms) around positions 32 and 512: 24 tokens generated after a prompt of
+   * 20 and of 500 random tokens, the median of the 16 steps from the fifth on, the lowest of five
+   * runs (a busy neighbour shows as spikes; one run at real size).
    */
-  private static double[] stepLatencies(LlamaModel model) {
+  private double[] stepLatencies(LlamaModel model, Random rng, int vocab) {
     List<Long> times = new ArrayList<>();
     TokenDecoder clock = ids -> {
       times.add(System.nanoTime());
       return "";
     };
-    // A stop string makes the generator decode (and so read the clock) after every token.
-    GenerationRequest request = new GenerationRequest(new int[] {1}, 520, 0, FixedSampler.greedy(), List.of("\u0000"), Set.of());
     Generator generator = new Generator(model, clock, null, 1);
+    int[][] prompts = {randomIds(rng, vocab, 20), randomIds(rng, vocab, 500)};
     double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
-    for (int run = 0; run < 5; run++) {
-      times.clear();
-      generator.generate(List.of(request));
-      // Token i (0-based) of the completion sits at position i + 1.
-      best[0] = Math.min(best[0], medianStepMillis(times, 32));
-      best[1] = Math.min(best[1], medianStepMillis(times, 510));
+    for (int run = 0; run < Math.max(1, settings.repeats() - 2); run++) {
+      for (int k = 0; k < prompts.length; k++) {
+        times.clear();
+        // A stop string makes the generator decode (and so read the clock) after every token.
+        generator.generate(List.of(new GenerationRequest(prompts[k], CACHED_TOKENS, 0, FixedSampler.greedy(), List.of("\u0000"), Set.of())));
+        double[] steps = new double[16];
+        for (int i = 0; i < steps.length; i++) steps[i] = (times.get(i + 5) - times.get(i + 4)) / 1e6;
+        java.util.Arrays.sort(steps);
+        best[k] = Math.min(best[k], (steps[7] + steps[8]) / 2);
+      }
     }
     return best;
   }
 
-  private static double medianStepMillis(List<Long> times, int position) {
-    double[] steps = new double[16];
-    for (int k = 0; k < steps.length; k++) {
-      int i = position - 8 + k;
-      steps[k] = (times.get(i) - times.get(i - 1)) / 1e6;
-    }
-    java.util.Arrays.sort(steps);
-    return (steps[7] + steps[8]) / 2;
-  }
-
   private <E> double stepsPerSecond(Objective<E> objective, List<E> examples, int batch, NDManager root) throws IOException {
-    Path out = Files.createTempDirectory("stepwise-bench-train");
     try (LlamaModel fresh = Checkpoint.load(modelDir, root)) {
       LlamaTrainable trainable = new LlamaTrainable(fresh, null);
       long[] stepEnds = new long[settings.trainSteps() + 2];
@@ -235,10 +339,8 @@ public final class ModelBenchmark {
         public void afterStep(long step, long total, Map<String, Double> metrics) {
           stepEnds[(int) step] = System.nanoTime();
         }
-      }).train(examples, out);
+      }).train(examples, null);
       return settings.trainSteps() / ((stepEnds[settings.trainSteps() + 1] - stepEnds[0]) / 1e9);
-    } finally {
-      deleteRecursively(out);
     }
   }
 
@@ -275,12 +377,12 @@ public final class ModelBenchmark {
   }
 
   /**
-   * The best of seven runs: on a shared machine, slower runs measure the neighbours (a run of
-   * batch 1 lasts well under a second, and one slow stretch halves its figure).
+   * The best of {@code repeats} runs (seven for the tiny model): on a shared machine, slower runs
+   * measure the neighbours (a run of batch 1 lasts well under a second, and one slow stretch halves its figure).
    */
-  private static double best(java.util.function.DoubleSupplier tokensPerSecond) {
+  private double best(java.util.function.DoubleSupplier tokensPerSecond) {
     double best = 0;
-    for (int i = 0; i < 7; i++) best = Math.max(best, tokensPerSecond.getAsDouble());
+    for (int i = 0; i < settings.repeats(); i++) best = Math.max(best, tokensPerSecond.getAsDouble());
     return best;
   }
 
@@ -300,13 +402,5 @@ public final class ModelBenchmark {
 
   private static int[] randomIds(Random rng, int vocab, int length) {
     return rng.ints(length, 0, vocab).toArray();
-  }
-
-  private static void deleteRecursively(Path dir) {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) Files.delete(p);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -1,25 +1,28 @@
 package dev.stepwise.generate;
 
-import dev.stepwise.sampling.TokenChooser;
+import dev.stepwise.sampling.BatchSampler;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.stepwise.model.KvCache;
 import dev.stepwise.model.LeftPaddedBatch;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.model.MlpHook;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import java.util.Random;
 
 /**
- * Batched decoding with a KV cache. Prompts of different lengths are left-padded into one batch;
- * each request draws from its own Random, so it yields the same tokens alone or in any batch.
- * Finished rows leave the batch (and the cache), so the work shrinks as requests end.
+ * Batched decoding with a KV cache and continuous batching: up to {@code maxBatchSize} requests
+ * decode together; when one finishes it leaves the batch (and the cache) and the next waiting
+ * requests are prefilled and join it, so long, uneven generations keep the batch full. Prompts of
+ * different lengths are left-padded; each request draws from its own Random, so it yields the same
+ * tokens alone or in any batch, whenever it joins.
  */
 public final class Generator {
 
@@ -46,11 +49,67 @@ public final class Generator {
 
   /** Results in request order. */
   public List<Generation> generate(List<GenerationRequest> requests) {
-    List<Generation> out = new ArrayList<>();
-    for (int from = 0; from < requests.size(); from += maxBatchSize) {
-      out.addAll(generateBatch(requests.subList(from, Math.min(requests.size(), from + maxBatchSize))));
+    List<Row> rows = requests.stream().map(Row::new).toList();
+    Deque<Row> waiting = new ArrayDeque<>(rows);
+    List<Row> active = new ArrayList<>();
+    KvCache cache = null;
+    try {
+      while (!waiting.isEmpty() || !active.isEmpty()) {
+        if (active.size() < maxBatchSize && !waiting.isEmpty()) {
+          List<Row> admitted = new ArrayList<>();
+          while (active.size() + admitted.size() < maxBatchSize && !waiting.isEmpty()) admitted.add(waiting.poll());
+          KvCache fresh = prefill(admitted);
+          if (admitted.isEmpty()) {
+            fresh.close();
+          } else if (cache == null) {
+            cache = fresh;
+          } else {
+            List<Row> all = new ArrayList<>(active);
+            all.addAll(admitted);
+            cache.admit(fresh, all.stream().mapToInt(Row::remaining).max().orElseThrow());
+            fresh.close();
+          }
+          active.addAll(admitted);
+        } else {
+          long[] ids = active.stream().mapToLong(r -> r.tokens.get(r.tokens.size() - 1)).toArray();
+          active = advance(active, step(ids, 1, cache.padding(), cache, active), cache);
+        }
+        if (active.isEmpty() && cache != null) {
+          cache.close();
+          cache = null;
+        }
+      }
+    } finally {
+      if (cache != null) cache.close();
     }
-    return out;
+    return rows.stream().map(r -> r.result).toList();
+  }
+
+  /**
+   * Runs the prompts of {@code admitted} (left-padded together) into a new cache and picks their
+   * first tokens; rows that are already done are removed from the list and from the cache.
+   */
+  private KvCache prefill(List<Row> admitted) {
+    LeftPaddedBatch prompts = LeftPaddedBatch.of(admitted.stream().map(r -> r.request.prompt()).toList());
+    int capacity = prompts.length() + admitted.stream().mapToInt(r -> r.limit).max().orElseThrow();
+    KvCache cache = new KvCache(model.manager(), model.config(), admitted.size(), capacity);
+    List<Row> kept = advance(admitted, step(prompts.ids(), prompts.length(), prompts.padding(), cache, admitted), cache);
+    admitted.retainAll(kept);
+    return cache;
+  }
+
+  /** Accepts each row's picked token; returns the rows still going, whose cache rows are kept. */
+  private static List<Row> advance(List<Row> rows, BatchSampler.Picked[] picked, KvCache cache) {
+    List<Row> next = new ArrayList<>();
+    int[] kept = new int[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      if (!rows.get(i).accept(picked[i])) {
+        kept[next.size()] = i;
+        next.add(rows.get(i));
+      }
+    }
+    if (!next.isEmpty()) cache.keepRows(Arrays.copyOf(kept, next.size()));
+    return next;
   }
 
   /** One request's progress. */
@@ -73,11 +132,16 @@ public final class Generator {
       this.limit = Math.min(request.maxNewTokens(), room);
     }
 
+    /** Tokens this row may still generate. */
+    int remaining() {
+      return limit - tokens.size();
+    }
+
     /** Adds the chosen token and its log-prob; returns true when this row is done. */
-    boolean accept(TokenChooser.Choice choice, double logProb) {
-      int token = choice.token();
+    boolean accept(BatchSampler.Picked picked) {
+      int token = picked.token();
       tokens.add(token);
-      stats.add(new float[] {(float) logProb, (float) choice.temperature(), (float) choice.entropy()});
+      stats.add(new float[] {(float) picked.logProb(), (float) picked.temperature(), (float) picked.entropy()});
       if (request.eosTokenIds().contains(token)) return finish(Generation.FinishReason.EOS, decode(tokens.size() - 1), null);
       if (!request.stopStrings().isEmpty()) {
         String text = decode(tokens.size());
@@ -107,64 +171,16 @@ public final class Generator {
     }
   }
 
-  private List<Generation> generateBatch(List<GenerationRequest> requests) {
-    List<Row> rows = requests.stream().map(Row::new).toList();
-    LeftPaddedBatch prompts = LeftPaddedBatch.of(requests.stream().map(GenerationRequest::prompt).toList());
-    int capacity = prompts.length() + rows.stream().mapToInt(r -> r.limit).max().orElseThrow();
-    List<Row> active = new ArrayList<>(rows);
-    try (KvCache cache = new KvCache(model.manager(), model.config(), rows.size(), capacity)) {
-      long[] ids = prompts.ids();
-      int time = prompts.length();
-      while (true) {
-        LastPosition last = lastPosition(ids, time, cache.length() == 0 ? prompts.padding() : cache.padding(), cache);
-        List<Row> next = new ArrayList<>();
-        int[] kept = new int[active.size()];
-        for (int i = 0; i < active.size(); i++) {
-          Row row = active.get(i);
-          TokenChooser.Choice choice = row.request.chooser().choose(last.logits(i), last.entropy[i], row.rng);
-          if (!row.accept(choice, last.logProb(i, choice.token()))) {
-            kept[next.size()] = i;
-            next.add(row);
-          }
-        }
-        if (next.isEmpty()) break;
-        cache.keepRows(Arrays.copyOf(kept, next.size()));
-        active = next;
-        ids = active.stream().mapToLong(r -> r.tokens.get(r.tokens.size() - 1)).toArray();
-        time = 1;
-      }
-    }
-    return rows.stream().map(r -> r.result).toList();
-  }
-
   /**
-   * The last position's logits of every row, with each row's log-sum-exp and entropy computed for
-   * the whole batch at once on the engine, in float64 (float loses the small probabilities entropy
-   * depends on). Row by row in Java this was most of a batch-16 step's time.
+   * Runs the new tokens through the model and picks each row's next token from its last position
+   * on the engine ({@link BatchSampler}): only the chosen ids and their statistics reach the JVM.
    */
-  private record LastPosition(float[] allLogits, double[] logSumExp, double[] entropy, int vocab) {
-    float[] logits(int row) {
-      return Arrays.copyOfRange(allLogits, row * vocab, (row + 1) * vocab);
-    }
-
-    double logProb(int row, int token) {
-      return allLogits[row * vocab + token] - logSumExp[row];
-    }
-  }
-
-  /** Runs the new tokens through the model and returns the last position of every row. */
-  private LastPosition lastPosition(long[] ids, int time, int[] padding, KvCache cache) {
+  private BatchSampler.Picked[] step(long[] ids, int time, int[] padding, KvCache cache, List<Row> rows) {
     try (NDManager scope = model.manager().newSubManager()) {
       int batch = padding.length;
       NDArray hidden = model.hidden(scope.create(ids, new Shape(batch, time)), padding, cache, hook);
       NDArray logits = model.logits(hidden.get(new NDIndex(":, -1, :")));
-      NDArray wide = logits.toType(DataType.FLOAT64, false);
-      NDArray logSoftmax = wide.logSoftmax(-1);
-      NDArray logSumExp = wide.sub(logSoftmax).get(new NDIndex(":, 0"));
-      // A token with logit -inf adds nothing to the entropy: clamp its -inf so that p·log p is 0, not NaN.
-      NDArray finite = logSoftmax.maximum(-Double.MAX_VALUE);
-      NDArray entropy = finite.exp().mul(finite).sum(new int[] {-1}).neg();
-      return new LastPosition(logits.toFloatArray(), logSumExp.toDoubleArray(), entropy.toDoubleArray(), (int) logits.getShape().get(1));
+      return BatchSampler.pick(logits, (row, entropy) -> rows.get(row).request.chooser().plan(entropy, rows.get(row).rng));
     }
   }
 }

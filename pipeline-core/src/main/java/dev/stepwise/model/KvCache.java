@@ -19,7 +19,7 @@ public final class KvCache implements AutoCloseable {
   private final NDManager manager;
   private final NDArray[] keys;
   private final NDArray[] values;
-  private final int capacity;
+  private int capacity;
   private final int kvHeads;
   private final int headDim;
   private int[] padding;
@@ -101,6 +101,49 @@ public final class KvCache implements AutoCloseable {
     int[] kept = new int[rows.length];
     for (int i = 0; i < rows.length; i++) kept[i] = padding[rows[i]];
     padding = kept;
+  }
+
+  /**
+   * Continuous batching: appends the rows of {@code other} (a cache just prefilled for new
+   * requests) after this cache's rows, then closes nothing. Both are left-aligned to the longer of
+   * the two by adding left padding, so every row keeps its tokens' positions; columns that are
+   * padding in every row are dropped, and the capacity becomes the filled length plus {@code headroom}.
+   */
+  public void admit(KvCache other, int headroom) {
+    int rows = padding.length, longer = Math.max(length, other.length);
+    int[] merged = new int[rows + other.padding.length];
+    for (int b = 0; b < rows; b++) merged[b] = padding[b] + longer - length;
+    for (int b = 0; b < other.padding.length; b++) merged[rows + b] = other.padding[b] + longer - other.length;
+    int drop = Arrays.stream(merged).min().orElse(0);
+    int filled = longer - drop;
+    int newCapacity = Math.addExact(filled, headroom);
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = merge(keys[i], length, longer - length - drop, other.keys[i], other.length, longer - other.length - drop, newCapacity);
+      values[i] = merge(values[i], length, longer - length - drop, other.values[i], other.length, longer - other.length - drop, newCapacity);
+    }
+    for (int b = 0; b < merged.length; b++) merged[b] -= drop;
+    padding = merged;
+    length = filled;
+    capacity = newCapacity;
+  }
+
+  /** [mine; theirs] along the batch, each one's first {@code filled} positions moved right by its offset (negative: dropped). */
+  private NDArray merge(NDArray mine, int mineFilled, int mineOffset, NDArray theirs, int theirsFilled, int theirsOffset, int newCapacity) {
+    Shape s = mine.getShape();
+    NDArray out = manager.zeros(new Shape(s.get(0) + theirs.getShape().get(0), s.get(1), newCapacity, s.get(3)), mine.getDataType());
+    place(out, 0, mine, mineFilled, mineOffset);
+    place(out, s.get(0), theirs, theirsFilled, theirsOffset);
+    mine.close();
+    return out;
+  }
+
+  private static void place(NDArray out, long firstRow, NDArray source, int filled, int offset) {
+    int from = Math.max(0, -offset);
+    if (filled <= from) return;
+    long rows = source.getShape().get(0);
+    try (NDArray slice = source.get(new NDIndex(":, :, {}:{}", from, filled))) {
+      out.set(new NDIndex("{}:{}, :, {}:{}", firstRow, firstRow + rows, from + offset, filled + offset), slice);
+    }
   }
 
   private NDArray select(NDArray all, NDArray index) {

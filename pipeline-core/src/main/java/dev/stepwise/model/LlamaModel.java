@@ -194,7 +194,8 @@ public final class LlamaModel implements AutoCloseable {
     for (int i = 0; i < layers.size(); i++) {
       Layer layer = layers.get(i);
       // A layer's temporaries are freed when it ends, not with the caller's scope: kept, they
-      // would add up to several GB at a real model's size. Under a GradientCollector autograd
+      // would add up to several GB at a real model's size (a 0.5B prefill of 16 x 104 tokens held
+      // ~7 GB of them), in decoding and scoring alike. Under a GradientCollector autograd
       // still holds what the backward pass needs; only the layer's output is kept here.
       try (NDScope layerScope = new NDScope()) {
         x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));

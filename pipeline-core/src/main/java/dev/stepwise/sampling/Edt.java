@@ -35,12 +35,8 @@ public record Edt(double t0, double theta, double n, double topP, boolean instan
         return instanceLevel ? new InstanceLevel() : this::tokenLevel;
     }
 
-    private TokenChooser.Choice tokenLevel(float[] logits, double h, Random rng) {
-        return draw(logits, temperature(h), h, rng);
-    }
-
-    private TokenChooser.Choice draw(float[] logits, double temperature, double entropy, Random rng) {
-        return new TokenChooser.Choice(Logits.sample(logits, temperature, 0, topP, rng), temperature, entropy);
+    private TokenChooser.Draw tokenLevel(double h, Random rng) {
+        return TokenChooser.Draw.of(temperature(h), 0, topP, rng);
     }
 
     /** Holds the request's temperature once the first token has fixed it. */
@@ -48,9 +44,9 @@ public record Edt(double t0, double theta, double n, double topP, boolean instan
         private double temperature = Double.NaN;
 
         @Override
-        public Choice choose(float[] logits, double h, Random rng) {
+        public Draw plan(double h, Random rng) {
             if (Double.isNaN(temperature)) temperature = temperature(h);
-            return draw(logits, temperature, h, rng);
+            return Draw.of(temperature, 0, topP, rng);
         }
     }
 }

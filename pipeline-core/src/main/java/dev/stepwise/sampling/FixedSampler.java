@@ -18,8 +18,8 @@ public record FixedSampler(double temperature, int topK, double topP) implements
     }
 
     @Override
-    public Choice choose(float[] logits, double entropy, Random rng) {
-        return new Choice(Logits.sample(logits, temperature, topK, topP, rng), temperature, entropy);
+    public Draw plan(double entropy, Random rng) {
+        return Draw.of(temperature, topK, topP, rng);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.stepwise.sampling;
 
 import java.util.Arrays;
-import java.util.Random;
 
 /**
  * Distribution math on one position's logits, in double (float log-softmax loses the small
@@ -74,11 +73,11 @@ public final class Logits {
         for (int i = 0; i < p.length; i++) if (p[i] < threshold) p[i] = 0;
     }
 
-    /** Draws a token in proportion to the (unnormalized, non-negative) weights. */
-    public static int draw(double[] weights, Random rng) {
+    /** Draws a token in proportion to the (unnormalized, non-negative) weights, by inverse CDF at {@code uniform} in [0, 1). */
+    public static int draw(double[] weights, double uniform) {
         double total = 0;
         for (double w : weights) total += w;
-        double u = rng.nextDouble() * total, acc = 0;
+        double u = uniform * total, acc = 0;
         int last = -1;
         for (int i = 0; i < weights.length; i++) {
             if (weights[i] <= 0) continue;
@@ -89,13 +88,13 @@ public final class Logits {
         return last;
     }
 
-    /** Temperature, then top-k, then top-p (HF's order), then a draw; temperature 0 is greedy. */
-    public static int sample(float[] logits, double temperature, int topK, double topP, Random rng) {
-        if (temperature <= 0) return argmax(logits);
-        double[] p = softmax(logits, temperature);
-        topK(p, topK);
-        topP(p, topP);
-        return draw(p, rng);
+    /** Temperature, then top-k, then top-p (HF's order), then the draw at its uniform; temperature 0 is greedy. */
+    public static int sample(float[] logits, TokenChooser.Draw draw) {
+        if (draw.greedy()) return argmax(logits);
+        double[] p = softmax(logits, draw.temperature());
+        topK(p, draw.topK());
+        topP(p, draw.topP());
+        return draw(p, draw.uniform());
     }
 
     private static double max(float[] logits) {

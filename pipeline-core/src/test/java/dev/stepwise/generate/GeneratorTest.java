@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LlamaModel;
+import dev.stepwise.model.MlpHook;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +20,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
+import dev.stepwise.sampling.Edt;
 import dev.stepwise.sampling.FixedSampler;
+import dev.stepwise.sampling.SamplingStrategy;
 import dev.stepwise.sampling.Logits;
 import dev.stepwise.sampling.TokenChooser;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,10 +98,14 @@ class GeneratorTest {
     }
   }
 
+  /** One sampler of each kind: plain, top-p, top-k with top-p, token-level EDT. */
+  private static final List<SamplingStrategy> MIXED = List.of(new FixedSampler(1.0, 0, 1.0), new FixedSampler(0.7, 0, 0.9),
+      new FixedSampler(1.2, 5, 0.95), new Edt(0.6, 0.1, 0.8, 0.95, false));
+
   @Test
   void aSampledRequestGivesTheSameTokensAloneAndInAnyBatch() {
     List<GenerationRequest> requests = IntStream.range(0, PROMPTS.size())
-        .mapToObj(i -> new GenerationRequest(PROMPTS.get(i), 6 + 3 * i, 1000L + i, SAMPLE, List.of(), Set.of())).toList();
+        .mapToObj(i -> new GenerationRequest(PROMPTS.get(i), 6 + 3 * i, 1000L + i, MIXED.get(i).newRequest(), List.of(), Set.of())).toList();
     List<Generation> batched = new Generator(model, LETTERS).generate(requests);
     List<GenerationRequest> reversed = new ArrayList<>(requests);
     java.util.Collections.reverse(reversed);
@@ -111,6 +118,66 @@ class GeneratorTest {
     }
     // Different seeds give different samples (a sampler that ignored its Random would fail here).
     assertThat(batched.stream().map(g -> Arrays.toString(g.tokens())).distinct()).hasSize(requests.size());
+  }
+
+  /**
+   * The generator samples on the engine; replaying each request in Java, with the old per-row
+   * sampler on the logits of a plain full forward and the same seeded Random, gives the same tokens.
+   */
+  @Test
+  void engineSamplingPicksTheTokensOfTheJavaSampler() {
+    int total = 0;
+    for (int i = 0; i < PROMPTS.size(); i++) {
+      for (SamplingStrategy strategy : MIXED) {
+        long seed = 77L * i + MIXED.indexOf(strategy);
+        Generation g = new Generator(model, LETTERS).generate(List.of(new GenerationRequest(PROMPTS.get(i), 10, seed,
+            strategy.newRequest(), List.of(), Set.of()))).get(0);
+        float[][] logits = fullForwardLogits(PROMPTS.get(i), g.tokens());
+        TokenChooser java = strategy.newRequest();
+        Random rng = new Random(seed);
+        for (int t = 0; t < g.tokens().length; t++) {
+          TokenChooser.Choice c = java.choose(logits[t], rng);
+          assertThat(g.tokens()[t]).as("prompt %d, %s, token %d", i, strategy, t).isEqualTo(c.token());
+          assertThat((double) g.temperatures()[t]).isCloseTo(c.temperature(), within(1e-5));
+          total++;
+        }
+      }
+    }
+    assertThat(total).isEqualTo(PROMPTS.size() * MIXED.size() * 10);
+  }
+
+  /**
+   * Continuous batching: with room for 2 rows, 6 requests of uneven lengths decode as a batch of 2
+   * from start to end (a finished row's place goes to the next waiting request at once), and every
+   * request gets the tokens it gets alone, whenever it joined and whatever row it shared with.
+   */
+  @Test
+  void finishedRowsAreReplacedByWaitingRequestsWithTheSameTokens() {
+    int[] lengths = {2, 17, 3, 5, 9, 4};
+    List<GenerationRequest> requests = IntStream.range(0, lengths.length).mapToObj(i -> new GenerationRequest(
+        PROMPTS.get(i % PROMPTS.size()), lengths[i], 500L + i, MIXED.get(i % MIXED.size()).newRequest(), List.of(), Set.of())).toList();
+    List<Long> forwardRows = new ArrayList<>(), forwardTimes = new ArrayList<>();
+    MlpHook batchSizes = new MlpHook() {
+      @Override
+      public void observeGate(int layer, NDArray gate) {
+        if (layer == 0) {
+          forwardRows.add(gate.getShape().get(0));
+          forwardTimes.add(gate.getShape().get(1));
+        }
+      }
+    };
+    List<Generation> together = new Generator(model, LETTERS, batchSizes, 2).generate(requests);
+    for (int i = 0; i < requests.size(); i++) {
+      GenerationRequest alone = new GenerationRequest(requests.get(i).prompt(), lengths[i], 500L + i, MIXED.get(i % MIXED.size()).newRequest(),
+          List.of(), Set.of());
+      assertThat(together.get(i).tokens()).as("request %d", i).containsExactly(new Generator(model, LETTERS).generate(List.of(alone)).get(0).tokens());
+    }
+    // Requests 0 and 1 start together; each later one is prefilled alone as soon as a row is free:
+    // 5 prefills and 18 decoding steps (1 + 2 + 4 + 8 + 1 with two rows, then request 5's last 2 alone).
+    // Fixed batches of two (the old way) take 31 forwards: 3 prefills and 16 + 4 + 8 decoding steps.
+    assertThat(forwardRows).hasSize(23);
+    assertThat(forwardRows.stream().filter(r -> r == 1)).hasSize(6); // the prefills of requests 2-5 and the 2 last steps
+    assertThat(forwardTimes.stream().filter(t -> t > 1)).hasSize(4); // prompt 5 is one token, so its prefill looks like a step
   }
 
   @Test

@@ -74,9 +74,10 @@ class CheckpointTest {
       long count = model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
       assertThat(count).isEqualTo(259L * 128 + 4 * (128 * 128 * 2 + 64 * 128 * 2 + 3 * 128 * 384 + 2 * 128) + 128);
       assertThat(model.parameters()).doesNotContainKey("lm_head.weight"); // tied
-      // Near-uniform at init: per-token log-probs close to -ln(vocab).
+      // Near-uniform at init: per-token log-probs close to -ln(vocab). Logits have a standard deviation
+      // of about 0.02 * sqrt(128) = 0.23 at init, so a mean over 4 tokens lies within ~0.12 of it per sigma.
       double perToken = new CompletionScorer(model).score(PROMPTS, COMPLETIONS).get(1).sum() / 4;
-      assertThat(perToken).isBetween(-Math.log(259) - 0.1, -Math.log(259) + 0.1);
+      assertThat(perToken).isBetween(-Math.log(259) - 0.3, -Math.log(259) + 0.3);
     }
   }
 

@@ -18,6 +18,7 @@ import dev.stepwise.spark.cli.TranslationPairsCommand;
 import dev.stepwise.spark.runtime.RunLock;
 import dev.stepwise.spark.runtime.RunLogs;
 import dev.stepwise.spark.runtime.StepwiseException;
+import dev.stepwise.train.TorchThreads;
 import java.util.Arrays;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,6 +44,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    TorchThreads.byDefault(TorchThreads.available(), false);
     System.exit(commandLine(Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v")).execute(args));
   }
 

@@ -7,6 +7,7 @@ import dev.stepwise.model.LlamaModel;
 import dev.stepwise.model.lora.AdapterDirectory;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
+import dev.stepwise.train.TorchThreads;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,8 +41,14 @@ public final class ExecutorModels {
 
   private ExecutorModels() {}
 
-  /** The model at {@code uri} on this task's device, loading it on first use in this JVM. */
+  /**
+   * The model at {@code uri} on this task's device, loading it on first use in this JVM. Inside
+   * a task, torch uses the task's {@code spark.task.cpus} threads (unless the executor was started
+   * with {@code ai.djl.pytorch.num_threads}): more would oversubscribe the executor's other slots.
+   */
   public static Loaded get(String uri, Configuration conf) {
+    TaskContext task = TaskContext.get();
+    if (task != null) TorchThreads.byDefault(task.cpus(), true);
     Key key = new Key(uri, taskDevice(), conf.get(DTYPE_KEY, "auto"));
     return LOADED.computeIfAbsent(key, k -> load(k, conf));
   }

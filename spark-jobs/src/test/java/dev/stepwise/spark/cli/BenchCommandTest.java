@@ -23,6 +23,11 @@ class BenchCommandTest {
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out()).contains("1 torch thread(s)", "ctx 32", "ctx 96", "batch 16 uncached", "cached step at position 512 vs 32",
         "SFT (batch 32 x 160 tokens)", "RSS growth over 40 generate calls");
+    // Each part is printed as it finishes, with its own peak RSS, before the summary.
+    Matcher part = Pattern.compile("(?m)^  SFT step, batch 32 x 160 tokens +([0-9.]+) steps/s +[0-9.]+ s, peak RSS +([0-9,]+) MB$").matcher(r.out());
+    assertThat(part.find()).as(r.out()).isTrue();
+    assertThat(Double.parseDouble(part.group(1))).isPositive();
+    assertThat(r.out().indexOf("decoding batch 16 uncached, context 96")).isPositive().isLessThan(r.out().indexOf("summary:"));
 
     JsonObject result = JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonObject("result");
     assertThat(result.getAsJsonArray("generation")).hasSize(8); // 2 contexts x 2 batches x cached/uncached
@@ -42,6 +47,8 @@ class BenchCommandTest {
     }
     assertThat(result.get("peakRssKb").getAsLong()).isGreaterThan(result.get("rssEndKb").getAsLong() / 2).isPositive();
     assertThat(result.get("memoryCalls").getAsInt()).isEqualTo(40);
+    // load, 8 decoding figures, latency, scoring, RSS calls, SFT, DPO
+    assertThat(result.getAsJsonArray("parts")).hasSize(14);
   }
 
   @Test

@@ -25,7 +25,7 @@ class ModelCommandsTest {
     Cli.Result r = Cli.runLocal("model", "init", "--preset", "tiny", "--out", model.toString(), "--seed", "1");
     assertThat(r.exitCode()).as(r.err()).isZero();
     // 1905 tokens x 128 embedding (tied head) + 4 layers x 196,864 + final norm 128.
-    assertThat(r.out()).contains("1,031,424 parameters, vocabulary 1905");
+    assertThat(r.out()).contains("(shape tiny, F32, seed 1): 1,031,424 parameters, vocabulary 1905");
   }
 
   static List<JsonObject> rows(Path file) throws IOException {
@@ -174,6 +174,11 @@ class ModelCommandsTest {
     Cli.Result sampler = Cli.runLocal("model", "generate", "--model", model.toString(), "--prompt", "x", "--sampler", "beam");
     assertThat(sampler.err()).contains("--sampler beam is unknown");
     assertThat(Cli.runLocal("model", "generate", "--help").out()).contains("--sampler", "--edt-theta", "--batch-size");
+    Cli.Result shape = Cli.runLocal("model", "init", "--shape", "qwen2.5-3b", "--out", tmp.resolve("q3").toString());
+    assertThat(shape.err().strip()).isEqualTo("stepwise: error: --shape qwen2.5-3b is unknown; use tiny or one of [qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-7b]");
+    Cli.Result dtype = Cli.runLocal("model", "init", "--shape", "qwen2.5-0.5b", "--dtype", "f8", "--out", tmp.resolve("q05").toString());
+    assertThat(dtype.err().strip()).isEqualTo("stepwise: error: --dtype f8 is unknown; use f32 or bf16");
+    assertThat(tmp.resolve("q05")).doesNotExist();
   }
 
   static void assertClose(JsonArray actual, JsonArray expected) {
