@@ -125,7 +125,7 @@ public final class ModelGenerateCommand implements Callable<Integer> {
       }
       Jsonl.write(lines, output, spec.commandLine().getOut());
       PrintWriter err = spec.commandLine().getErr();
-      err.printf("generate: %d rows, %d tokens in %.1f s (%.1f tokens/s)%s%n", lines.size(), tokens, seconds, tokens / seconds,
+      err.printf("generate: %d rows, %d tokens in %.1f s, prompt prefill included (%.1f tokens/s)%s%n", lines.size(), tokens, seconds, tokens / seconds,
           output == null ? "" : " -> " + output);
       err.flush();
     }
