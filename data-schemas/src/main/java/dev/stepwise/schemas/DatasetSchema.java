@@ -1,5 +1,7 @@
 package dev.stepwise.schemas;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,7 @@ public record DatasetSchema(String name, Schema avro, StructType sparkType, List
   }
 
   private static Map<String, StructField> byName(StructType type) {
-    return java.util.Arrays.stream(type.fields())
-        .collect(Collectors.toMap(StructField::name, Function.identity(), (a, b) -> a, java.util.LinkedHashMap::new));
+    return Arrays.stream(type.fields())
+        .collect(Collectors.toMap(StructField::name, Function.identity(), (a, b) -> a, LinkedHashMap::new));
   }
 }

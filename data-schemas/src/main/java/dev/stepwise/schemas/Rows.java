@@ -1,5 +1,6 @@
 package dev.stepwise.schemas;
 
+import scala.jdk.javaapi.CollectionConverters;
 import java.util.Arrays;
 import java.util.Map;
 import org.apache.spark.sql.Row;
@@ -107,7 +108,7 @@ public final class Rows {
   /** Why {@code value} cannot be stored as {@code type}, or null when it can. */
   private static String problem(DataType type, Object value) {
     if (type instanceof ArrayType array) {
-      Iterable<?> elements = value instanceof scala.collection.Iterable<?> seq ? scala.jdk.javaapi.CollectionConverters.asJava(seq)
+      Iterable<?> elements = value instanceof scala.collection.Iterable<?> seq ? CollectionConverters.asJava(seq)
           : value instanceof Iterable<?> list ? list : null;
       if (elements == null) return wrongType(type, value);
       for (Object element : elements) {
@@ -118,7 +119,7 @@ public final class Rows {
       return null;
     }
     if (type instanceof MapType map) {
-      Map<?, ?> entries = value instanceof scala.collection.Map<?, ?> m ? scala.jdk.javaapi.CollectionConverters.asJava(m)
+      Map<?, ?> entries = value instanceof scala.collection.Map<?, ?> m ? CollectionConverters.asJava(m)
           : value instanceof Map<?, ?> m ? m : null;
       if (entries == null) return wrongType(type, value);
       for (Map.Entry<?, ?> e : entries.entrySet()) {

@@ -1,5 +1,7 @@
 package dev.stepwise.schemas;
 
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import scala.jdk.javaapi.CollectionConverters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,7 +21,7 @@ class RowsTest {
   void aRowIsBuiltInSchemaOrderWhateverTheOrderOfSet() {
     Row row = Rows.of(Datasets.get(Datasets.REJECTED)).set("content", "{}").set("line", 7L).set("reason", "no gold")
         .set("split", "test").set("file", "test.jsonl").set("source", "gsm8k").set("dataset", "prompts").build();
-    assertThat(row).isEqualTo(Row.fromSeq(scala.jdk.javaapi.CollectionConverters.asScala(
+    assertThat(row).isEqualTo(Row.fromSeq(CollectionConverters.asScala(
         List.<Object>of("prompts", "gsm8k", "test", "test.jsonl", 7L, "no gold", "{}")).toSeq()));
     assertThat(rejected().set("content", null).build().isNullAt(6)).isTrue(); // content is nullable
   }
@@ -61,7 +63,7 @@ class RowsTest {
     Row original = rejected().set("content", "{}").build();
     Object[] values = new Object[original.length()];
     for (int i = 0; i < values.length; i++) values[i] = original.get(i);
-    Row withSchema = new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(values,
+    Row withSchema = new GenericRowWithSchema(values,
         Datasets.get(Datasets.REJECTED).sparkType());
     Row copy = Rows.of(Datasets.get(Datasets.REJECTED)).copy(withSchema).replace("reason", "too long").build();
     assertThat(copy.getString(5)).isEqualTo("too long");

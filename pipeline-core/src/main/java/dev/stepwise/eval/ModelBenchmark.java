@@ -1,5 +1,9 @@
 package dev.stepwise.eval;
 
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -156,7 +160,7 @@ public final class ModelBenchmark {
   /** Parameters of the checkpoint in {@code dir}, from its config. */
   public static long parameters(Path dir) throws IOException {
     return LlamaModel.expectedShapes(LlamaConfig.read(dir.resolve(Checkpoint.CONFIG))).values().stream()
-        .mapToLong(shape -> java.util.Arrays.stream(shape).reduce(1, Math::multiplyExact)).sum();
+        .mapToLong(shape -> Arrays.stream(shape).reduce(1, Math::multiplyExact)).sum();
   }
 
   public Result run() throws IOException {
@@ -184,15 +188,15 @@ public final class ModelBenchmark {
           }
         }
         latency = measure("cached step at position 32 and 512", () -> stepLatencies(model, rng, vocab),
-            l -> String.format(java.util.Locale.ROOT, "%.2f ms and %.2f ms", l[0], l[1]));
+            l -> String.format(Locale.ROOT, "%.2f ms and %.2f ms", l[0], l[1]));
         List<int[]> scorePrompts = randomRows(rng, vocab, s.scoreBatch(), SCORE_PROMPT);
         List<int[]> scoreCompletions = randomRows(rng, vocab, s.scoreBatch(), SCORE_COMPLETION);
         CompletionScorer scorer = new CompletionScorer(model);
         scoring = measure("scoring " + s.scoreBatch() + " x " + (SCORE_PROMPT + SCORE_COMPLETION) + " tokens",
             () -> s.scoreBatch() * (SCORE_PROMPT + SCORE_COMPLETION) / seconds(() -> scorer.score(scorePrompts, scoreCompletions)),
-            t -> String.format(java.util.Locale.ROOT, "%.0f tokens/s", t));
+            t -> String.format(Locale.ROOT, "%.0f tokens/s", t));
         rss = measure("RSS over " + s.memoryCalls() + " generate calls", () -> rssOverCalls(model, rng, vocab),
-            r -> String.format(java.util.Locale.ROOT, "lowest %d MB, end %d MB", r[0] / 1024, r[1] / 1024));
+            r -> String.format(Locale.ROOT, "lowest %d MB, end %d MB", r[0] / 1024, r[1] / 1024));
       }
       // The inference copy is closed first: training holds the weights, their gradients and AdamW's two moments.
       List<SftExample> sft = new ArrayList<>();
@@ -215,7 +219,7 @@ public final class ModelBenchmark {
   }
 
   /** A part of the benchmark whose peak RSS is its own: the kernel's high-water mark is reset before it. */
-  private <T> T measure(String name, IoSupplier<T> work, java.util.function.Function<T, String> figure) throws IOException {
+  private <T> T measure(String name, IoSupplier<T> work, Function<T, String> figure) throws IOException {
     // Loading leaves GB of direct buffers and file mappings to the collector; a part's peak should not include an earlier part's garbage.
     System.gc();
     resetPeakRss();
@@ -233,11 +237,11 @@ public final class ModelBenchmark {
   }
 
   private static String tokensPerSecond(Throughput t) {
-    return String.format(java.util.Locale.ROOT, "%.1f tokens/s", t.tokensPerSecond());
+    return String.format(Locale.ROOT, "%.1f tokens/s", t.tokensPerSecond());
   }
 
   private static String stepsPerSecond(double steps) {
-    return String.format(java.util.Locale.ROOT, "%.3f steps/s", steps);
+    return String.format(Locale.ROOT, "%.3f steps/s", steps);
   }
 
   /** Resets VmHWM to the current RSS (Linux: "5" to /proc/self/clear_refs); a no-op where that is not allowed. */
@@ -286,7 +290,7 @@ public final class ModelBenchmark {
         for (int r = 0; r < rows.size(); r++) {
           float[] rowLogits = new float[vocab];
           System.arraycopy(logits, r * vocab, rowLogits, 0, vocab);
-          int[] longer = java.util.Arrays.copyOf(rows.get(r), rows.get(r).length + 1);
+          int[] longer = Arrays.copyOf(rows.get(r), rows.get(r).length + 1);
           longer[longer.length - 1] = Logits.argmax(rowLogits);
           rows.set(r, longer);
         }
@@ -317,7 +321,7 @@ public final class ModelBenchmark {
         generator.generate(List.of(new GenerationRequest(prompts[k], CACHED_TOKENS, 0, FixedSampler.greedy(), List.of("\u0000"), Set.of())));
         double[] steps = new double[16];
         for (int i = 0; i < steps.length; i++) steps[i] = (times.get(i + 5) - times.get(i + 4)) / 1e6;
-        java.util.Arrays.sort(steps);
+        Arrays.sort(steps);
         best[k] = Math.min(best[k], (steps[7] + steps[8]) / 2);
       }
     }
@@ -380,7 +384,7 @@ public final class ModelBenchmark {
    * The best of {@code repeats} runs (seven for the tiny model): on a shared machine, slower runs
    * measure the neighbours (a run of batch 1 lasts well under a second, and one slow stretch halves its figure).
    */
-  private double best(java.util.function.DoubleSupplier tokensPerSecond) {
+  private double best(DoubleSupplier tokensPerSecond) {
     double best = 0;
     for (int i = 0; i < settings.repeats(); i++) best = Math.max(best, tokensPerSecond.getAsDouble());
     return best;

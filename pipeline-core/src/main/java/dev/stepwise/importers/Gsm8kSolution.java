@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * GSM8K's worked solutions in the PSRLM step format (METHODS.md §A): one line is one step, the
+ * GSM8K's worked solutions in the PSRLM step format (docs/methods.md §A): one line is one step, the
  * calculator notes {@code <<48/2=24>>} are removed, and the final {@code #### 72} becomes
  * {@code The answer is \boxed{72}.} at the end of the last step.
  */

@@ -4,7 +4,7 @@ import dev.stepwise.text.PromptTemplates;
 import java.util.List;
 
 /**
- * The pairwise step-judge prompt of PSRLM (METHODS.md §A, MT-Bench style, kept short for small
+ * The pairwise step-judge prompt of PSRLM (docs/methods.md §A, MT-Bench style, kept short for small
  * contexts): the question and the steps so far, then Assistant A's and Assistant B's candidate
  * next step. The judge explains (checks each step) and then answers {@code [[A]]} or {@code [[B]]}.
  * The same builder serves EFT training data and self-judging of the policy's own candidates; it is

@@ -3,7 +3,7 @@ package dev.stepwise.judge;
 /**
  * The judge response taught by EFT data: the judge first writes the step it expects, then
  * checks each candidate against it, and only then gives the verdict. A tiny model that must
- * answer [[A]]/[[B]] at once stays at chance (DESIGN.md); writing the check first lets the
+ * answer [[A]]/[[B]] at once stays at chance (docs/design.md); writing the check first lets the
  * verdict follow from text the model has already produced.
  * <pre>
  * Expected: 12 - 4 = 8

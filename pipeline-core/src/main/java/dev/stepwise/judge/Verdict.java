@@ -1,6 +1,6 @@
 package dev.stepwise.judge;
 
-/** The judge's answer: A or B is better, or TIE when the response names neither or both (METHODS.md §A default). */
+/** The judge's answer: A or B is better, or TIE when the response names neither or both (docs/methods.md §A default). */
 public enum Verdict {
     A, B, TIE;
 

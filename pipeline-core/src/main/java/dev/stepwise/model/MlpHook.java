@@ -3,7 +3,7 @@ package dev.stepwise.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Optional view into each layer's SwiGLU MLP, for language-neuron work (METHODS.md §E): neuron j
+ * Optional view into each layer's SwiGLU MLP, for language-neuron work (docs/methods.md §E): neuron j
  * of layer i is the j-th output of SiLU(x·W_gate). Pass {@code null} to a forward for none; the
  * default path then does no extra work.
  */

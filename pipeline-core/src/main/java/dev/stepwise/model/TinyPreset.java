@@ -14,7 +14,7 @@ import java.util.SplittableRandom;
 
 /**
  * The tiny built-in model: the Llama architecture at d=128, 4 layers, 4 heads sharing 2 KV heads,
- * small enough to train on two CPU cores in minutes (DESIGN.md "The model").
+ * small enough to train on two CPU cores in minutes (docs/design.md "The model").
  */
 public final class TinyPreset {
   private TinyPreset() {}

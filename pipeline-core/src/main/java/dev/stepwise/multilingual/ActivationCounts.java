@@ -4,7 +4,7 @@ import java.io.Serializable;
 import java.util.Arrays;
 
 /**
- * How often each MLP neuron was active on one language's response tokens (METHODS.md §E step 2):
+ * How often each MLP neuron was active on one language's response tokens (docs/methods.md §E step 2):
  * {@code active(i, j)} response tokens had gate pre-activation x·W_gate > 0 in layer i, neuron j,
  * out of {@link #tokens()} response tokens. Partial counts from different executors or batches
  * {@link #merge} by addition, so a Spark job aggregates [layers × neurons] longs, never tokens.

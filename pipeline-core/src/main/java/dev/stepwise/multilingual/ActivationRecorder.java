@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * Counts, per layer and neuron, the response tokens on which SiLU(x·W_gate) > 0, i.e. the gate
- * pre-activation is > 0 (METHODS.md §E steps 1–2).
+ * pre-activation is > 0 (docs/methods.md §E steps 1–2).
  *
  * <p>The released code runs prompt+response, then the prompt alone, and subtracts counts and token
  * totals. Here one forward over prompt+response is counted through a response-token mask. That is

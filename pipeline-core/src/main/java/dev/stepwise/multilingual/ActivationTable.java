@@ -107,7 +107,7 @@ public final class ActivationTable {
     return out;
   }
 
-  /** τ: the given percentile over the whole tensor, not per language (METHODS.md §E step 6). */
+  /** τ: the given percentile over the whole tensor, not per language (docs/methods.md §E step 6). */
   public double threshold(double percentile) {
     return Percentile.linear(all(), percentile);
   }

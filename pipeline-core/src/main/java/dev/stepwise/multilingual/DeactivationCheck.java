@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Validates language neurons (METHODS.md §E step 10): each target language's greedy accuracy and
+ * Validates language neurons (docs/methods.md §E step 10): each target language's greedy accuracy and
  * perplexity with and without a {@link NeuronMask}. Deactivating a language's neurons should hurt
  * that language far more than the others.
  */

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * LAPE (Tang et al. 2024), the baseline of METHODS.md §E: entropy of p/Σp with no λ term; neurons
+ * LAPE (Tang et al. 2024), the baseline of docs/methods.md §E: entropy of p/Σp with no λ term; neurons
  * with no language above the τ percentile are dropped; the lowest {@code rate} share by entropy is
  * kept, and each kept neuron belongs to every language with p^k > τ.
  */

@@ -3,7 +3,7 @@ package dev.stepwise.multilingual;
 import java.util.List;
 
 /**
- * The paper's four-stage reading of the layers (METHODS.md §E): multilingual understanding,
+ * The paper's four-stage reading of the layers (docs/methods.md §E): multilingual understanding,
  * shared-space reasoning, output-space transformation, vocabulary-space outputting. Each stage
  * starts at a layer; it runs to the next stage's start.
  *

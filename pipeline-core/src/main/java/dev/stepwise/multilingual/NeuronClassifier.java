@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * Identifies language-specific, language-related and general neurons (METHODS.md §E steps 2–9),
+ * Identifies language-specific, language-related and general neurons (docs/methods.md §E steps 2–9),
  * with the released code's score H(p′)/ln K − λ·max_k p^k / c, c = (Σ_{m=1..K} 1/m)/K, and λ
  * found by binary search.
  */

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Before versus after alignment (METHODS.md §E): the same procedure on both models, then per-layer
+ * Before versus after alignment (docs/methods.md §E): the same procedure on both models, then per-layer
  * changes per type, changes per N, and how much of each neuron set survives.
  */
 public final class NeuronComparison {

@@ -10,7 +10,7 @@ import java.util.TreeSet;
 
 /**
  * Deactivates neurons: their SiLU(x·W_gate) outputs are forced to 0 in every forward that uses
- * this hook (METHODS.md §E step 10, the code's {@code index_fill_(…, 0)}).
+ * this hook (docs/methods.md §E step 10, the code's {@code index_fill_(…, 0)}).
  */
 public final class NeuronMask implements MlpHook {
   private final Map<Integer, int[]> byLayer;

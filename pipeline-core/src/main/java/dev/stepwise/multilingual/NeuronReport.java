@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The classification of every neuron of one model (METHODS.md §E): its score at the λ found, whether
+ * The classification of every neuron of one model (docs/methods.md §E): its score at the λ found, whether
  * it is among the selected lowest-score neurons, the languages with p^k > τ, and its type.
  */
 public final class NeuronReport {

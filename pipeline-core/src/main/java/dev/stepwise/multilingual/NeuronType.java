@@ -2,7 +2,7 @@ package dev.stepwise.multilingual;
 
 import java.util.Locale;
 
-/** The class of a neuron (METHODS.md §E steps 7 and 9), with N = #{k : p^k > τ} of K languages. */
+/** The class of a neuron (docs/methods.md §E steps 7 and 9), with N = #{k : p^k > τ} of K languages. */
 public enum NeuronType {
   /** Selected, N = 1: active above τ for one language only. */
   SPECIFIC,

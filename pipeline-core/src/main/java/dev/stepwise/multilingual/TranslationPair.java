@@ -4,7 +4,7 @@ import dev.stepwise.text.ChatFormat;
 import dev.stepwise.train.SftExample;
 
 /**
- * A question-translation (QT) tuning example (METHODS.md §D): the question in language X, then
+ * A question-translation (QT) tuning example (docs/methods.md §D): the question in language X, then
  * the instruction, and as target the same question in the pivot language. No answer anywhere.
  * Fields map onto the translation_pairs dataset: id = src_prompt_id, targetId = tgt_prompt_id,
  * prompt = input.

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds X→pivot question-translation pairs from parallel questions (METHODS.md §D): for every
+ * Builds X→pivot question-translation pairs from parallel questions (docs/methods.md §D): for every
  * question in a selected source language whose parallel id also has a pivot-language question,
  * one pair. A source question without a pivot translation is returned as unpaired, never dropped
  * silently.

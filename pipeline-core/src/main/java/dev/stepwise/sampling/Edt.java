@@ -3,7 +3,7 @@ package dev.stepwise.sampling;
 import java.util.Random;
 
 /**
- * EDT, entropy-based dynamic temperature sampling (Zhang et al. 2024, METHODS.md §C):
+ * EDT, entropy-based dynamic temperature sampling (Zhang et al. 2024, docs/methods.md §C):
  * T = T0 · N^(θ / H), H the entropy in nats of the unscaled softmax. With N < 1 a confident
  * (low-entropy) position is cooled towards greedy and T0 is the ceiling reached as H grows.
  * Below H = 1e-6 the position is decoded greedily. The token is then drawn with top-p.

@@ -1,5 +1,6 @@
 package dev.stepwise.sampling;
 
+import java.io.Serializable;
 import java.util.Locale;
 
 /**
@@ -8,7 +9,7 @@ import java.util.Locale;
  *
  * @param mode one of greedy, fixed, edt-token, edt-instance
  */
-public record SamplingConfig(String mode, double temperature, int topK, double topP, double edtT0, double edtTheta, double edtN) implements java.io.Serializable {
+public record SamplingConfig(String mode, double temperature, int topK, double topP, double edtT0, double edtTheta, double edtN) implements Serializable {
     public static SamplingConfig defaults() {
         return new SamplingConfig("fixed", 0.5, 0, 0.95, 0.6, 0.1, 0.8);
     }

@@ -1,5 +1,7 @@
 package dev.stepwise.selfreward;
 
+import java.util.HashMap;
+import java.util.Map;
 import dev.stepwise.judge.Verdict;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,14 +9,14 @@ import java.util.List;
 /**
  * A candidate with its pairwise results. With one judgment per pair a preferred candidate wins
  * outright; with both orders judged it wins only when the two verdicts agree, and a split
- * counts for neither (METHODS.md §A, the EFT consistency rule applied at search time).
+ * counts for neither (docs/methods.md §A, the EFT consistency rule applied at search time).
  */
 public final class JudgedCandidate {
 
   private final Candidate candidate;
   private final List<Comparison> comparisons = new ArrayList<>();
-  private final java.util.Map<Integer, Integer> preferredAgainst = new java.util.HashMap<>();
-  private final java.util.Map<Integer, Integer> judgedAgainst = new java.util.HashMap<>();
+  private final Map<Integer, Integer> preferredAgainst = new HashMap<>();
+  private final Map<Integer, Integer> judgedAgainst = new HashMap<>();
   private int judgeTokens;
 
   JudgedCandidate(Candidate candidate) {

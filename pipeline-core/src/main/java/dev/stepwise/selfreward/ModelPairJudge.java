@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The policy as its own step judge (METHODS.md §A, Fig. 5 prompt): greedy decoding of the check
+ * The policy as its own step judge (docs/methods.md §A, Fig. 5 prompt): greedy decoding of the check
  * and verdict, batched over every pair of every prompt. An unparsable verdict is a tie.
  */
 public final class ModelPairJudge implements PairJudge {

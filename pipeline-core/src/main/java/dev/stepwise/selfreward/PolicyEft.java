@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 
 /**
  * Step-judge (EFT) examples from the policy's own candidate steps, as the paper builds its EFT
- * data (METHODS.md §A.3: sibling candidate steps of a policy, the best and worst by a PRM). Here
+ * data (docs/methods.md §A.3: sibling candidate steps of a policy, the best and worst by a PRM). Here
  * the reference solution plays the PRM. For one step of each problem, with the reference steps
  * before it as the prefix, the policy samples candidates; a candidate is right when its numbers
  * are the reference step's ({@link GoldPath}). The pair is the policy's most frequent wrong

@@ -1,5 +1,6 @@
 package dev.stepwise.selfreward;
 
+import java.util.Set;
 import java.util.List;
 
 /**
@@ -9,7 +10,7 @@ import java.util.List;
  *     (a rolled-back step's iteration is not)
  */
 public record SearchOutcome(SearchPrompt prompt, List<String> steps, boolean finished, List<StepPair> pairs,
-    List<StepRound> rounds, int rollbacks, java.util.Set<Integer> solutionIterations) {
+    List<StepRound> rounds, int rollbacks, Set<Integer> solutionIterations) {
 
   /** Every token the search sampled: all candidates, and the judge's outputs. */
   public int tokensSampled() {

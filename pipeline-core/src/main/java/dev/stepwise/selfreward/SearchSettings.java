@@ -1,14 +1,16 @@
 package dev.stepwise.selfreward;
 
+import java.io.Serializable;
+
 /**
- * Settings of the step-wise search with self-judging (METHODS.md §A.5); config keys {@code search.*}.
+ * Settings of the step-wise search with self-judging (docs/methods.md §A.5); config keys {@code search.*}.
  *
  * @param candidates w, candidate next steps sampled per step (paper: 6)
  * @param maxIterations step iterations per prompt, rollbacks included (paper: 20)
  * @param maxRollbacks tie rollbacks per prompt before a tied step is kept without a pair
  * @param judgeBothOrders judge (A,B) and (B,A) and count a win only when both agree
  */
-public record SearchSettings(int candidates, int maxIterations, int maxRollbacks, boolean judgeBothOrders) implements java.io.Serializable {
+public record SearchSettings(int candidates, int maxIterations, int maxRollbacks, boolean judgeBothOrders) implements Serializable {
 
   public SearchSettings {
     if (candidates < 2) {

@@ -1,11 +1,16 @@
 package dev.stepwise.selfreward;
 
+import dev.stepwise.judge.Verdict;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Step-wise search with self-judging (METHODS.md §A.5), run for a batch of prompts in lock step
+ * Step-wise search with self-judging (docs/methods.md §A.5), run for a batch of prompts in lock step
  * so that candidate generation and judging are batched across prompts:
  *
  * <ol>
@@ -90,7 +95,7 @@ public final class StepSearch {
    * identical steps cannot be preferred one over the other (a tie, without asking the judge).
    */
   private List<PairJudge.Judgment> judgeDistinct(List<PairJudge.Request> requests) {
-    java.util.Map<PairJudge.Request, Integer> index = new java.util.LinkedHashMap<>();
+    Map<PairJudge.Request, Integer> index = new LinkedHashMap<>();
     for (PairJudge.Request r : requests) {
       if (!r.stepA().equals(r.stepB())) {
         index.putIfAbsent(r, index.size());
@@ -106,7 +111,7 @@ public final class StepSearch {
   }
 
   private static final PairJudge.Judgment IDENTICAL =
-      new PairJudge.Judgment("(identical steps: not judged)", dev.stepwise.judge.Verdict.TIE, 0);
+      new PairJudge.Judgment("(identical steps: not judged)", Verdict.TIE, 0);
 
   /** The evolving search of one prompt. */
   private static final class PromptState {
@@ -166,9 +171,9 @@ public final class StepSearch {
     }
 
     SearchOutcome outcome() {
-      List<StepPair> kept = pairs.stream().filter(java.util.Objects::nonNull).toList();
+      List<StepPair> kept = pairs.stream().filter(Objects::nonNull).toList();
       return new SearchOutcome(prompt, List.copyOf(steps), finished, kept, List.copyOf(rounds), rollbacks,
-          java.util.Set.copyOf(stepIterations));
+          Set.copyOf(stepIterations));
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.stepwise.tasks;
 
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +58,7 @@ record Phrasebook(List<Name> names, List<Counted> items, Counted parts, Plural p
     }
 
     private static List<Name> names(String... names) {
-        return java.util.Arrays.stream(names).map(n -> new Name(n, n)).toList();
+        return Arrays.stream(names).map(n -> new Name(n, n)).toList();
     }
 
     private static final Map<Language, Phrasebook> BOOKS = new EnumMap<>(Language.class);

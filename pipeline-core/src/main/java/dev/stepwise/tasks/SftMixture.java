@@ -1,5 +1,6 @@
 package dev.stepwise.tasks;
 
+import java.io.Serializable;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.train.SftExample;
 import java.util.ArrayList;
@@ -11,7 +12,7 @@ import java.util.List;
  * Distinct problems matter more than languages: the same problem in ten languages teaches a
  * small model ten copies of one solution (measured: judge accuracy stayed at chance).
  */
-public record SftMixture(List<Language> languages, int iftProblems, int eftProblems) implements java.io.Serializable {
+public record SftMixture(List<Language> languages, int iftProblems, int eftProblems) implements Serializable {
 
   public SftMixture {
     if (languages.isEmpty()) {

@@ -1,11 +1,12 @@
 package dev.stepwise.tasks;
 
+import java.io.Serializable;
 import java.util.EnumSet;
 import java.util.Set;
 
 /**
  * Difficulty knobs of the synthetic problems. Defaults are the easy setting a d=128 model
- * learns in ~1,000 SFT steps (DESIGN.md): two operations, numbers 1-20, factors 2-5,
+ * learns in ~1,000 SFT steps (docs/design.md): two operations, numbers 1-20, factors 2-5,
  * every intermediate value in 0-100.
  *
  * @param minOperations operations (= solution steps) per problem, at least
@@ -15,7 +16,7 @@ import java.util.Set;
  * @param maxValue      every intermediate result stays in 0..maxValue
  * @param operations    which operations may appear
  */
-public record TaskConfig(int minOperations, int maxOperations, int maxNumber, int maxFactor, int maxValue, Set<Operation> operations) implements java.io.Serializable {
+public record TaskConfig(int minOperations, int maxOperations, int maxNumber, int maxFactor, int maxValue, Set<Operation> operations) implements Serializable {
     public TaskConfig {
         if (minOperations < 1 || maxOperations < minOperations)
             throw new IllegalArgumentException("need 1 <= minOperations <= maxOperations, got " + minOperations + ".." + maxOperations);

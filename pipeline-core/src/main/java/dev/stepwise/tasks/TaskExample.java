@@ -1,5 +1,7 @@
 package dev.stepwise.tasks;
 
+import java.io.Serializable;
+
 /**
  * One training or evaluation example, flat so a Spark job or a local trainer reads it directly.
  *
@@ -13,4 +15,4 @@ package dev.stepwise.tasks;
  * @param gold       ift: the final answer; eft: the better candidate, "A" or "B"
  */
 public record TaskExample(String id, String kind, String split, String lang, long parallelId, String prompt, String completion, String gold)
-        implements java.io.Serializable {}
+        implements Serializable {}

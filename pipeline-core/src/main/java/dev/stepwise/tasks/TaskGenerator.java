@@ -1,5 +1,6 @@
 package dev.stepwise.tasks;
 
+import java.util.TreeSet;
 import dev.stepwise.judge.StepCheck;
 import dev.stepwise.judge.Verdict;
 import dev.stepwise.sampling.Seeds;
@@ -31,7 +32,7 @@ public final class TaskGenerator {
     private TaskGenerator(TaskConfig config, long seed, PromptTemplates templates) {
         this.config = config;
         this.seed = seed;
-        this.operations = List.copyOf(new java.util.TreeSet<>(config.operations()));
+        this.operations = List.copyOf(new TreeSet<>(config.operations()));
         this.templates = templates;
     }
 

@@ -1,5 +1,6 @@
 package dev.stepwise.text;
 
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -112,6 +113,6 @@ public final class BpeTrainer {
                 out[n++] = s[i];
             }
         }
-        return n == s.length ? s : java.util.Arrays.copyOf(out, n);
+        return n == s.length ? s : Arrays.copyOf(out, n);
     }
 }

@@ -1,5 +1,6 @@
 package dev.stepwise.text;
 
+import com.google.gson.JsonParseException;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -130,7 +131,7 @@ public final class HfTokenizer implements AutoCloseable {
             return e.getAsJsonObject();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
-        } catch (com.google.gson.JsonParseException e) {
+        } catch (JsonParseException e) {
             throw new IllegalArgumentException(file + " is not valid JSON: " + e.getMessage(), e);
         }
     }

@@ -1,5 +1,6 @@
 package dev.stepwise.text;
 
+import dev.stepwise.judge.JudgePrompt;
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
@@ -7,7 +8,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The two user turns of the method (METHODS.md §A, "Prompts") as templates: the reasoning prompt
+ * The two user turns of the method (docs/methods.md §A, "Prompts") as templates: the reasoning prompt
  * ({@code {problem}}) and the pairwise step-judge prompt ({@code {question}}, {@code
  * {previous_steps}}, {@code {step_a}}, {@code {step_b}}). They are rendered as plain text here;
  * ChatFormat then wraps them as a user turn in the model's chat template, when it has one. SFT,
@@ -20,7 +21,7 @@ public record PromptTemplates(String reasoning, String judge) implements Seriali
   /** The templates the synthetic task and the shipped M1 were trained with. */
   public static final PromptTemplates DEFAULT = new PromptTemplates(
       ReasoningPrompt.INSTRUCTION + "\nProblem: {problem}",
-      dev.stepwise.judge.JudgePrompt.INSTRUCTION + "\n[Question]\n{question}\n[Previous Steps]\n{previous_steps}"
+      JudgePrompt.INSTRUCTION + "\n[Question]\n{question}\n[Previous Steps]\n{previous_steps}"
           + "\n[Assistant A's Next Step]\n{step_a}\n[Assistant B's Next Step]\n{step_b}");
 
   public PromptTemplates {

@@ -1,5 +1,7 @@
 package dev.stepwise.train;
 
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.SplittableRandom;
 
 /**
@@ -70,7 +72,7 @@ final class DataOrder {
     for (int i = 0; i < rows.length; i++) {
       rows[i] = p[from + i];
     }
-    java.util.Arrays.sort(rows, java.util.Comparator.comparingInt(r -> lengths[r]));
+    Arrays.sort(rows, Comparator.comparingInt(r -> lengths[r]));
     int batches = (rows.length + batchSize - 1) / batchSize;
     int[] batchOrder = identity(batches);
     // The last, possibly short, batch stays last so every other batch keeps its full size.

@@ -1,5 +1,6 @@
 package dev.stepwise.train;
 
+import java.io.Serializable;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
@@ -7,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Step-wise DPO (METHODS.md §A.6): chosen and rejected are the best and worst candidate for the
+ * Step-wise DPO (docs/methods.md §A.6): chosen and rejected are the best and worst candidate for the
  * same step, both conditioned on the same prefix (question + earlier steps), and every log-prob
  * is summed over the step's tokens only.
  *
@@ -18,9 +19,9 @@ import java.util.Map;
  * </pre>
  *
  * The optional likelihood term on the chosen step keeps a small model from unlearning the step
- * format while the margin grows (DESIGN.md measured DPO alone destroying the tiny model).
+ * format while the margin grows (docs/design.md measured DPO alone destroying the tiny model).
  */
-public record StepDpoLoss(double beta, double sftWeight) implements java.io.Serializable {
+public record StepDpoLoss(double beta, double sftWeight) implements Serializable {
 
   public StepDpoLoss {
     if (!(beta > 0) || !Double.isFinite(beta)) {

@@ -6,7 +6,7 @@ import ai.djl.pytorch.jni.JniUtils;
 /**
  * Torch's intra-op thread count, changeable at run time. Inference wants 1 thread per task slot,
  * while a job that owns the machine's cores runs faster with all of them
- * (DESIGN.md: 1.7 → 2.9 tiny SFT steps/s with 2 threads on 2 cores). The default is the cores
+ * (docs/design.md: 1.7 → 2.9 tiny SFT steps/s with 2 threads on 2 cores). The default is the cores
  * the JVM may use (or a Spark task's {@code spark.task.cpus}); a count given at JVM start wins.
  */
 public final class TorchThreads {

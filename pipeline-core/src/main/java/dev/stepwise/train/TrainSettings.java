@@ -1,5 +1,6 @@
 package dev.stepwise.train;
 
+import java.io.Serializable;
 import dev.stepwise.model.lora.LoraSettings;
 
 /**
@@ -25,7 +26,7 @@ public record TrainSettings(
     int logEvery,
     int saveEvery,
     boolean freezeEmbeddings,
-    LoraSettings lora) implements java.io.Serializable {
+    LoraSettings lora) implements Serializable {
 
   /** Full fine-tuning (no LoRA). */
   public TrainSettings(int batchSize, int gradientAccumulation, long steps, double epochs, double learningRate, double warmupRatio,

@@ -1,5 +1,6 @@
 package dev.stepwise.train;
 
+import java.util.Comparator;
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.ndarray.NDArray;
@@ -238,7 +239,7 @@ public final class Trainer<E> {
       Files.deleteIfExists(dir.resolve(STATE_FILE));
       List<Path> files;
       try (Stream<Path> list = Files.list(tmp)) {
-        files = list.sorted(java.util.Comparator.comparing((Path f) -> f.getFileName().toString().equals(STATE_FILE))).toList();
+        files = list.sorted(Comparator.comparing((Path f) -> f.getFileName().toString().equals(STATE_FILE))).toList();
       }
       for (Path file : files) {
         Files.move(file, dir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -255,7 +256,7 @@ public final class Trainer<E> {
       return;
     }
     try (Stream<Path> walk = Files.walk(path)) {
-      for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
         Files.delete(p);
       }
     }

@@ -1,5 +1,6 @@
 package dev.stepwise.eval;
 
+import ai.djl.ndarray.types.Shape;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
@@ -51,7 +52,7 @@ public final class LoadMemory {
     }
     TensorDType dtype = TensorDType.parse(args[2]);
     try (NDManager root = NDManager.newBaseManager()) {
-      root.zeros(new ai.djl.ndarray.types.Shape(1)).close(); // loads libtorch, so the baseline includes it
+      root.zeros(new Shape(1)).close(); // loads libtorch, so the baseline includes it
       long before = ModelBenchmark.procStatusKb("VmRSS");
       long start = System.nanoTime();
       try (LlamaModel model = Checkpoint.load(dir, root, dtype)) {

@@ -1,5 +1,6 @@
 package dev.stepwise.generate;
 
+import java.util.Collections;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -108,7 +109,7 @@ class GeneratorTest {
         .mapToObj(i -> new GenerationRequest(PROMPTS.get(i), 6 + 3 * i, 1000L + i, MIXED.get(i).newRequest(), List.of(), Set.of())).toList();
     List<Generation> batched = new Generator(model, LETTERS).generate(requests);
     List<GenerationRequest> reversed = new ArrayList<>(requests);
-    java.util.Collections.reverse(reversed);
+    Collections.reverse(reversed);
     List<Generation> reversedBatch = new Generator(model, LETTERS, null, 3).generate(reversed);
     for (int i = 0; i < requests.size(); i++) {
       Generation alone = new Generator(model, LETTERS).generate(List.of(requests.get(i))).get(0);

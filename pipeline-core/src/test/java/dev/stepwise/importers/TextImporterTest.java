@@ -1,5 +1,7 @@
 package dev.stepwise.importers;
 
+import java.util.Map;
+import org.assertj.core.api.Assertions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -84,7 +86,7 @@ class TextImporterTest {
     assertThat(SourceFormat.MGSM.langOf("mgsm_zh.tsv", null)).isEqualTo("zh");
     assertThat(SourceFormat.MGSM.langOf("mgsm_zh.tsv", "ja")).isEqualTo("ja");
     assertThat(SourceFormat.MGSM.accepts("LICENSE")).isFalse();
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SourceFormat.JSONL.splitOf("data.jsonl", null))
+    Assertions.assertThatThrownBy(() -> SourceFormat.JSONL.splitOf("data.jsonl", null))
         .hasMessageContaining("pass --split");
   }
 
@@ -96,39 +98,39 @@ class TextImporterTest {
             + "Step 2: Natalia sold 48+24 = 72 clips altogether in April and May. The answer is \\boxed{72}.");
     assertThat(Gsm8kSolution.toSteps("It takes 2/2=<<2/2=1>>1 bolt\n\nSo 2+1=<<2+1=3>>3 bolts\n#### 3"))
         .isEqualTo("Step 1: It takes 2/2=1 bolt\nStep 2: So 2+1=3 bolts. The answer is \\boxed{3}.");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gsm8kSolution.toSteps("#### 3"))
+    Assertions.assertThatThrownBy(() -> Gsm8kSolution.toSteps("#### 3"))
         .hasMessage("worked solution has no reasoning before '####'");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gsm8kSolution.toSteps("it is 3"))
+    Assertions.assertThatThrownBy(() -> Gsm8kSolution.toSteps("it is 3"))
         .hasMessage("worked solution has no '#### answer' line");
   }
 
   @Test
   void solutionsOfOtherFormatsAreTakenInTheStepFormatOrRejectedWithTheReason() {
-    FieldMapping m = FieldMapping.parse(java.util.Map.of("question", "problem", "solution", "steps"));
+    FieldMapping m = FieldMapping.parse(Map.of("question", "problem", "solution", "steps"));
     PromptBuilder builder = new PromptBuilder(new ImportSpec("math", "train", "en", m, new ImportLimits(500, false), false,
         ImportSpec.Solutions.STEPS));
     String steps = "Step 1: 2 + 3 = 5\nStep 2: 5 * 2 = 10. The answer is \\boxed{10}.";
-    assertThat(builder.build(java.util.Map.of("problem", "q", "steps", steps), 1).solution()).isEqualTo(steps);
-    java.util.Map<String, String> reasons = java.util.Map.of(
+    assertThat(builder.build(Map.of("problem", "q", "steps", steps), 1).solution()).isEqualTo(steps);
+    Map<String, String> reasons = Map.of(
         "2 + 3 = 5, so \\boxed{5}", "no line starts with \"Step 1: \"",
         "We add.\nStep 1: \\boxed{5}", "text before \"Step 1: \"",
         "Step 1: 2 + 3 = 5\nStep 3: \\boxed{5}", "step 2 is numbered 3",
         "Step 1: 2 + 3 = 5\nStep 2: so 5", "the last step has no \\boxed{} answer");
-    reasons.forEach((solution, why) -> org.assertj.core.api.Assertions.assertThatThrownBy(
-        () -> builder.build(java.util.Map.of("problem", "q", "steps", solution), 4))
+    reasons.forEach((solution, why) -> Assertions.assertThatThrownBy(
+        () -> builder.build(Map.of("problem", "q", "steps", solution), 4))
         .hasMessage("field 'steps' (solution) is not in the step format (" + why + "); write it as lines \"Step 1: ...\","
             + " \"Step 2: ...\" ending in \\boxed{answer}, or map no solution"));
   }
 
   @Test
   void genericMappingNamesUnknownColumns() {
-    FieldMapping m = FieldMapping.parse(java.util.Map.of("question", "problem", "gold", "final", "id", "uid"));
+    FieldMapping m = FieldMapping.parse(Map.of("question", "problem", "gold", "final", "id", "uid"));
     assertThat(m.question()).isEqualTo("problem");
     PromptRow row = new PromptBuilder(new ImportSpec("math", "train", "en", m, LIMITS, false, ImportSpec.Solutions.STEPS))
-        .build(java.util.Map.of("problem", "1+1?", "final", "2", "uid", "q7"), 3);
+        .build(Map.of("problem", "1+1?", "final", "2", "uid", "q7"), 3);
     assertThat(row.id()).isEqualTo("math/train/q7");
     assertThat(row.gold()).isEqualTo("2");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> FieldMapping.parse(java.util.Map.of("question", "q", "answr", "a")))
+    Assertions.assertThatThrownBy(() -> FieldMapping.parse(Map.of("question", "q", "answr", "a")))
         .hasMessageContaining("cannot map [answr]");
   }
 }

@@ -1,5 +1,6 @@
 package dev.stepwise.io;
 
+import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -155,7 +156,7 @@ class SafetensorsTest {
     Path file = dir.resolve("sparse.safetensors");
     long n = 3L << 20; // three writer blocks; only the middle one holds a value
     SafetensorsWriter.write(file, List.of(new SafetensorsWriter.NamedTensor("z", new long[] {n}, (first, into) -> {
-      java.util.Arrays.fill(into, 0f);
+      Arrays.fill(into, 0f);
       if (first == 1L << 20) into[5] = 2f;
     })), TensorDType.F32);
     assertThat(Files.size(file)).isEqualTo(8 + headerLength(file) + n * 4);

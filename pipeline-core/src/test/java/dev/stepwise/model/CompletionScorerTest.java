@@ -1,5 +1,6 @@
 package dev.stepwise.model;
 
+import java.util.function.Function;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -50,7 +51,7 @@ class CompletionScorerTest {
   }
 
   /** Values and every parameter's gradient of sum(w * log-probs), w fixed per position. */
-  private static Map<String, float[]> valuesAndGradients(LlamaModel model, java.util.function.Function<NDManager, NDArray> logProbs) {
+  private static Map<String, float[]> valuesAndGradients(LlamaModel model, Function<NDManager, NDArray> logProbs) {
     Map<String, float[]> out = new LinkedHashMap<>();
     try (NDManager scope = model.manager().newSubManager(); GradientCollector collector = Engine.getInstance().newGradientCollector()) {
       NDArray values = logProbs.apply(scope);

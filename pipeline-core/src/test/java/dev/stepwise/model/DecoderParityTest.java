@@ -1,5 +1,6 @@
 package dev.stepwise.model;
 
+import java.io.IOException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -35,7 +36,7 @@ class DecoderParityTest {
     return Stream.of(Fixtures.MODELS).flatMap(m -> Stream.of(Arguments.of(m, TensorDType.F32), Arguments.of(m, TensorDType.F16)));
   }
 
-  private static LlamaModel load(String name, TensorDType dtype, NDManager root) throws java.io.IOException {
+  private static LlamaModel load(String name, TensorDType dtype, NDManager root) throws IOException {
     LlamaModel model = Checkpoint.load(Fixtures.dir(name), root, dtype);
     assertThat(model.weightType()).isEqualTo(dtype == TensorDType.F16 ? DataType.FLOAT16 : DataType.FLOAT32);
     return model;

@@ -1,5 +1,6 @@
 package dev.stepwise.model;
 
+import ai.djl.ndarray.index.NDIndex;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -36,7 +37,7 @@ class TrainingHooksTest {
       model.setTrainable(false);
       double eps = 1e-2;
       double before = total(scorer);
-      bias.set(new ai.djl.ndarray.index.NDIndex("0"), bias.getFloat(0) + (float) eps);
+      bias.set(new NDIndex("0"), bias.getFloat(0) + (float) eps);
       double after = total(scorer);
       assertThat((after - before) / eps).isCloseTo(gradient, within(0.02 * Math.abs(gradient) + 1e-3));
     }
@@ -71,7 +72,7 @@ class TrainingHooksTest {
         zeroed = model.logits(model.hidden(ids, padding, null, zeroNeurons)).toFloatArray();
         // Same effect as zeroing those neurons' gate rows: SiLU(0) = 0.
         NDArray gate = model.parameters().get("model.layers.1.mlp.gate_proj.weight");
-        for (int j : new int[] {0, 7, 47}) gate.set(new ai.djl.ndarray.index.NDIndex("{}", j), 0f);
+        for (int j : new int[] {0, 7, 47}) gate.set(new NDIndex("{}", j), 0f);
         zeroedByWeights = model.logits(model.hidden(ids, padding, null, null)).toFloatArray();
       }
       assertThat(shapes).hasSize(2).allSatisfy(s -> assertThat(s).containsExactly(2, 3, 48));

@@ -1,5 +1,7 @@
 package dev.stepwise.sampling;
 
+import java.util.HashSet;
+import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -36,7 +38,7 @@ class BatchSamplerTest {
   void picksExactlyTheTokensOfTheJavaSamplerForEveryRowAndSetting() {
     Random rng = new Random(11);
     int rows = 8, compared = 0, distinct;
-    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    Set<Integer> seen = new HashSet<>();
     try (NDManager manager = NDManager.newBaseManager()) {
       for (int trial = 0; trial < 40; trial++) {
         float[][] logits = rows(rng, rows);

@@ -1,5 +1,7 @@
 package dev.stepwise.tasks;
 
+import java.util.ArrayList;
+import java.util.regex.MatchResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stepwise.judge.Verdict;
@@ -148,11 +150,11 @@ class TaskGeneratorTest {
     }
 
     private static List<String> numbersIn(String text) {
-        return Pattern.compile("\\d+").matcher(text).results().map(java.util.regex.MatchResult::group).toList();
+        return Pattern.compile("\\d+").matcher(text).results().map(MatchResult::group).toList();
     }
 
     private static List<String> operandsOf(ArithmeticProblem p) {
-        List<String> out = new java.util.ArrayList<>(List.of(Integer.toString(p.start())));
+        List<String> out = new ArrayList<>(List.of(Integer.toString(p.start())));
         p.steps().forEach(s -> out.add(Integer.toString(s.operand())));
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.stepwise.train;
 
+import ai.djl.ndarray.types.Shape;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -67,7 +68,7 @@ class AdamWTest {
       }
       AdamW adam = new AdamW(AdamW.Settings.defaults());
       for (int i = 0; i < 300; i++) {
-        Gradients.zero(java.util.List.of(w));
+        Gradients.zero(List.of(w));
         backwardOfHalfSquaredNorm(w);
         adam.update(Map.of("w", w), 0.05);
       }
@@ -78,8 +79,8 @@ class AdamWTest {
   @Test
   void decoupledWeightDecayShrinksMatricesButNotVectors() {
     try (NDManager manager = NDManager.newBaseManager()) {
-      NDArray matrix = manager.ones(new ai.djl.ndarray.types.Shape(2, 2));
-      NDArray vector = manager.ones(new ai.djl.ndarray.types.Shape(2));
+      NDArray matrix = manager.ones(new Shape(2, 2));
+      NDArray vector = manager.ones(new Shape(2));
       matrix.setRequiresGradient(true);
       vector.setRequiresGradient(true);
       // Zero gradients: only the decay can move the weights.
@@ -99,7 +100,7 @@ class AdamWTest {
       NDArray w = manager.create(new float[] {3f, 4f});
       w.setRequiresGradient(true);
       backwardOfHalfSquaredNorm(w);
-      double norm = Gradients.clipByGlobalNorm(java.util.List.of(w), 1.0);
+      double norm = Gradients.clipByGlobalNorm(List.of(w), 1.0);
       assertThat(norm).isCloseTo(5.0, within(1e-6));
       try (NDArray g = w.getGradient()) {
         assertThat(g.norm().getFloat()).isCloseTo(1f, within(1e-5f));

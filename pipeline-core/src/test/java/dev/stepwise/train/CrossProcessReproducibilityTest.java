@@ -1,5 +1,7 @@
 package dev.stepwise.train;
 
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
@@ -33,7 +35,7 @@ class CrossProcessReproducibilityTest {
   }
 
   static String sha256(Path file) throws Exception {
-    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
   }
 
   /** Runs {@link TrainingReplay} in a fresh JVM with this one's classpath and DJL settings. */

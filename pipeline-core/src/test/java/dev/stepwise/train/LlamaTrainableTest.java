@@ -1,5 +1,7 @@
 package dev.stepwise.train;
 
+import dev.stepwise.model.CompletionScorer;
+import org.assertj.core.data.Offset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -63,7 +65,7 @@ class LlamaTrainableTest {
     TinyPreset.writeRandomInit(CONFIG, 12, dir.resolve("init"), null);
     try (NDManager manager = NDManager.newBaseManager();
         LlamaModel model = Checkpoint.load(dir.resolve("init"), manager)) {
-      var scorer = new dev.stepwise.model.CompletionScorer(model);
+      var scorer = new CompletionScorer(model);
       int[] prefix = {2, 3, 4};
       int[] chosen = {5, 6};
       int[] rejected = {7, 8};
@@ -74,7 +76,7 @@ class LlamaTrainableTest {
       Trainer.Result result = new Trainer<>(settings, new DpoObjective(new StepDpoLoss(0.1, 0)), trainable, trainable, new Trainer.Listener() {})
           .train(pairs, dir.resolve("out"));
       // At step 1 policy == reference: the loss is exactly ln 2 and the margin 0.
-      assertThat((Double) result.logHistory().get(0).get("loss")).isCloseTo(Math.log(2), org.assertj.core.data.Offset.offset(1e-4));
+      assertThat((Double) result.logHistory().get(0).get("loss")).isCloseTo(Math.log(2), Offset.offset(1e-4));
       assertThat(result.lastMetrics().get("rewards/margins")).isGreaterThan(0.5);
       var after = scorer.score(List.of(prefix, prefix), List.of(chosen, rejected));
       assertThat(after.get(0).sum() - after.get(1).sum()).isGreaterThan(ref.get(0).sum() - ref.get(1).sum() + 5);

@@ -1,5 +1,6 @@
 package dev.stepwise.train;
 
+import org.assertj.core.data.Offset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -134,7 +135,7 @@ class LoraTrainingTest {
         assertThat(model.projectionHook()).isNull();
         assertThat(full.parameters()).containsKey("model.layers.0.self_attn.q_proj.weight");
         var after = new CompletionScorer(model).score(List.of(new int[] {2, 3}), List.of(new int[] {4, 5, 6, 1}));
-        assertThat(after.get(0).sum()).isCloseTo(before.get(0).sum(), org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(after.get(0).sum()).isCloseTo(before.get(0).sum(), Offset.offset(1e-4));
       }
     }
   }

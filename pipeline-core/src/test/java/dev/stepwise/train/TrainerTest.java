@@ -1,5 +1,7 @@
 package dev.stepwise.train;
 
+import ai.djl.ndarray.index.NDIndex;
+import java.util.LinkedHashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -144,7 +146,7 @@ class TrainerTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       Bigram model = new Bigram(manager, 1);
       model.weight.set(new float[VOCAB * VOCAB]);
-      model.weight.set(new ai.djl.ndarray.index.NDIndex("0, 0"), Float.NaN);
+      model.weight.set(new NDIndex("0, 0"), Float.NaN);
       List<SftExample> data = List.of(new SftExample(new int[] {0}, new int[] {1}));
       var trainer = new Trainer<>(settings(5, 1), new SftObjective(), model, model, new Trainer.Listener() {});
       assertThatThrownBy(() -> trainer.train(data, dir))
@@ -187,7 +189,7 @@ class TrainerTest {
       assertThatThrownBy(() -> new Trainer<>(settings(4, 2), new SftObjective(), killed, killed, killAt3).train(countingData(), dir))
           .hasMessage("simulated kill");
       // Poison checkpoint-2 as an older version that saved diverged weights would have.
-      killed.weight.set(new ai.djl.ndarray.index.NDIndex("3, 4"), Float.NaN);
+      killed.weight.set(new NDIndex("3, 4"), Float.NaN);
       killed.save(checkpoint);
 
       Bigram resumed = new Bigram(manager, 2);
@@ -204,13 +206,13 @@ class TrainerTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       NDArray a = manager.create(new float[] {1, -2, 3});
       NDArray b = manager.create(new float[] {0, 5e37f, -1});
-      assertThat(FiniteWeights.firstNonFinite(new java.util.LinkedHashMap<>(Map.of("a", a)))).isNull();
-      b.set(new ai.djl.ndarray.index.NDIndex("1"), Float.NEGATIVE_INFINITY);
-      Map<String, NDArray> both = new java.util.LinkedHashMap<>();
+      assertThat(FiniteWeights.firstNonFinite(new LinkedHashMap<>(Map.of("a", a)))).isNull();
+      b.set(new NDIndex("1"), Float.NEGATIVE_INFINITY);
+      Map<String, NDArray> both = new LinkedHashMap<>();
       both.put("a", a);
       both.put("b", b);
       assertThat(FiniteWeights.firstNonFinite(both)).isEqualTo("b");
-      a.set(new ai.djl.ndarray.index.NDIndex("2"), Float.NaN);
+      a.set(new NDIndex("2"), Float.NaN);
       assertThat(FiniteWeights.firstNonFinite(both)).isEqualTo("a");
     }
   }

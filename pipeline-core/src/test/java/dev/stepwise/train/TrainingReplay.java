@@ -1,5 +1,7 @@
 package dev.stepwise.train;
 
+import java.io.IOException;
+import java.util.Collections;
 import ai.djl.ndarray.NDManager;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CompletionScorer;
@@ -53,7 +55,7 @@ public final class TrainingReplay {
       // Two training tasks in one JVM, as local[N] runs stepwise.train.workers = 2: each on its
       // own thread, model copy and half of the pairs, at the same time.
       List<Thread> workers = new ArrayList<>();
-      List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+      List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
       for (int w = 0; w < 2; w++) {
         int worker = w;
         List<PreferencePair> shard = new ArrayList<>();
@@ -73,7 +75,7 @@ public final class TrainingReplay {
     }
   }
 
-  private static void dpo(Path model, NDManager manager, List<PreferencePair> pairs, int threads, Path out) throws java.io.IOException {
+  private static void dpo(Path model, NDManager manager, List<PreferencePair> pairs, int threads, Path out) throws IOException {
     TorchThreads.set(threads);
     try (LlamaModel m = Checkpoint.load(model, manager)) {
       LlamaTrainable trainable = new LlamaTrainable(m, model);

@@ -1,5 +1,7 @@
 package dev.stepwise.model.lora;
 
+import java.io.IOException;
+import java.net.URISyntaxException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -30,11 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
 class LoraAdapterTest {
 
   /** qwen2-tiny: hidden 32, intermediate 48, 2 layers, 4 query heads of 8 sharing 2 KV heads, q/k/v biases. */
-  static Path base() throws java.io.IOException {
+  static Path base() throws IOException {
     try {
       return Path.of(LoraAdapterTest.class.getResource("/fixtures/qwen2-tiny/config.json").toURI()).getParent();
-    } catch (java.net.URISyntaxException e) {
-      throw new java.io.IOException(e);
+    } catch (URISyntaxException e) {
+      throw new IOException(e);
     }
   }
 

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 
 /** `stepwise align`: translation pairs, QT alignment training, then the before/after table. */
 @Command(name = "align", mixinStandardHelpOptions = true,
-    description = {"Question-translation alignment (METHODS.md §D): build the pairs, fine-tune the checkpoint on them",
+    description = {"Question-translation alignment (docs/methods.md §D): build the pairs, fine-tune the checkpoint on them",
         "(barrier stage, stepwise.train.workers) and print per-language accuracy before vs after."})
 public final class AlignCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

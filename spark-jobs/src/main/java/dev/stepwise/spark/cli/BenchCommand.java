@@ -1,5 +1,7 @@
 package dev.stepwise.spark.cli;
 
+import dev.stepwise.tasks.TinyTokenizer;
+import java.util.Locale;
 import com.google.gson.GsonBuilder;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.ModelBenchmark;
@@ -58,7 +60,7 @@ public final class BenchCommand implements Runnable {
     out.printf("  %-10s %10s %12s %15s %14s%n", "master", "prompts/s", "tokens/s", "comparisons/s", "wall/model");
     for (String master : masters) {
       PipelineBenchmark.Result r = PipelineBenchmark.run(common, master, m1, prompts);
-      out.printf(java.util.Locale.ROOT, "  %-10s %10.3f %12.0f %15.1f %14.2f%n", master, r.prompts() / r.wallSeconds(),
+      out.printf(Locale.ROOT, "  %-10s %10.3f %12.0f %15.1f %14.2f%n", master, r.prompts() / r.wallSeconds(),
           r.tokens() / r.wallSeconds(), r.comparisons() / r.wallSeconds(), r.overhead());
       out.flush();
     }
@@ -89,7 +91,7 @@ public final class BenchCommand implements Runnable {
     for (String judge : judges != null ? judges : List.of(policyDir.toString())) {
       try (LoadedModel loaded = LoadedModel.open(Path.of(judge), modelConfig)) {
         HeldOutEval eval = loaded.heldOutEval(config.evalMaxNewTokens());
-        out.printf(java.util.Locale.ROOT, "  %-40s %11.1f%% %11.1f%%%n", judge, 100 * SyntheticEval.judgeAccuracy(eval, synthetic).accuracy(),
+        out.printf(Locale.ROOT, "  %-40s %11.1f%% %11.1f%%%n", judge, 100 * SyntheticEval.judgeAccuracy(eval, synthetic).accuracy(),
             100 * SyntheticEval.judgeAccuracy(eval, own).accuracy());
         out.flush();
       }
@@ -114,7 +116,7 @@ public final class BenchCommand implements Runnable {
       @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.") Path json) throws Exception {
     Path dir = model != null ? model : Files.createTempDirectory("stepwise-bench-model");
     if (model == null) {
-      ModelInitCommand.writeTiny(dir, 1, dev.stepwise.tasks.TinyTokenizer.DEFAULT_VOCAB_SIZE);
+      ModelInitCommand.writeTiny(dir, 1, TinyTokenizer.DEFAULT_VOCAB_SIZE);
     } else if (!Files.isRegularFile(dir.resolve("config.json"))) {
       throw new StepwiseException("--model " + dir + ": no config.json; expected an HF model directory");
     }
@@ -128,7 +130,7 @@ public final class BenchCommand implements Runnable {
     w.printf("bench model: %s, %,d parameters, %d torch thread(s)%n", dir, parameters, TorchThreads.get());
     w.flush();
     ModelBenchmark.Result r = LoadedModel.userErrors(() -> new ModelBenchmark(dir, settings, (part, figure) -> {
-      w.printf(java.util.Locale.ROOT, "  %-46s %-26s %6.1f s, peak RSS %,6d MB%n", part.name(), figure, part.seconds(), part.peakRssKb() / 1024);
+      w.printf(Locale.ROOT, "  %-46s %-26s %6.1f s, peak RSS %,6d MB%n", part.name(), figure, part.seconds(), part.peakRssKb() / 1024);
       w.flush();
     }).run());
     print(w, r, settings);
@@ -180,7 +182,7 @@ public final class BenchCommand implements Runnable {
       for (boolean cached : List.of(true, false)) {
         if (!cached && !s.uncachedBatches().contains(batch)) continue;
         w.printf("  %-28s", "batch " + batch + (cached ? " cached" : " uncached"));
-        for (int c : s.contexts()) w.printf(java.util.Locale.ROOT, "%10.1f", r.tokensPerSecond(batch, c, cached));
+        for (int c : s.contexts()) w.printf(Locale.ROOT, "%10.1f", r.tokensPerSecond(batch, c, cached));
         w.println();
       }
     }

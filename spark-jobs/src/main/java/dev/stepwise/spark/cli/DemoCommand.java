@@ -1,5 +1,7 @@
 package dev.stepwise.spark.cli;
 
+import java.io.IOException;
+import java.util.concurrent.Callable;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.countDistinct;
 import static org.apache.spark.sql.functions.max;
@@ -37,12 +39,12 @@ import picocli.CommandLine.Spec;
         "preset starting from the shipped M1 (stepwise.demo.m1), aligning M1 on stepwise.align.languages, and",
         "prints the per-round table and the per-language accuracy before vs after alignment.",
         "Settings: conf/pipeline.conf, then conf/demo.conf (or --config FILE), then --set."})
-public final class DemoCommand implements java.util.concurrent.Callable<Integer> {
+public final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
 
   @Override
-  public Integer call() throws java.io.IOException {
+  public Integer call() throws IOException {
     DemoConfig demo = useDemoSettings(common);
     Injector injector = common.injector();
     PrintWriter out = spec.commandLine().getOut();

@@ -1,5 +1,6 @@
 package dev.stepwise.spark.cli;
 
+import dev.stepwise.spark.runtime.StepwiseException;
 import com.google.inject.Injector;
 import dev.stepwise.importers.FieldMapping;
 import dev.stepwise.importers.SourceFormat;
@@ -64,7 +65,7 @@ public final class ImportCommand {
     try {
       return FieldMapping.parse(map);
     } catch (IllegalArgumentException e) {
-      throw new dev.stepwise.spark.runtime.StepwiseException("--map: " + e.getMessage());
+      throw new StepwiseException("--map: " + e.getMessage());
     }
   }
 

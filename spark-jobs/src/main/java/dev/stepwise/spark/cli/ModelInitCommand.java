@@ -1,5 +1,7 @@
 package dev.stepwise.spark.cli;
 
+import java.io.IOException;
+import java.util.Locale;
 import dev.stepwise.model.LlamaConfig;
 import dev.stepwise.io.TensorDType;
 import dev.stepwise.model.LlamaModel;
@@ -50,7 +52,7 @@ public final class ModelInitCommand implements Callable<Integer> {
     if (!tiny && !QwenShapes.NAMES.contains(preset)) {
       throw new StepwiseException("--shape " + preset + " is unknown; use tiny or one of " + QwenShapes.NAMES);
     }
-    TensorDType fileDtype = dtype == null ? (tiny ? TensorDType.F32 : TensorDType.BF16) : switch (dtype.toLowerCase(java.util.Locale.ROOT)) {
+    TensorDType fileDtype = dtype == null ? (tiny ? TensorDType.F32 : TensorDType.BF16) : switch (dtype.toLowerCase(Locale.ROOT)) {
       case "f32", "float32" -> TensorDType.F32;
       case "bf16", "bfloat16" -> TensorDType.BF16;
       default -> throw new StepwiseException("--dtype " + dtype + " is unknown; use f32 or bf16");
@@ -70,7 +72,7 @@ public final class ModelInitCommand implements Callable<Integer> {
   }
 
   /** The tiny preset's tokenizer and seeded init, written together into {@code out}. */
-  static LlamaConfig writeTiny(Path out, long seed, int vocabSize) throws java.io.IOException {
+  static LlamaConfig writeTiny(Path out, long seed, int vocabSize) throws IOException {
     return write(out, "tiny", seed, vocabSize, TensorDType.F32);
   }
 
@@ -78,7 +80,7 @@ public final class ModelInitCommand implements Callable<Integer> {
    * The tiny BPE tokenizer and a seeded init of {@code shape} (tiny: sized to the tokenizer's
    * vocabulary; a Qwen shape: its own, larger vocabulary) written together into {@code out}.
    */
-  static LlamaConfig write(Path out, String shape, long seed, int vocabSize, TensorDType dtype) throws java.io.IOException {
+  static LlamaConfig write(Path out, String shape, long seed, int vocabSize, TensorDType dtype) throws IOException {
     Files.createDirectories(out);
     TinyTokenizer.write(out, vocabSize, seed);
     LlamaConfig config;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 
 /** `stepwise neurons`: language-specific, -related and general neurons of a checkpoint. */
 @Command(name = "neurons", mixinStandardHelpOptions = true,
-    description = {"Language neurons (METHODS.md §E): record activations on the executors, classify, write neuron_stats",
+    description = {"Language neurons (docs/methods.md §E): record activations on the executors, classify, write neuron_stats",
         "and charts into <run>/reports/, print the four-stage table; --compare adds the before/after comparison."})
 public final class NeuronsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

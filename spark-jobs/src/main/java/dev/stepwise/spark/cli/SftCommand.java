@@ -1,5 +1,6 @@
 package dev.stepwise.spark.cli;
 
+import org.apache.spark.sql.SparkSession;
 import com.google.gson.GsonBuilder;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.SyntheticEval;
@@ -112,7 +113,7 @@ public final class SftCommand implements Callable<Integer> {
     // The mixture of stepwise.sft.data; the run's datasets (and Spark) only when it names imported prompts.
     PromptTemplates templates = injector.getInstance(PromptsConfig.class).templates();
     ColdStartData mixture = data != null ? null : ColdStartData.collect(() -> injector.getInstance(DatasetIO.class),
-        () -> injector.getInstance(org.apache.spark.sql.SparkSession.class),
+        () -> injector.getInstance(SparkSession.class),
         injector.getInstance(SftDataConfig.class), tasksConfig, config.languages(), templates, injector.getInstance(RunConfig.class).seed());
     return LoadedModel.userErrors(() -> train(resolved, generator, mixture, templates));
   }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
 
 /** `stepwise translation-pairs`: the QT data of stepwise.align into <run>/data/translation_pairs. */
 @Command(name = "translation-pairs", mixinStandardHelpOptions = true,
-    description = {"Build X->English question-translation pairs for stepwise.align.languages (METHODS.md §D)",
+    description = {"Build X->English question-translation pairs for stepwise.align.languages (docs/methods.md §D)",
         "from synthetic parallel problems and/or imported prompts (stepwise.align.prompts_source)."})
 public final class TranslationPairsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

@@ -1,11 +1,12 @@
 package dev.stepwise.spark.config;
 
+import com.typesafe.config.ConfigException;
 import com.typesafe.config.Config;
 import dev.stepwise.tasks.Language;
 import java.util.List;
 
 /**
- * stepwise.align: question-translation alignment (METHODS.md §D) as a stage; its optimisation
+ * stepwise.align: question-translation alignment (docs/methods.md §D) as a stage; its optimisation
  * keys are read by {@code TrainingConfig.from(config, "align")}.
  */
 public record AlignConfig(boolean enabled, String position, List<Language> languages, Language pivot,
@@ -33,7 +34,7 @@ public record AlignConfig(boolean enabled, String position, List<Language> langu
           a.getInt("synthetic_problems"), a.getString("prompts_source"), a.getString("prompts_split"),
           a.getInt("eval_problems"), a.getInt("eval_mgsm_per_language"));
     } catch (IllegalArgumentException e) {
-      throw new com.typesafe.config.ConfigException.Generic("stepwise.align: " + e.getMessage());
+      throw new ConfigException.Generic("stepwise.align: " + e.getMessage());
     }
   }
 }

@@ -6,7 +6,7 @@ import dev.stepwise.multilingual.NeuronSettings;
 import dev.stepwise.tasks.Language;
 import java.util.List;
 
-/** stepwise.neurons: language-neuron analysis (METHODS.md §E). */
+/** stepwise.neurons: language-neuron analysis (docs/methods.md §E). */
 public record NeuronsConfig(List<Language> languages, String source, int problemsPerLanguage, boolean goldResponses,
     int maxNewTokens, NeuronSettings settings, int batchSize, int partitions) {
 

@@ -1,5 +1,6 @@
 package dev.stepwise.spark.config;
 
+import java.io.Serializable;
 import com.typesafe.config.Config;
 import java.util.List;
 
@@ -8,7 +9,7 @@ import java.util.List;
  *
  * @param languages language codes kept; empty = all
  */
-public record SearchPromptsConfig(String source, String split, List<String> languages) implements java.io.Serializable {
+public record SearchPromptsConfig(String source, String split, List<String> languages) implements Serializable {
   public SearchPromptsConfig {
     languages = List.copyOf(languages);
   }

@@ -1,5 +1,6 @@
 package dev.stepwise.spark.config;
 
+import java.io.Serializable;
 import com.typesafe.config.Config;
 import dev.stepwise.sampling.SamplingConfig;
 import dev.stepwise.selfreward.SearchSettings;
@@ -11,7 +12,7 @@ import dev.stepwise.train.StepDpoLoss;
  */
 public record SelfRewardConfig(int rounds, int promptsPerRound, SearchSettings search, SamplingConfig sampling,
     int maxStepTokens, int maxJudgeTokens, int batchPrompts, int generationBatch, int partitions, int minMargin,
-    PairLabels pairLabels, StepDpoLoss dpoLoss, int evalMaxNewTokens, int evalBatchSize, int importedPerLanguage) implements java.io.Serializable {
+    PairLabels pairLabels, StepDpoLoss dpoLoss, int evalMaxNewTokens, int evalBatchSize, int importedPerLanguage) implements Serializable {
 
   /** Who decides chosen and rejected: the model's own judge (the method), or the reference solution (an ablation). */
   public enum PairLabels {

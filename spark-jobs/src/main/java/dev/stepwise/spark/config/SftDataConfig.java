@@ -1,5 +1,6 @@
 package dev.stepwise.spark.config;
 
+import java.io.Serializable;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import java.util.List;
@@ -13,7 +14,7 @@ import java.util.List;
  * @param maxIft most imported IFT solutions taken, a seeded sample (0 = all)
  * @param maxEft most solutions turned into judge pairs by from_ift, a seeded sample (0 = all)
  */
-public record SftDataConfig(List<String> ift, List<String> eft, int maxIft, int maxEft) implements java.io.Serializable {
+public record SftDataConfig(List<String> ift, List<String> eft, int maxIft, int maxEft) implements Serializable {
   public static final String SYNTHETIC = "synthetic";
   public static final String FROM_IFT = "from_ift";
 

@@ -1,5 +1,6 @@
 package dev.stepwise.spark.config;
 
+import java.io.Serializable;
 import com.typesafe.config.Config;
 import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.Operation;
@@ -10,7 +11,7 @@ import java.util.List;
 
 /** stepwise.tasks: the synthetic problems (SFT data, search prompts, held-out evaluation). */
 public record TasksConfig(long seed, List<Language> languages, TaskConfig difficulty,
-    int trainProblems, int eftProblems, int evalProblems, int eftTestProblems) implements java.io.Serializable {
+    int trainProblems, int eftProblems, int evalProblems, int eftTestProblems) implements Serializable {
 
   public static TasksConfig from(Config c) {
     Config t = c.getConfig("stepwise.tasks");

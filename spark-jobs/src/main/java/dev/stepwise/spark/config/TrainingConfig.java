@@ -1,5 +1,6 @@
 package dev.stepwise.spark.config;
 
+import java.io.Serializable;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import dev.stepwise.model.lora.LoraAdapter;
@@ -13,7 +14,7 @@ import dev.stepwise.train.TrainSettings;
  */
 public record TrainingConfig(int batchSize, int gradientAccumulation, long steps, double epochs, double lr,
     double warmupRatio, double minLrRatio, double maxGradNorm, double weightDecay, boolean freezeEmbeddings, int workers,
-    int syncEvery, LoraSettings lora) implements java.io.Serializable {
+    int syncEvery, LoraSettings lora) implements Serializable {
 
   /** Reads section {@code stepwise.<name>} (sft or dpo) and stepwise.train. */
   public static TrainingConfig from(Config c, String name) {

@@ -1,6 +1,6 @@
 package dev.stepwise.spark.loop;
 
-import com.google.inject.Inject;
+import jakarta.inject.Inject;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.jobs.selfreward.EvalStage;
 import dev.stepwise.spark.jobs.selfreward.SyntheticPromptsStage;

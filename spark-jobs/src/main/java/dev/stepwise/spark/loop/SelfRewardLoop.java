@@ -1,6 +1,6 @@
 package dev.stepwise.spark.loop;
 
-import com.google.inject.Inject;
+import jakarta.inject.Inject;
 import dev.stepwise.spark.jobs.multilingual.AlignStage;
 import dev.stepwise.spark.jobs.selfreward.DpoStage;
 import dev.stepwise.spark.jobs.selfreward.EvalStage;

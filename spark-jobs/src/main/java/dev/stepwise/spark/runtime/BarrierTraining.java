@@ -1,5 +1,6 @@
 package dev.stepwise.spark.runtime;
 
+import scala.collection.Iterator;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class BarrierTraining {
   }
 
   /** The Scala function a barrier RDD needs (the Java RDD API has no barrier mode). */
-  private static final class TrainPartition extends AbstractFunction1<scala.collection.Iterator<Integer>, scala.collection.Iterator<Map>>
+  private static final class TrainPartition extends AbstractFunction1<Iterator<Integer>, Iterator<Map>>
       implements Serializable {
     private final Task task;
     private final int workers;
@@ -57,7 +58,7 @@ public final class BarrierTraining {
     }
 
     @Override
-    public scala.collection.Iterator<Map> apply(scala.collection.Iterator<Integer> ignored) {
+    public Iterator<Map> apply(Iterator<Integer> ignored) {
       BarrierTaskContext context = BarrierTaskContext.get();
       try {
         Map<String, Double> metrics = task.train(context.partitionId(), workers, context);

@@ -1,5 +1,9 @@
 package dev.stepwise.spark.runtime;
 
+import java.nio.charset.StandardCharsets;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Comparator;
 import dev.stepwise.model.lora.AdapterDirectory;
 import dev.stepwise.train.CheckpointCheck;
 import java.io.IOException;
@@ -55,7 +59,7 @@ public final class Checkpoints {
         deleteLocal(tmp); // another task of this executor copied it first
       }
       return cache;
-    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+    } catch (IOException | NoSuchAlgorithmException e) {
       throw new StepwiseException("cannot read checkpoint " + uri + ": " + e.getMessage(), e);
     }
   }
@@ -133,13 +137,13 @@ public final class Checkpoints {
       FileSystem fs = dir.getFileSystem(conf);
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
       FileStatus[] files = fs.listStatus(dir);
-      java.util.Arrays.sort(files, java.util.Comparator.comparing(f -> f.getPath().getName()));
+      Arrays.sort(files, Comparator.comparing(f -> f.getPath().getName()));
       byte[] buffer = new byte[1 << 16];
       for (FileStatus file : files) {
         String name = file.getPath().getName();
         if (file.isFile() && (name.equals("config.json") || name.equals(AdapterDirectory.CONFIG) || name.endsWith(".safetensors"))
             && !name.equals("optimizer.safetensors")) {
-          digest.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          digest.update(name.getBytes(StandardCharsets.UTF_8));
           try (InputStream in = fs.open(file.getPath())) {
             for (int n; (n = in.read(buffer)) > 0; ) {
               digest.update(buffer, 0, n);
@@ -148,7 +152,7 @@ public final class Checkpoints {
         }
       }
       return HexFormat.of().formatHex(digest.digest()).substring(0, 16);
-    } catch (IOException | java.security.NoSuchAlgorithmException e) {
+    } catch (IOException | NoSuchAlgorithmException e) {
       throw new StepwiseException("cannot read checkpoint " + uri + ": " + e.getMessage(), e);
     }
   }
@@ -158,7 +162,7 @@ public final class Checkpoints {
       return;
     }
     try (Stream<java.nio.file.Path> walk = Files.walk(dir)) {
-      for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
+      for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
         Files.delete(p);
       }
     }

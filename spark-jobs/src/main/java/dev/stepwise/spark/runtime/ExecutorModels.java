@@ -1,5 +1,7 @@
 package dev.stepwise.spark.runtime;
 
+import ai.djl.engine.Engine;
+import java.nio.file.Path;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import dev.stepwise.model.Checkpoint;
@@ -27,7 +29,7 @@ public final class ExecutorModels {
    * A loaded policy: the decoder (with its adapter when the checkpoint is an adapter directory),
    * its tokenizer (and the local directory of its files), chat format, and where it runs.
    */
-  public record Loaded(LlamaModel model, HfTokenizer tokenizer, ChatFormat chat, Device device, java.nio.file.Path tokenizerDir) {}
+  public record Loaded(LlamaModel model, HfTokenizer tokenizer, ChatFormat chat, Device device, Path tokenizerDir) {}
 
   /**
    * The Hadoop configuration key that carries {@code stepwise.model.dtype} to executors (the driver
@@ -65,19 +67,19 @@ public final class ExecutorModels {
   public static Device taskDevice() {
     TaskContext task = TaskContext.get();
     ResourceInformation gpu = task == null ? null : task.resourcesJMap().get("gpu");
-    if (gpu == null || gpu.addresses().length == 0 || !ai.djl.engine.Engine.getInstance().hasCapability("CUDA")) {
+    if (gpu == null || gpu.addresses().length == 0 || !Engine.getInstance().hasCapability("CUDA")) {
       return Device.cpu();
     }
     return Device.gpu(Integer.parseInt(gpu.addresses()[0]));
   }
 
   private static Loaded load(Key key, Configuration conf) {
-    java.nio.file.Path dir = Checkpoints.localize(key.uri(), conf);
+    Path dir = Checkpoints.localize(key.uri(), conf);
     AdapterDirectory.BaseLocator bases = base -> Checkpoints.localize(base, conf); // an adapter's base, copied like it
     try {
       NDManager manager = NDManager.newBaseManager(key.device());
       LlamaModel model = Checkpoint.load(dir, manager, Checkpoint.computeDtype(key.dtype(), key.device()), bases);
-      java.nio.file.Path tokenizerDir = AdapterDirectory.tokenizerDir(dir, bases);
+      Path tokenizerDir = AdapterDirectory.tokenizerDir(dir, bases);
       HfTokenizer tokenizer = HfTokenizer.load(tokenizerDir);
       return new Loaded(model, tokenizer, new ChatFormat(tokenizer), key.device(), tokenizerDir);
     } catch (IOException | RuntimeException e) {

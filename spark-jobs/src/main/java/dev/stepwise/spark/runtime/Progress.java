@@ -1,5 +1,6 @@
 package dev.stepwise.spark.runtime;
 
+import java.io.Serializable;
 import java.io.PrintStream;
 import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
@@ -38,7 +39,7 @@ public final class Progress implements AutoCloseable {
   }
 
   public record Counters(LongAccumulator items, LongAccumulator tokens, LongAccumulator modelNanos)
-      implements java.io.Serializable {
+      implements Serializable {
     public void add(long doneItems, long doneTokens, long nanos) {
       items.add(doneItems);
       tokens.add(doneTokens);

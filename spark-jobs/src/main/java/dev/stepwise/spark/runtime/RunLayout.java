@@ -15,7 +15,7 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Where everything of a run lives, on any Hadoop FileSystem (DESIGN.md "A run on disk"):
+ * Where everything of a run lives, on any Hadoop FileSystem (docs/design.md "A run on disk"):
  * <pre>
  * run.json                       manifest, rewritten atomically after each stage
  * config.conf                    resolved configuration

@@ -1,5 +1,8 @@
 package dev.stepwise.spark.runtime;
 
+import java.io.FileNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import java.io.IOException;
@@ -97,8 +100,8 @@ public final class RunLock implements AutoCloseable {
    */
   private static void createExclusive(RunLayout layout, Path path, byte[] bytes) throws IOException {
     if ("file".equals(path.toUri().getScheme())) {
-      java.nio.file.Files.write(java.nio.file.Path.of(path.toUri()), bytes, java.nio.file.StandardOpenOption.CREATE_NEW,
-          java.nio.file.StandardOpenOption.WRITE);
+      Files.write(java.nio.file.Path.of(path.toUri()), bytes, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE);
       return;
     }
     try (OutputStream out = layout.fs().create(path, false)) {
@@ -137,7 +140,7 @@ public final class RunLock implements AutoCloseable {
   private static Owner readOwner(RunLayout layout, Path path) throws IOException {
     try {
       return GSON.fromJson(layout.readText(path), Owner.class);
-    } catch (JsonParseException | java.io.FileNotFoundException e) { // being written, or just released
+    } catch (JsonParseException | FileNotFoundException e) { // being written, or just released
       return null;
     }
   }

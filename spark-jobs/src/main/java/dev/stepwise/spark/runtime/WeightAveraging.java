@@ -1,5 +1,6 @@
 package dev.stepwise.spark.runtime;
 
+import java.util.HashMap;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -15,7 +16,7 @@ import org.apache.spark.BarrierTaskContext;
 /**
  * Data-parallel training by parameter averaging: every {@code syncEvery} steps each worker
  * writes its weights to the run's storage, waits for the others at a barrier, and replaces its
- * weights with the mean of all workers'. Two barriers per sync (about 1 s each, DESIGN.md),
+ * weights with the mean of all workers'. Two barriers per sync (about 1 s each, docs/design.md),
  * so sync every few dozen steps, never every step.
  */
 public final class WeightAveraging {
@@ -54,7 +55,7 @@ public final class WeightAveraging {
     context.barrier();
     NDManager owner = parameters.values().iterator().next().getManager();
     try (NDManager scope = owner.newSubManager()) {
-      Map<String, NDArray> sum = new java.util.HashMap<>();
+      Map<String, NDArray> sum = new HashMap<>();
       for (int w = 0; w < workers; w++) {
         try (InputStream in = fs.open(new Path(stepDir, "worker=" + w + ".safetensors"))) {
           for (NDArray a : NDList.decode(scope, in)) {

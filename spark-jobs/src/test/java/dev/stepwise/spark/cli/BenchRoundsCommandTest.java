@@ -1,5 +1,6 @@
 package dev.stepwise.spark.cli;
 
+import org.assertj.core.data.Offset;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stepwise.spark.loop.RoundReport;
@@ -24,7 +25,7 @@ class BenchRoundsCommandTest {
         row(2, 0.61, 0.70, 10L, 3L, 3L), row(3, 0.62, 0.70, 12L, 4L, 4L)));
     assertThat(gained.pairs()).isEqualTo(50);
     assertThat(gained.right()).isEqualTo(18);
-    assertThat(gained.gain()).isCloseTo(0.08, org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(gained.gain()).isCloseTo(0.08, Offset.offset(1e-9));
 
     StringWriter text = new StringWriter();
     BenchRoundsCommand.print(new PrintWriter(text), List.of(gained, flat));

@@ -1,5 +1,8 @@
 package dev.stepwise.spark.cli;
 
+import java.util.ArrayList;
+import java.util.stream.IntStream;
+import org.assertj.core.api.Assertions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
@@ -27,7 +30,7 @@ class SftCommandTest {
 
   /** sft on a micro config: 1 thread as in every test, small synthetic data, two languages. */
   static Cli.Result sft(Path out, String... extra) {
-    List<String> args = new java.util.ArrayList<>(List.of("sft", "--model", init.toString(), "--out", out.toString(),
+    List<String> args = new ArrayList<>(List.of("sft", "--model", init.toString(), "--out", out.toString(),
         "--threads", "1", "--batch-size", "8", "--ift-problems", "12", "--eft-problems", "12", "--languages", "en,de",
         "--set", "stepwise.tasks.eval_problems=3", "--set", "stepwise.eval.max_new_tokens=8"));
     args.addAll(List.of(extra));
@@ -36,7 +39,7 @@ class SftCommandTest {
 
   static List<Double> losses(String out) {
     Matcher m = Pattern.compile("step \\d+/\\d+  loss (\\S+)").matcher(out);
-    List<Double> losses = new java.util.ArrayList<>();
+    List<Double> losses = new ArrayList<>();
     while (m.find()) losses.add(Double.parseDouble(m.group(1)));
     return losses;
   }
@@ -102,16 +105,16 @@ class SftCommandTest {
     assertThat(merged.resolve("tokenizer.json")).isRegularFile();
 
     Path rows = Files.writeString(tmp.resolve("lora-rows.jsonl"), "{\"prompt\":\"Step 1: 3 + 4 =\",\"completion\":\" 7\"}\n");
-    List<double[]> scores = new java.util.ArrayList<>();
+    List<double[]> scores = new ArrayList<>();
     for (Path model : List.of(out, merged, init)) {
       Path scored = tmp.resolve("scored-" + model.getFileName() + ".jsonl");
       Cli.Result s = Cli.runLocal("model", "score", "--model", model.toString(), "--input", rows.toString(), "--output", scored.toString(), "--chat");
       assertThat(s.exitCode()).as(s.err()).isZero();
       var logprobs = JsonParser.parseString(Files.readAllLines(scored).get(0)).getAsJsonObject().getAsJsonArray("token_logprobs");
-      scores.add(java.util.stream.IntStream.range(0, logprobs.size()).mapToDouble(i -> logprobs.get(i).getAsDouble()).toArray());
+      scores.add(IntStream.range(0, logprobs.size()).mapToDouble(i -> logprobs.get(i).getAsDouble()).toArray());
     }
     for (int i = 0; i < scores.get(0).length; i++) {
-      assertThat(scores.get(1)[i]).as("merged = base + adapter").isCloseTo(scores.get(0)[i], org.assertj.core.api.Assertions.within(1e-5));
+      assertThat(scores.get(1)[i]).as("merged = base + adapter").isCloseTo(scores.get(0)[i], Assertions.within(1e-5));
     }
     assertThat(Math.abs(scores.get(0)[0] - scores.get(2)[0])).as("the adapter learned something").isGreaterThan(1e-3);
 

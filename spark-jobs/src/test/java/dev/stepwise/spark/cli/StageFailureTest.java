@@ -1,5 +1,7 @@
 package dev.stepwise.spark.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stepwise.spark.Cli;
@@ -49,8 +51,8 @@ class StageFailureTest {
       String all = String.join("\n", files.stream().map(f -> {
         try {
           return Files.readString(f);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
       }).toList());
       assertThat(all).contains("ERROR", "Exception in task");

@@ -1,5 +1,8 @@
 package dev.stepwise.spark.config;
 
+import dev.stepwise.model.lora.LoraSettings;
+import dev.stepwise.text.PromptTemplates;
+import java.io.File;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,7 +33,7 @@ class StepwiseConfigTest {
     assertThat(TrainingConfig.from(StepwiseConfig.reference().raw(), "dpo").lora()).isNull();
     StepwiseConfig on = StepwiseConfig.load(null, Map.of("stepwise.train.lora.enabled", "true", "stepwise.train.lora.r", "16"));
     assertThat(TrainingConfig.from(on.raw(), "align").settings(1).lora())
-        .isEqualTo(new dev.stepwise.model.lora.LoraSettings(16, 16, 0.0, List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")));
+        .isEqualTo(new LoraSettings(16, 16, 0.0, List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")));
     StepwiseConfig bad = StepwiseConfig.load(null, Map.of("stepwise.train.lora.enabled", "true", "stepwise.train.lora.target_modules", "[qkv]"));
     assertThatThrownBy(() -> TrainingConfig.from(bad.raw(), "sft")).isInstanceOf(ConfigException.class)
         .hasMessageContaining("stepwise.train.lora: lora target_modules: 'qkv' is not a projection of this decoder");
@@ -76,7 +79,7 @@ class StepwiseConfigTest {
 
   @Test
   void promptTemplatesDefaultToTheOnesTheShippedM1WasTrainedWith() {
-    assertThat(PromptsConfig.from(StepwiseConfig.reference().raw()).templates()).isEqualTo(dev.stepwise.text.PromptTemplates.DEFAULT);
+    assertThat(PromptsConfig.from(StepwiseConfig.reference().raw()).templates()).isEqualTo(PromptTemplates.DEFAULT);
     assertThat(PromptsConfig.from(StepwiseConfig.load(null, Map.of("stepwise.prompts.reasoning", "Q: {problem}\nA:")).raw())
         .templates().reasoning("2+2?")).isEqualTo("Q: 2+2?\nA:");
     assertThatThrownBy(() -> PromptsConfig.from(StepwiseConfig.load(null, Map.of("stepwise.prompts.judge", "{question}")).raw()))
@@ -86,17 +89,17 @@ class StepwiseConfigTest {
   @Test
   void dataSelectionDefaultsToTheSyntheticTaskAndTheGsm8kConfigToImports() {
     StepwiseConfig reference = StepwiseConfig.reference();
-    assertThat(SftDataConfig.from(reference.raw())).isEqualTo(new SftDataConfig(java.util.List.of("synthetic"),
-        java.util.List.of("synthetic"), 0, 0));
-    assertThat(SearchPromptsConfig.from(reference.raw())).isEqualTo(new SearchPromptsConfig("synthetic", "train", java.util.List.of()));
-    java.io.File gsm8k = null;
-    for (java.io.File dir = new java.io.File("").getAbsoluteFile(); dir != null && gsm8k == null; dir = dir.getParentFile()) {
-      if (new java.io.File(dir, "conf/gsm8k.conf").isFile()) gsm8k = new java.io.File(dir, "conf/gsm8k.conf");
+    assertThat(SftDataConfig.from(reference.raw())).isEqualTo(new SftDataConfig(List.of("synthetic"),
+        List.of("synthetic"), 0, 0));
+    assertThat(SearchPromptsConfig.from(reference.raw())).isEqualTo(new SearchPromptsConfig("synthetic", "train", List.of()));
+    File gsm8k = null;
+    for (File dir = new File("").getAbsoluteFile(); dir != null && gsm8k == null; dir = dir.getParentFile()) {
+      if (new File(dir, "conf/gsm8k.conf").isFile()) gsm8k = new File(dir, "conf/gsm8k.conf");
     }
     StepwiseConfig c = StepwiseConfig.load(gsm8k, Map.of("stepwise.model.m1", "/models/qwen"));
-    assertThat(SftDataConfig.from(c.raw())).isEqualTo(new SftDataConfig(java.util.List.of("gsm8k/train"),
-        java.util.List.of("from_ift"), 0, 0));
-    assertThat(SearchPromptsConfig.from(c.raw())).isEqualTo(new SearchPromptsConfig("gsm8k", "train", java.util.List.of()));
+    assertThat(SftDataConfig.from(c.raw())).isEqualTo(new SftDataConfig(List.of("gsm8k/train"),
+        List.of("from_ift"), 0, 0));
+    assertThat(SearchPromptsConfig.from(c.raw())).isEqualTo(new SearchPromptsConfig("gsm8k", "train", List.of()));
     assertThat(SelfRewardConfig.from(c.raw()).importedPerLanguage()).isEqualTo(200);
     assertThat(ModelConfig.from(c.raw()).m1()).isEqualTo("/models/qwen");
     assertThatThrownBy(() -> SftDataConfig.from(StepwiseConfig.load(null, Map.of("stepwise.sft.data.eft", "[from_ift]")).raw()))

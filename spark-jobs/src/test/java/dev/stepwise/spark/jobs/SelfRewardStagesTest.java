@@ -1,5 +1,7 @@
 package dev.stepwise.spark.jobs;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stepwise.spark.Cli;
@@ -85,7 +87,7 @@ class SelfRewardStagesTest {
 
   /** The reference labels of pair_quality (GoldPath.PairLabel counts). */
   static Map<String, Number> pairQuality(Path run) throws Exception {
-    Map<String, Number> labels = new java.util.LinkedHashMap<>();
+    Map<String, Number> labels = new LinkedHashMap<>();
     pairQualityMetric(run).forEach((k, v) -> {
       if (v instanceof Number n) labels.put(k, n);
     });
@@ -144,7 +146,7 @@ class SelfRewardStagesTest {
     }
     Path weights = m1.resolve("model.safetensors");
     byte[] bytes = Files.readAllBytes(weights);
-    Files.write(weights, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Files.write(weights, Arrays.copyOf(bytes, bytes.length / 2));
     Path run = tmp.resolve("run");
 
     String[] args = args("stage", run, "sft");

@@ -1,5 +1,7 @@
 package dev.stepwise.spark.loop;
 
+import java.util.Objects;
+import java.util.TreeSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stepwise.model.LlamaConfig;
@@ -207,11 +209,11 @@ class RealFormatIntegrationTest {
 
   private static Set<String> ids(List<GenericRecord> graded) {
     return graded.stream().map(g -> g.get("prompt_id").toString()).filter(id -> !id.startsWith("synthetic"))
-        .collect(Collectors.toCollection(java.util.TreeSet::new));
+        .collect(Collectors.toCollection(TreeSet::new));
   }
 
   private static StageRecord stage(List<StageRecord> stages, String name, Integer round) {
-    return stages.stream().filter(s -> s.name().equals(name) && java.util.Objects.equals(s.round(), round)).findFirst()
+    return stages.stream().filter(s -> s.name().equals(name) && Objects.equals(s.round(), round)).findFirst()
         .orElseThrow(() -> new AssertionError("no stage " + name + " round " + round));
   }
 }

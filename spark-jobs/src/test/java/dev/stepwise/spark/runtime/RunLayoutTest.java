@@ -1,5 +1,8 @@
 package dev.stepwise.spark.runtime;
 
+import org.apache.spark.SparkException;
+import org.apache.spark.sql.types.StructType;
+import org.assertj.core.api.Assertions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -56,13 +59,13 @@ class RunLayoutTest {
   void aStageThatFailsInsideASparkTaskIsRecordedFailedWithTheTasksCause() throws Exception {
     SparkSession spark = spark();
     StageRunner runner = new StageRunner(layout(), StepwiseConfig.reference());
-    Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> runner.run("search", 1, List.of(), s -> {
+    Throwable thrown = Assertions.catchThrowable(() -> runner.run("search", 1, List.of(), s -> {
       spark.range(4).javaRDD().foreach(x -> {
         if (x == 2) throw new IllegalStateException("bad row " + x + "\nsecond line");
       });
       return null;
     }));
-    assertThat(thrown).isInstanceOf(org.apache.spark.SparkException.class);
+    assertThat(thrown).isInstanceOf(SparkException.class);
     StageRecord search = Manifest.parseStages(Files.readString(tmp.resolve("run/run.json"))).get(0);
     assertThat(search.status()).isEqualTo(StageRecord.FAILED);
     assertThat(search.finished()).isNotNull();
@@ -139,7 +142,7 @@ class RunLayoutTest {
   void readingADatasetWithOtherTypesNamesTheColumn() {
     SparkSession spark = spark();
     RunLayout layout = layout();
-    spark.createDataFrame(List.of(RowFactory.create("p1", 1)), new org.apache.spark.sql.types.StructType()
+    spark.createDataFrame(List.of(RowFactory.create("p1", 1)), new StructType()
             .add("prompt_id", "string").add("step_index", "int"))
         .write().parquet(layout.dataset(Datasets.STEP_PAIRS) + "/round=1");
     assertThatThrownBy(() -> new DatasetIO(spark, layout).read(Datasets.STEP_PAIRS))

@@ -1,5 +1,7 @@
 package dev.stepwise.spark.runtime;
 
+import dev.stepwise.spark.config.StepwiseConfig;
+import java.net.InetAddress;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -54,7 +56,7 @@ class RunLockTest {
     long deadPid = gone.pid();
     RunLock.Owner dead = new RunLock.Owner(host, deadPid, "2026-01-01T00:00:00Z", "dead-token");
     Files.writeString(tmp.resolve("run/run.lock"), new Gson().toJson(dead));
-    StageRunner runner = new StageRunner(layout, dev.stepwise.spark.config.StepwiseConfig.reference());
+    StageRunner runner = new StageRunner(layout, StepwiseConfig.reference());
     runner.run("tasks", null, List.of(), s -> null);
     Manifest manifest = Manifest.load(layout);
     manifest.put(new StageRecord("search", 1, StageRecord.RUNNING, "2026-01-01T00:00:01Z", null, "h", List.of(), Map.of(), Map.of(), null, null, null));
@@ -78,7 +80,7 @@ class RunLockTest {
   void aLiveProcessOrAnotherHostKeepsItsLock() throws Exception {
     RunLayout layout = layout();
     for (RunLock.Owner other : List.of(new RunLock.Owner("some-other-host", 1, "2026-01-01T00:00:00Z", "t1"),
-        new RunLock.Owner(java.net.InetAddress.getLocalHost().getHostName(), ProcessHandle.current().pid(), "2026-01-01T00:00:00Z", "t2"))) {
+        new RunLock.Owner(InetAddress.getLocalHost().getHostName(), ProcessHandle.current().pid(), "2026-01-01T00:00:00Z", "t2"))) {
       Files.writeString(tmp.resolve("run/run.lock"), new Gson().toJson(other));
       assertThatThrownBy(() -> RunLock.acquire(layout, log)).hasMessageContaining("is in use by " + other);
       assertThat(RunLock.read(layout)).isEqualTo(other);

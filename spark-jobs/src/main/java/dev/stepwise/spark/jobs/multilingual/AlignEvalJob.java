@@ -1,5 +1,6 @@
 package dev.stepwise.spark.jobs.multilingual;
 
+import java.util.Set;
 import static org.apache.spark.sql.functions.col;
 
 import dev.stepwise.schemas.Datasets;
@@ -26,7 +27,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The spontaneous-alignment table (METHODS.md §D, §E's MGSM table): greedy accuracy per language
+ * The spontaneous-alignment table (docs/methods.md §D, §E's MGSM table): greedy accuracy per language
  * of the model before and after QT alignment on the synthetic eval split (all ten languages,
  * parallel problems) and on imported MGSM test prompts when the run has them. Rows go to
  * eval_results (benchmark synthetic|mgsm, model_id before|after); the table groups the trained
@@ -84,7 +85,7 @@ public final class AlignEvalJob {
         Dataset<Row> kept = !io.exists(Datasets.EVAL_RESULTS) ? null
             : io.read(Datasets.EVAL_RESULTS).where(col("round").equalTo(round).and(col("model_id").isin(beforeId, afterId).unary_$bang()));
         // eval_results is partitioned by round only: keep the partition's other models' rows.
-        io.replacePartitions(Datasets.EVAL_RESULTS, kept == null ? graded : graded.union(kept), java.util.Set.of());
+        io.replacePartitions(Datasets.EVAL_RESULTS, kept == null ? graded : graded.union(kept), Set.of());
       }
       Result result = table(round, beforeId, afterId);
       stage.output(Datasets.EVAL_RESULTS, io.pathOf(Datasets.EVAL_RESULTS));

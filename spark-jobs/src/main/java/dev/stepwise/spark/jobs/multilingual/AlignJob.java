@@ -25,7 +25,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * `stepwise align`: question-translation SFT (METHODS.md §D) of a checkpoint on the run's
+ * `stepwise align`: question-translation SFT (docs/methods.md §D) of a checkpoint on the run's
  * translation_pairs of align.languages, as a barrier stage of stepwise.train.workers tasks,
  * writing an HF checkpoint and a manifest entry with TRL-named metrics.
  */

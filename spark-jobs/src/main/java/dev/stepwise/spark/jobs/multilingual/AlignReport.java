@@ -14,7 +14,7 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
- * The spontaneous-alignment result (METHODS.md §D) as a table: greedy accuracy per language before
+ * The spontaneous-alignment result (docs/methods.md §D) as a table: greedy accuracy per language before
  * and after QT alignment, the trained languages first, then the unseen ones, then the pivot, each
  * group of several languages followed by its mean. {@link #write} puts it in reports/multilingual.md
  * with a before/after bar chart (reports/multilingual.png).
@@ -69,7 +69,7 @@ public final class AlignReport {
     Map<String, Object> trained = Manifest.load(layout).stage("align", round).map(StageRecord::metrics).orElse(Map.of());
     layout.writeAtomically(new Path(layout.reports(), "multilingual.md"), String.format(Locale.ROOT,
         "# Question-translation alignment%n%nThe model of round %d fine-tuned to translate %s questions into %s (%d pairs, %d steps, "
-            + "final loss %.3f), then evaluated greedily in every language (METHODS.md §D; rows in eval_results/round=%d). "
+            + "final loss %.3f), then evaluated greedily in every language (docs/methods.md §D; rows in eval_results/round=%d). "
             + "The unseen languages were not trained: a gain there is spontaneous alignment.%n%n%s%n![before vs after](%s)%n",
         round, languages, stage.config().pivot().code(), (long) number(trained, "train_examples"),
         (long) number(trained, "global_step"), number(trained, "loss"), round, table, new Path(chart).getName()));

@@ -1,5 +1,6 @@
 package dev.stepwise.spark.jobs.multilingual;
 
+import java.util.Arrays;
 import ai.djl.ndarray.NDManager;
 import dev.stepwise.model.LeftPaddedBatch;
 import dev.stepwise.model.LlamaModel;
@@ -70,7 +71,7 @@ public final class NeuronBenchmark {
     for (int from = 0; from < seqs.size(); from += config.batchSize()) {
       List<int[]> rows = new ArrayList<>();
       for (ResponseSequence s : seqs.subList(from, Math.min(seqs.size(), from + config.batchSize()))) {
-        int[] row = java.util.Arrays.copyOf(s.prompt(), s.prompt().length + s.response().length);
+        int[] row = Arrays.copyOf(s.prompt(), s.prompt().length + s.response().length);
         System.arraycopy(s.response(), 0, row, s.prompt().length, s.response().length);
         rows.add(row);
       }

@@ -15,7 +15,7 @@ import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * `stepwise neurons --deactivate L` (METHODS.md §E step 10): zero language L's specific neurons,
+ * `stepwise neurons --deactivate L` (docs/methods.md §E step 10): zero language L's specific neurons,
  * then its specific + related ones, and measure greedy accuracy and perplexity per target
  * language on the synthetic eval problems, whose gold solutions are the reference responses
  * (MGSM has none). Runs in the driver JVM on its device: one model, a few hundred problems.

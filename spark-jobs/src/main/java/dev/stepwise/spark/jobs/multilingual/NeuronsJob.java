@@ -42,7 +42,7 @@ import org.apache.spark.util.SerializableConfiguration;
 import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * `stepwise neurons`: language neurons of a checkpoint (METHODS.md §E), optionally against a
+ * `stepwise neurons`: language neurons of a checkpoint (docs/methods.md §E), optionally against a
  * second one. Executors record activation counts for their partition of the problems and send
  * back only [layers × neurons] longs per language and model (tree-reduced); the driver
  * classifies, writes neuron_stats and PNG charts, and compares.

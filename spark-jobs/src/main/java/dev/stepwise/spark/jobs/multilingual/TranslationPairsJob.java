@@ -31,7 +31,7 @@ import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
 
 /**
- * `stepwise translation-pairs`: X→pivot question-translation pairs (METHODS.md §D) for
+ * `stepwise translation-pairs`: X→pivot question-translation pairs (docs/methods.md §D) for
  * align.languages, from synthetic parallel train problems and/or the run's imported prompts of
  * align.prompts_source, grouped by parallel_id on the executors. A question with no pivot
  * partner goes to _rejected (dataset=translation_pairs) with the reason.

@@ -1,5 +1,7 @@
 package dev.stepwise.spark.jobs.selfreward;
 
+import scala.collection.Seq;
+import scala.jdk.javaapi.CollectionConverters;
 import static org.apache.spark.sql.functions.col;
 
 import dev.stepwise.sampling.Seeds;
@@ -154,7 +156,7 @@ public record ColdStartData(SftMixture synthetic, List<TaskExample> imported, Ma
     if (!columns.contains("previous_steps") || r.isNullAt(r.fieldIndex("previous_steps"))) return List.of();
     Object value = r.getAs("previous_steps");
     if (value instanceof String s) return s.isBlank() ? List.of() : List.of(s.strip().split("\n"));
-    return scala.jdk.javaapi.CollectionConverters.asJava(r.<scala.collection.Seq<String>>getAs("previous_steps"));
+    return CollectionConverters.asJava(r.<Seq<String>>getAs("previous_steps"));
   }
 
   /** The step-format solutions of "SOURCE/SPLIT", a seeded sample of at most {@code max} (0 = all). */

@@ -2,7 +2,7 @@ package dev.stepwise.spark.jobs.selfreward;
 
 import static org.apache.spark.sql.functions.col;
 
-import com.google.inject.Inject;
+import jakarta.inject.Inject;
 import com.google.inject.name.Named;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.selfreward.StepPairTokens;

@@ -6,7 +6,7 @@ import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.xxhash64;
 import static org.apache.spark.sql.functions.row_number;
 
-import com.google.inject.Inject;
+import jakarta.inject.Inject;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.spark.config.PromptsConfig;
 import dev.stepwise.spark.config.RunConfig;

@@ -12,7 +12,7 @@ import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.when;
 
-import com.google.inject.Inject;
+import jakarta.inject.Inject;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.selfreward.GoldPath;
 import dev.stepwise.spark.config.SelfRewardConfig;

@@ -1,8 +1,14 @@
 package dev.stepwise.spark.jobs.selfreward;
 
+import dev.stepwise.spark.runtime.StepwiseException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
 import static org.apache.spark.sql.functions.col;
 
-import com.google.inject.Inject;
+import jakarta.inject.Inject;
 import dev.stepwise.generate.Generator;
 import dev.stepwise.sampling.Seeds;
 import dev.stepwise.schemas.DatasetSchema;
@@ -46,7 +52,7 @@ import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Stage "search" of round R: step-wise search with self-judging by M_R (METHODS.md §A.5) over
+ * Stage "search" of round R: step-wise search with self-judging by M_R (docs/methods.md §A.5) over
  * the round's slice of train prompts, sharded across executors. Writes {@code solutions} and
  * {@code step_judgments} (every candidate of every iteration, with its wins and the judge's text).
  */
@@ -130,7 +136,7 @@ public final class SearchStage {
     List<String> ids = train == null ? List.of()
         : new ArrayList<>(train.select("parallel_id").distinct().as(Encoders.STRING()).collectAsList());
     if (ids.isEmpty()) {
-      throw new dev.stepwise.spark.runtime.StepwiseException("no prompts source=" + prompts.source() + " split=" + prompts.split()
+      throw new StepwiseException("no prompts source=" + prompts.source() + " split=" + prompts.split()
           + (prompts.languages().isEmpty() ? "" : " languages=" + prompts.languages()) + " in " + layout.root()
           + " (stepwise.search.prompts): run the tasks stage or import them first");
     }
@@ -155,7 +161,7 @@ public final class SearchStage {
     List<Row> apply(Searched searched);
   }
 
-  private static Searched searchPartition(java.util.Iterator<Row> rows, String model, String modelId,
+  private static Searched searchPartition(Iterator<Row> rows, String model, String modelId,
       SerializableConfiguration hadoop,
       SelfRewardConfig c, PromptTemplates templates, long seed, int round, Progress.Counters counters) {
     List<Row> solutions = new ArrayList<>();
@@ -191,8 +197,8 @@ public final class SearchStage {
   }
 
   /** Array columns of rows built by hand must be Scala sequences for Spark's row encoder. */
-  private static <T> scala.collection.immutable.Seq<T> seq(List<T> values) {
-    return scala.jdk.javaapi.CollectionConverters.asScala(values).toList();
+  private static <T> Seq<T> seq(List<T> values) {
+    return CollectionConverters.asScala(values).toList();
   }
 
   private static Row solutionRow(SearchOutcome o, int round, String modelId) {
@@ -213,7 +219,7 @@ public final class SearchStage {
   private static List<Row> judgmentRows(SearchOutcome o, int round, String modelId) {
     DatasetSchema judgments = Datasets.get(Datasets.STEP_JUDGMENTS);
     List<Row> rows = new ArrayList<>();
-    java.util.Map<Integer, Integer> attempts = new java.util.HashMap<>();
+    Map<Integer, Integer> attempts = new HashMap<>();
     for (StepRound r : o.rounds()) {
       int attempt = attempts.merge(r.stepIndex(), 1, Integer::sum) - 1;
       boolean allTied = r.worst() < 0;

@@ -1,6 +1,7 @@
 package dev.stepwise.spark.jobs.selfreward;
 
-import com.google.inject.Inject;
+import dev.stepwise.spark.runtime.StepwiseException;
+import jakarta.inject.Inject;
 import com.google.inject.name.Named;
 import dev.stepwise.model.TinyPreset;
 import dev.stepwise.spark.config.ModelConfig;
@@ -110,7 +111,7 @@ public final class SftStage {
         }
         Checkpoints.publish(local.resolve("model"), m0, conf);
       } catch (IOException e) {
-        throw new dev.stepwise.spark.runtime.StepwiseException("cannot write the tiny M0: " + e.getMessage(), e);
+        throw new StepwiseException("cannot write the tiny M0: " + e.getMessage(), e);
       }
     }
     return m0.toString();

@@ -1,6 +1,6 @@
 package dev.stepwise.spark.jobs.selfreward;
 
-import com.google.inject.Inject;
+import jakarta.inject.Inject;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.schemas.Rows;
 import dev.stepwise.spark.config.TasksConfig;

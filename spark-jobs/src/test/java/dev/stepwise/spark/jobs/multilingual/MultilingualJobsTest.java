@@ -1,5 +1,6 @@
 package dev.stepwise.spark.jobs.multilingual;
 
+import java.util.Arrays;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
@@ -171,7 +172,7 @@ class MultilingualJobsTest {
           found[(Integer) g.get("layer") * expected.neurons() + (Integer) g.get("neuron")] = (Long) count;
         }
         assertThat(found).as(lang.code()).isEqualTo(expected.activeCounts());
-        assertThat(java.util.Arrays.stream(found).filter(v -> v > 0).count()).as("some neurons fire, some do not").isBetween(1L, found.length - 1L);
+        assertThat(Arrays.stream(found).filter(v -> v > 0).count()).as("some neurons fire, some do not").isBetween(1L, found.length - 1L);
       }
     }
     assertThat(tmp.resolve("neurons/reports")).isDirectoryContaining(p -> p.getFileName().toString().endsWith(".png"));
