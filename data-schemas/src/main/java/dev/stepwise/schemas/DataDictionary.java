@@ -11,10 +11,10 @@ import org.apache.avro.JsonProperties;
 import org.apache.avro.Schema;
 
 /**
- * Renders the data dictionary ({@code data-schemas/README.md}) from the .avsc files: every
- * dataset, its location and partitioning, every column with its type and meaning, and an
- * example row. The .avsc docs are the single source; a test fails when the committed file
- * and this rendering disagree.
+ * Renders the data dictionary ({@code data-schemas/README.md}) from the .avsc files: every dataset,
+ * its location and partitioning, every column with its type and meaning, and an example row. The
+ * .avsc docs are the single source; a test fails when the committed file and this rendering
+ * disagree.
  *
  * <p>Regenerate: {@code mvn -B -q -pl data-schemas -am test -Dstepwise.schemas.write=true
  * -Dtest=DataDictionaryTest -Dsurefire.failIfNoSpecifiedTests=false}
@@ -26,11 +26,16 @@ public final class DataDictionary {
     StringBuilder md = new StringBuilder();
     md.append("# Data dictionary\n\n")
         .append("Every dataset stepwise reads or writes, generated from the Avro schemas in\n")
-        .append("`src/main/resources/schemas/` (do not edit by hand: see `DataDictionary`). All datasets\n")
-        .append("are zstd Parquet under `<run>/data/<dataset>/`, Hive-partitioned by the columns named below,\n")
-        .append("and are checked against their schema at every read and write. Nullable columns may be\n")
-        .append("null; all others are always set. Open them with Spark (`spark.read.parquet(\"<run>/data/step_pairs\")`),\n")
-        .append("DuckDB (`SELECT * FROM '<run>/data/step_pairs/*/*.parquet'`) or pandas (`pd.read_parquet`).\n\n");
+        .append(
+            "`src/main/resources/schemas/` (do not edit by hand: see `DataDictionary`). All datasets\n")
+        .append(
+            "are zstd Parquet under `<run>/data/<dataset>/`, Hive-partitioned by the columns named below,\n")
+        .append(
+            "and are checked against their schema at every read and write. Nullable columns may be\n")
+        .append(
+            "null; all others are always set. Open them with Spark (`spark.read.parquet(\"<run>/data/step_pairs\")`),\n")
+        .append(
+            "DuckDB (`SELECT * FROM '<run>/data/step_pairs/*/*.parquet'`) or pandas (`pd.read_parquet`).\n\n");
     for (String name : Datasets.NAMES) {
       md.append("- [").append(name).append("](#").append(name).append(")\n");
     }
@@ -45,8 +50,12 @@ public final class DataDictionary {
     StringBuilder md = new StringBuilder();
     md.append("## ").append(schema.name()).append("\n\n").append(avro.getDoc()).append("\n\n");
     md.append("Partitioned by: ")
-        .append(schema.partitionBy().isEmpty() ? "nothing"
-            : schema.partitionBy().stream().map(c -> "`" + c + "`").collect(Collectors.joining(", ")))
+        .append(
+            schema.partitionBy().isEmpty()
+                ? "nothing"
+                : schema.partitionBy().stream()
+                    .map(c -> "`" + c + "`")
+                    .collect(Collectors.joining(", ")))
         .append(".\n\n");
     md.append("| column | type | meaning |\n|---|---|---|\n");
     appendFields(md, avro, "");
@@ -59,9 +68,16 @@ public final class DataDictionary {
 
   private static void appendFields(StringBuilder md, Schema record, String prefix) {
     for (Schema.Field f : record.getFields()) {
-      md.append("| `").append(prefix).append(f.name()).append("` | ").append(typeName(f.schema()))
-          .append(" | ").append(f.doc().replace("|", "\\|").replace("\n", " ")).append(" |\n");
-      Schema element = f.schema().getType() == Schema.Type.ARRAY ? f.schema().getElementType() : null;
+      md.append("| `")
+          .append(prefix)
+          .append(f.name())
+          .append("` | ")
+          .append(typeName(f.schema()))
+          .append(" | ")
+          .append(f.doc().replace("|", "\\|").replace("\n", " "))
+          .append(" |\n");
+      Schema element =
+          f.schema().getType() == Schema.Type.ARRAY ? f.schema().getElementType() : null;
       if (element != null && element.getType() == Schema.Type.RECORD) {
         appendFields(md, element, prefix + f.name() + "[].");
       }
@@ -71,7 +87,11 @@ public final class DataDictionary {
   /** Spark SQL's spelling of the column type, with "nullable" where the Avro type is [null, T]. */
   static String typeName(Schema s) {
     if (s.getType() == Schema.Type.UNION) {
-      Schema nonNull = s.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).findFirst().orElseThrow();
+      Schema nonNull =
+          s.getTypes().stream()
+              .filter(t -> t.getType() != Schema.Type.NULL)
+              .findFirst()
+              .orElseThrow();
       return typeName(nonNull) + ", nullable";
     }
     return switch (s.getType()) {

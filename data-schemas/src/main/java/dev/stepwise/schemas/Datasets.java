@@ -3,15 +3,14 @@ package dev.stepwise.schemas;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 
 /**
- * The registry: dataset name to its schema. Every job reads and writes datasets through it,
- * so a schema lives in exactly one place, {@code schemas/<name>.avsc}.
+ * The registry: dataset name to its schema. Every job reads and writes datasets through it, so a
+ * schema lives in exactly one place, {@code schemas/<name>.avsc}.
  */
 public final class Datasets {
   public static final String PROMPTS = "prompts";
@@ -24,8 +23,17 @@ public final class Datasets {
   public static final String SEARCH_TRACES = "search_traces";
   public static final String REJECTED = "rejected";
 
-  public static final List<String> NAMES = List.of(PROMPTS, SOLUTIONS, STEP_JUDGMENTS, STEP_PAIRS,
-      TRANSLATION_PAIRS, EVAL_RESULTS, NEURON_STATS, SEARCH_TRACES, REJECTED);
+  public static final List<String> NAMES =
+      List.of(
+          PROMPTS,
+          SOLUTIONS,
+          STEP_JUDGMENTS,
+          STEP_PAIRS,
+          TRANSLATION_PAIRS,
+          EVAL_RESULTS,
+          NEURON_STATS,
+          SEARCH_TRACES,
+          REJECTED);
 
   private static final Map<String, DatasetSchema> BY_NAME = load();
 
@@ -34,7 +42,8 @@ public final class Datasets {
   public static DatasetSchema get(String name) {
     DatasetSchema schema = BY_NAME.get(name);
     if (schema == null) {
-      throw new IllegalArgumentException("unknown dataset '" + name + "'; known datasets: " + NAMES);
+      throw new IllegalArgumentException(
+          "unknown dataset '" + name + "'; known datasets: " + NAMES);
     }
     return schema;
   }
@@ -51,7 +60,9 @@ public final class Datasets {
   private static Schema parse(String name) {
     String resource = "/schemas/" + name + ".avsc";
     try (InputStream in = Datasets.class.getResourceAsStream(resource)) {
-      if (in == null) throw new IllegalStateException("schema resource " + resource + " is missing from the classpath");
+      if (in == null)
+        throw new IllegalStateException(
+            "schema resource " + resource + " is missing from the classpath");
       return new Schema.Parser().parse(in);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + resource, e);
@@ -65,7 +76,8 @@ public final class Datasets {
     List<String> columns = prop == null ? List.of() : List.copyOf((List<String>) prop);
     for (String column : columns) {
       if (avro.getField(column) == null) {
-        throw new IllegalStateException(avro.getName() + ": partition column '" + column + "' is not a field");
+        throw new IllegalStateException(
+            avro.getName() + ": partition column '" + column + "' is not a field");
       }
     }
     return columns;

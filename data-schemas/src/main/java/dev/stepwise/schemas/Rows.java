@@ -1,6 +1,5 @@
 package dev.stepwise.schemas;
 
-import scala.jdk.javaapi.CollectionConverters;
 import java.util.Arrays;
 import java.util.Map;
 import org.apache.spark.sql.Row;
@@ -11,13 +10,14 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
- * Rows built by column name and checked against their type as they are built, the one way the
- * jobs make rows: {@code Rows.of(schema).set("prompt_id", id).set("round", round)...build()}.
- * An unknown column, a column set twice or never, a null in a non-nullable column, or a value of
- * the wrong Java type (a Long for an int column) fails at once, naming the column; rows built by
- * position let two swapped columns of one type through unnoticed.
+ * Rows built by column name and checked against their type as they are built, the one way the jobs
+ * make rows: {@code Rows.of(schema).set("prompt_id", id).set("round", round)...build()}. An unknown
+ * column, a column set twice or never, a null in a non-nullable column, or a value of the wrong
+ * Java type (a Long for an int column) fails at once, naming the column; rows built by position let
+ * two swapped columns of one type through unnoticed.
  */
 public final class Rows {
 
@@ -28,7 +28,10 @@ public final class Rows {
     return new Builder(schema.name(), schema.sparkType());
   }
 
-  /** A builder of one row of {@code type}, called {@code name} in messages (a struct column, a job's items). */
+  /**
+   * A builder of one row of {@code type}, called {@code name} in messages (a struct column, a job's
+   * items).
+   */
   public static Builder of(String name, StructType type) {
     return new Builder(name, type);
   }
@@ -37,7 +40,8 @@ public final class Rows {
   public static Builder element(DatasetSchema schema, String column) {
     DataType type = schema.sparkType().apply(column).dataType();
     if (!(type instanceof ArrayType array && array.elementType() instanceof StructType element)) {
-      throw new IllegalArgumentException(schema.name() + "." + column + " is not an array of structs");
+      throw new IllegalArgumentException(
+          schema.name() + "." + column + " is not an array of structs");
     }
     return new Builder(schema.name() + "." + column, element);
   }
@@ -55,13 +59,17 @@ public final class Rows {
       this.set = new boolean[type.size()];
     }
 
-    /** Sets {@code column} to {@code value}: a String, Integer, Long, Double, Float, Boolean, byte[], List or Seq, Map or Row as its type says. */
+    /**
+     * Sets {@code column} to {@code value}: a String, Integer, Long, Double, Float, Boolean,
+     * byte[], List or Seq, Map or Row as its type says.
+     */
     public Builder set(String column, Object value) {
       int index = indexOf(column);
       if (set[index]) throw mismatch("column '" + column + "' is set twice");
       StructField field = type.fields()[index];
       if (value == null) {
-        if (!field.nullable()) throw mismatch("column '" + column + "' is not nullable but was set to null");
+        if (!field.nullable())
+          throw mismatch("column '" + column + "' is not nullable but was set to null");
       } else {
         String problem = problem(field.dataType(), value);
         if (problem != null) throw mismatch("column '" + column + "' " + problem);
@@ -71,7 +79,10 @@ public final class Rows {
       return this;
     }
 
-    /** Sets every column of this row's type from the same-named column of {@code row}, for a copy with a few changes. */
+    /**
+     * Sets every column of this row's type from the same-named column of {@code row}, for a copy
+     * with a few changes.
+     */
     public Builder copy(Row row) {
       for (StructField f : type.fields()) {
         set(f.name(), row.get(row.fieldIndex(f.name())));
@@ -95,7 +106,8 @@ public final class Rows {
     private int indexOf(String column) {
       int index = Arrays.asList(type.fieldNames()).indexOf(column);
       if (index < 0) {
-        throw mismatch("has no column '" + column + "' (columns: " + Arrays.toString(type.fieldNames()) + ")");
+        throw mismatch(
+            "has no column '" + column + "' (columns: " + Arrays.toString(type.fieldNames()) + ")");
       }
       return index;
     }
@@ -108,36 +120,51 @@ public final class Rows {
   /** Why {@code value} cannot be stored as {@code type}, or null when it can. */
   private static String problem(DataType type, Object value) {
     if (type instanceof ArrayType array) {
-      Iterable<?> elements = value instanceof scala.collection.Iterable<?> seq ? CollectionConverters.asJava(seq)
-          : value instanceof Iterable<?> list ? list : null;
+      Iterable<?> elements =
+          value instanceof scala.collection.Iterable<?> seq
+              ? CollectionConverters.asJava(seq)
+              : value instanceof Iterable<?> list ? list : null;
       if (elements == null) return wrongType(type, value);
       for (Object element : elements) {
-        String problem = element == null ? (array.containsNull() ? null : "has a null element")
-            : problem(array.elementType(), element);
+        String problem =
+            element == null
+                ? (array.containsNull() ? null : "has a null element")
+                : problem(array.elementType(), element);
         if (problem != null) return problem;
       }
       return null;
     }
     if (type instanceof MapType map) {
-      Map<?, ?> entries = value instanceof scala.collection.Map<?, ?> m ? CollectionConverters.asJava(m)
-          : value instanceof Map<?, ?> m ? m : null;
+      Map<?, ?> entries =
+          value instanceof scala.collection.Map<?, ?> m
+              ? CollectionConverters.asJava(m)
+              : value instanceof Map<?, ?> m ? m : null;
       if (entries == null) return wrongType(type, value);
       for (Map.Entry<?, ?> e : entries.entrySet()) {
         String problem = e.getKey() == null ? "has a null key" : problem(map.keyType(), e.getKey());
-        if (problem == null && e.getValue() != null) problem = problem(map.valueType(), e.getValue());
+        if (problem == null && e.getValue() != null)
+          problem = problem(map.valueType(), e.getValue());
         if (problem != null) return problem;
       }
       return null;
     }
     if (type instanceof StructType struct) {
-      return value instanceof Row row && row.length() == struct.size() ? null : wrongType(type, value);
+      return value instanceof Row row && row.length() == struct.size()
+          ? null
+          : wrongType(type, value);
     }
     Class<?> expected = javaClass(type);
     return expected.isInstance(value) ? null : wrongType(type, value);
   }
 
   private static String wrongType(DataType type, Object value) {
-    return "is " + type.simpleString() + " but was given a " + value.getClass().getSimpleName() + " (" + value + ")";
+    return "is "
+        + type.simpleString()
+        + " but was given a "
+        + value.getClass().getSimpleName()
+        + " ("
+        + value
+        + ")";
   }
 
   private static Class<?> javaClass(DataType type) {

@@ -19,7 +19,9 @@ final class SparkTypes {
     for (Schema.Field f : record.getFields()) {
       Schema type = f.schema();
       boolean nullable = isNullableUnion(type);
-      fields.add(DataTypes.createStructField(f.name(), dataTypeOf(nullable ? nonNull(type) : type), nullable));
+      fields.add(
+          DataTypes.createStructField(
+              f.name(), dataTypeOf(nullable ? nonNull(type) : type), nullable));
     }
     return DataTypes.createStructType(fields);
   }
@@ -36,25 +38,37 @@ final class SparkTypes {
       case RECORD -> structOf(s);
       case ARRAY -> {
         boolean nullable = isNullableUnion(s.getElementType());
-        yield DataTypes.createArrayType(dataTypeOf(nullable ? nonNull(s.getElementType()) : s.getElementType()), nullable);
+        yield DataTypes.createArrayType(
+            dataTypeOf(nullable ? nonNull(s.getElementType()) : s.getElementType()), nullable);
       }
       case MAP -> {
         boolean nullable = isNullableUnion(s.getValueType());
-        yield DataTypes.createMapType(DataTypes.StringType,
-            dataTypeOf(nullable ? nonNull(s.getValueType()) : s.getValueType()), nullable);
+        yield DataTypes.createMapType(
+            DataTypes.StringType,
+            dataTypeOf(nullable ? nonNull(s.getValueType()) : s.getValueType()),
+            nullable);
       }
-      default -> throw new IllegalArgumentException("Avro type " + s.getType() + " of " + s.getFullName()
-          + " has no Spark mapping here; use string, int, long, float, double, boolean, bytes, record, array, map or [null, T]");
+      default ->
+          throw new IllegalArgumentException(
+              "Avro type "
+                  + s.getType()
+                  + " of "
+                  + s.getFullName()
+                  + " has no Spark mapping here; use string, int, long, float, double, boolean, bytes, record, array, map or [null, T]");
     };
   }
 
   private static boolean isNullableUnion(Schema s) {
-    return s.getType() == Schema.Type.UNION && s.getTypes().size() == 2
+    return s.getType() == Schema.Type.UNION
+        && s.getTypes().size() == 2
         && s.getTypes().stream().anyMatch(t -> t.getType() == Schema.Type.NULL);
   }
 
   private static Schema nonNull(Schema union) {
-    return union.getTypes().stream().filter(t -> t.getType() != Schema.Type.NULL).findFirst().orElseThrow();
+    return union.getTypes().stream()
+        .filter(t -> t.getType() != Schema.Type.NULL)
+        .findFirst()
+        .orElseThrow();
   }
 
   /** Equal types, ignoring nullability at every level. */
@@ -63,7 +77,8 @@ final class SparkTypes {
       if (sa.fields().length != sb.fields().length) return false;
       for (int i = 0; i < sa.fields().length; i++) {
         if (!sa.fields()[i].name().equals(sb.fields()[i].name())
-            || !sameIgnoringNullability(sa.fields()[i].dataType(), sb.fields()[i].dataType())) return false;
+            || !sameIgnoringNullability(sa.fields()[i].dataType(), sb.fields()[i].dataType()))
+          return false;
       }
       return true;
     }
@@ -71,7 +86,8 @@ final class SparkTypes {
       return sameIgnoringNullability(aa.elementType(), ab.elementType());
     }
     if (a instanceof MapType ma && b instanceof MapType mb) {
-      return sameIgnoringNullability(ma.keyType(), mb.keyType()) && sameIgnoringNullability(ma.valueType(), mb.valueType());
+      return sameIgnoringNullability(ma.keyType(), mb.keyType())
+          && sameIgnoringNullability(ma.valueType(), mb.valueType());
     }
     return a.equals(b);
   }

@@ -16,10 +16,12 @@ class DataDictionaryTest {
       DataDictionary.write(COMMITTED);
     }
     String expected = DataDictionary.render();
-    String committed = Files.exists(COMMITTED) ? Files.readString(COMMITTED, StandardCharsets.UTF_8) : "";
+    String committed =
+        Files.exists(COMMITTED) ? Files.readString(COMMITTED, StandardCharsets.UTF_8) : "";
     assertThat(committed)
-        .as("data-schemas/README.md is out of date with the .avsc files; regenerate it with "
-            + "mvn -B -q -pl data-schemas test -Dtest=DataDictionaryTest -Dstepwise.schemas.write=true")
+        .as(
+            "data-schemas/README.md is out of date with the .avsc files; regenerate it with "
+                + "mvn -B -q -pl data-schemas test -Dtest=DataDictionaryTest -Dstepwise.schemas.write=true")
         .isEqualTo(expected);
   }
 
@@ -32,8 +34,11 @@ class DataDictionaryTest {
       for (String column : schema.sparkType().fieldNames()) {
         assertThat(md).as(name + "." + column).contains("| `" + column + "` |");
       }
-      if (!name.equals(Datasets.SEARCH_TRACES)) { // no stage writes it yet, so it has no real row to show
-        assertThat(schema.avro().getObjectProp("example")).as(name + " has an example row").isNotNull();
+      if (!name.equals(
+          Datasets.SEARCH_TRACES)) { // no stage writes it yet, so it has no real row to show
+        assertThat(schema.avro().getObjectProp("example"))
+            .as(name + " has an example row")
+            .isNotNull();
       }
     }
   }

@@ -16,7 +16,9 @@ class DatasetsTest {
       DatasetSchema schema = Datasets.get(name);
       assertThat(schema.avro().getDoc()).as(name).isNotBlank();
       assertDocumented(name, schema.avro());
-      assertThat(schema.sparkType().fieldNames()).as(name).hasSize(schema.avro().getFields().size());
+      assertThat(schema.sparkType().fieldNames())
+          .as(name)
+          .hasSize(schema.avro().getFields().size());
     }
   }
 
@@ -32,8 +34,15 @@ class DatasetsTest {
 
   @Test
   void roundDatasetsArePartitionedByRound() {
-    for (String name : new String[] {Datasets.SOLUTIONS, Datasets.STEP_JUDGMENTS, Datasets.STEP_PAIRS,
-        Datasets.EVAL_RESULTS, Datasets.NEURON_STATS, Datasets.SEARCH_TRACES}) {
+    for (String name :
+        new String[] {
+          Datasets.SOLUTIONS,
+          Datasets.STEP_JUDGMENTS,
+          Datasets.STEP_PAIRS,
+          Datasets.EVAL_RESULTS,
+          Datasets.NEURON_STATS,
+          Datasets.SEARCH_TRACES
+        }) {
       DatasetSchema schema = Datasets.get(name);
       assertThat(schema.partitionBy()).as(name).containsExactly("round");
       assertThat(schema.sparkType().apply("round").dataType()).isEqualTo(DataTypes.IntegerType);
@@ -42,9 +51,20 @@ class DatasetsTest {
 
   @Test
   void stepPairsKeepStepDpoColumnNames() {
-    assertThat(Datasets.get(Datasets.STEP_PAIRS).sparkType().fieldNames()).contains("prompt", "initial_reason_steps",
-        "chosen", "rejected", "full_chosen", "full_rejected", "answer", "chosen_wins", "rejected_wins",
-        "ref_chosen_logp", "ref_rejected_logp", "ref_model_id");
+    assertThat(Datasets.get(Datasets.STEP_PAIRS).sparkType().fieldNames())
+        .contains(
+            "prompt",
+            "initial_reason_steps",
+            "chosen",
+            "rejected",
+            "full_chosen",
+            "full_rejected",
+            "answer",
+            "chosen_wins",
+            "rejected_wins",
+            "ref_chosen_logp",
+            "ref_rejected_logp",
+            "ref_model_id");
   }
 
   @Test
@@ -56,7 +76,8 @@ class DatasetsTest {
         .isEqualTo(DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType, false));
     StructType judgments = Datasets.get(Datasets.STEP_JUDGMENTS).sparkType();
     assertThat(judgments.apply("comparisons").dataType().simpleString())
-        .isEqualTo("array<struct<opponent_index:int,candidate_first:boolean,verdict:string,judge_text:string>>");
+        .isEqualTo(
+            "array<struct<opponent_index:int,candidate_first:boolean,verdict:string,judge_text:string>>");
   }
 
   @Test
@@ -85,7 +106,8 @@ class DatasetsTest {
 
   @Test
   void unknownDatasetListsKnownOnes() {
-    assertThatThrownBy(() -> Datasets.get("promts")).hasMessageContaining("unknown dataset 'promts'")
+    assertThatThrownBy(() -> Datasets.get("promts"))
+        .hasMessageContaining("unknown dataset 'promts'")
         .hasMessageContaining("prompts");
   }
 }

@@ -39,8 +39,13 @@ public final class HeldOutEval {
     List<Graded> graded = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       Generation g = outputs.get(i);
-      graded.add(new Graded(items.get(i), g.text(), Answers.isCorrect(g.text(), items.get(i).gold()),
-          StepFormat.parse(g.text()).size(), g.tokens().length));
+      graded.add(
+          new Graded(
+              items.get(i),
+              g.text(),
+              Answers.isCorrect(g.text(), items.get(i).gold()),
+              StepFormat.parse(g.text()).size(),
+              g.tokens().length));
     }
     return graded;
   }
@@ -52,7 +57,13 @@ public final class HeldOutEval {
     for (int i = 0; i < items.size(); i++) {
       Generation g = outputs.get(i);
       Verdict verdict = Verdict.parse(g.text());
-      graded.add(new Graded(items.get(i), g.text(), verdict.name().equals(items.get(i).gold()), 0, g.tokens().length));
+      graded.add(
+          new Graded(
+              items.get(i),
+              g.text(),
+              verdict.name().equals(items.get(i).gold()),
+              0,
+              g.tokens().length));
     }
     return graded;
   }
@@ -60,13 +71,17 @@ public final class HeldOutEval {
   private List<Generation> generate(List<Item> items) {
     List<GenerationRequest> requests = new ArrayList<>();
     for (Item item : items) {
-      requests.add(GenerationRequest.greedy(chat.prompt(item.userTurn()), maxNewTokens, Set.of(chat.eosId())));
+      requests.add(
+          GenerationRequest.greedy(
+              chat.prompt(item.userTurn()), maxNewTokens, Set.of(chat.eosId())));
     }
     return generator.generate(requests);
   }
 
   /** Share of correct items. */
   public static double accuracy(List<Graded> graded) {
-    return graded.isEmpty() ? Double.NaN : graded.stream().filter(Graded::correct).count() / (double) graded.size();
+    return graded.isEmpty()
+        ? Double.NaN
+        : graded.stream().filter(Graded::correct).count() / (double) graded.size();
   }
 }

@@ -1,9 +1,5 @@
 package dev.stepwise.eval;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.function.DoubleSupplier;
-import java.util.function.Function;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -31,18 +27,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 
 /**
  * Speed and memory of a checkpoint on this machine: generation with and without the KV cache,
  * scoring, SFT and DPO steps, peak RSS per part and RSS growth over many small generate calls.
  * Inputs are seeded random token ids and decoding is greedy with no EOS, so every row generates
  * exactly its token budget; text is never decoded (this measures the model, not the tokenizer).
- * Each figure goes to the {@link Listener} as soon as it is measured: at a real model's size a
- * part takes minutes.
+ * Each figure goes to the {@link Listener} as soon as it is measured: at a real model's size a part
+ * takes minutes.
  */
 public final class ModelBenchmark {
 
@@ -50,24 +50,40 @@ public final class ModelBenchmark {
   public static final long REAL_SIZE_PARAMETERS = 100_000_000L;
 
   /**
-   * @param contexts        sequence lengths at which decoding speed is measured
-   * @param batches         batch sizes at which cached decoding is measured
-   * @param uncachedBatches batch sizes at which uncached decoding (full forward passes) is measured too
-   * @param memoryCalls     small generate calls in the RSS-growth run
-   * @param trainSteps      timed optimizer steps for SFT and for DPO (one more is run first as warm-up)
-   * @param trainBatch      SFT rows per step; DPO takes a quarter as many pairs (at least one), scoring at most 16 rows
-   * @param trainTokens     tokens per SFT row (30% prompt); a DPO side has three quarters as many (80% shared prefix)
-   * @param repeats         decoding figures are the best of this many runs (a busy neighbour shows as slow runs)
+   * @param contexts sequence lengths at which decoding speed is measured
+   * @param batches batch sizes at which cached decoding is measured
+   * @param uncachedBatches batch sizes at which uncached decoding (full forward passes) is measured
+   *     too
+   * @param memoryCalls small generate calls in the RSS-growth run
+   * @param trainSteps timed optimizer steps for SFT and for DPO (one more is run first as warm-up)
+   * @param trainBatch SFT rows per step; DPO takes a quarter as many pairs (at least one), scoring
+   *     at most 16 rows
+   * @param trainTokens tokens per SFT row (30% prompt); a DPO side has three quarters as many (80%
+   *     shared prefix)
+   * @param repeats decoding figures are the best of this many runs (a busy neighbour shows as slow
+   *     runs)
    */
-  public record Settings(List<Integer> contexts, List<Integer> batches, List<Integer> uncachedBatches, int memoryCalls,
-      int trainSteps, int trainBatch, int trainTokens, int repeats, long seed) {
+  public record Settings(
+      List<Integer> contexts,
+      List<Integer> batches,
+      List<Integer> uncachedBatches,
+      int memoryCalls,
+      int trainSteps,
+      int trainBatch,
+      int trainTokens,
+      int repeats,
+      long seed) {
     public Settings {
       if (memoryCalls < 1 || trainSteps < 1 || trainBatch < 1 || repeats < 1) {
-        throw new IllegalArgumentException("calls, train steps, train batch and repeats must be >= 1");
+        throw new IllegalArgumentException(
+            "calls, train steps, train batch and repeats must be >= 1");
       }
-      if (trainTokens < 10) throw new IllegalArgumentException("train tokens must be >= 10, got " + trainTokens);
+      if (trainTokens < 10)
+        throw new IllegalArgumentException("train tokens must be >= 10, got " + trainTokens);
       for (int c : contexts) {
-        if (c <= CACHED_TOKENS) throw new IllegalArgumentException("context " + c + " must exceed " + CACHED_TOKENS + " tokens");
+        if (c <= CACHED_TOKENS)
+          throw new IllegalArgumentException(
+              "context " + c + " must exceed " + CACHED_TOKENS + " tokens");
       }
       contexts = List.copyOf(contexts);
       batches = List.copyOf(batches);
@@ -75,13 +91,15 @@ public final class ModelBenchmark {
     }
 
     /**
-     * The defaults for a model of {@code parameters}: the tiny model's full grid, or, from
-     * {@link #REAL_SIZE_PARAMETERS}, a grid that runs a 0.5B model in minutes within 24 GB: contexts
-     * 32 and 128, uncached decoding at batch 1 only, 100 calls, one timed step of 4 x 128 tokens, one run each.
+     * The defaults for a model of {@code parameters}: the tiny model's full grid, or, from {@link
+     * #REAL_SIZE_PARAMETERS}, a grid that runs a 0.5B model in minutes within 24 GB: contexts 32
+     * and 128, uncached decoding at batch 1 only, 100 calls, one timed step of 4 x 128 tokens, one
+     * run each.
      */
     public static Settings forModel(long parameters) {
       return parameters < REAL_SIZE_PARAMETERS
-          ? new Settings(List.of(32, 128, 256, 512), List.of(1, 16), List.of(1, 16), 10_000, 3, 32, 160, 7, 1)
+          ? new Settings(
+              List.of(32, 128, 256, 512), List.of(1, 16), List.of(1, 16), 10_000, 3, 32, 160, 7, 1)
           : new Settings(List.of(32, 128), List.of(1, 16), List.of(1), 100, 1, 4, 128, 1, 1);
     }
 
@@ -115,14 +133,28 @@ public final class ModelBenchmark {
   /** Peak RSS (VmHWM, kB) while one part ran, and how long it took. */
   public record Part(String name, long peakRssKb, double seconds) {}
 
-  public record Result(List<Throughput> generation, double stepMillisAt32, double stepMillisAt512,
-      double scoringTokensPerSecond, double sftStepsPerSecond, double sftTokensPerSecond,
-      double dpoStepsPerSecond, double dpoTokensPerSecond, long peakRssKb, long rssLowestKb, long rssEndKb,
-      int memoryCalls, int threads, List<Part> parts) {
+  public record Result(
+      List<Throughput> generation,
+      double stepMillisAt32,
+      double stepMillisAt512,
+      double scoringTokensPerSecond,
+      double sftStepsPerSecond,
+      double sftTokensPerSecond,
+      double dpoStepsPerSecond,
+      double dpoTokensPerSecond,
+      long peakRssKb,
+      long rssLowestKb,
+      long rssEndKb,
+      int memoryCalls,
+      int threads,
+      List<Part> parts) {
 
     public double tokensPerSecond(int batch, int context, boolean cached) {
-      return generation.stream().filter(t -> t.batch() == batch && t.context() == context && t.cached() == cached)
-          .mapToDouble(Throughput::tokensPerSecond).findFirst().orElse(Double.NaN);
+      return generation.stream()
+          .filter(t -> t.batch() == batch && t.context() == context && t.cached() == cached)
+          .mapToDouble(Throughput::tokensPerSecond)
+          .findFirst()
+          .orElse(Double.NaN);
     }
 
     /** How much slower a cached decoding step is at position 512 than at 32 (target <= 1.5). */
@@ -143,6 +175,7 @@ public final class ModelBenchmark {
 
   private static final int SCORE_PROMPT = 32, SCORE_COMPLETION = 96;
   private static final TokenDecoder NO_TEXT = ids -> "";
+
   /** Tokens generated per row when timing decoding: with the cache, and as full forward passes. */
   public static final int CACHED_TOKENS = 24, UNCACHED_TOKENS = 6;
 
@@ -159,8 +192,11 @@ public final class ModelBenchmark {
 
   /** Parameters of the checkpoint in {@code dir}, from its config. */
   public static long parameters(Path dir) throws IOException {
-    return LlamaModel.expectedShapes(LlamaConfig.read(dir.resolve(Checkpoint.CONFIG))).values().stream()
-        .mapToLong(shape -> Arrays.stream(shape).reduce(1, Math::multiplyExact)).sum();
+    return LlamaModel.expectedShapes(LlamaConfig.read(dir.resolve(Checkpoint.CONFIG)))
+        .values()
+        .stream()
+        .mapToLong(shape -> Arrays.stream(shape).reduce(1, Math::multiplyExact))
+        .sum();
   }
 
   public Result run() throws IOException {
@@ -179,48 +215,111 @@ public final class ModelBenchmark {
           for (int batch : s.batches()) {
             List<int[]> cachedPrompts = randomRows(rng, vocab, batch, context - CACHED_TOKENS);
             List<int[]> uncachedPrompts = randomRows(rng, vocab, batch, context - UNCACHED_TOKENS);
-            generation.add(measure("decoding batch " + batch + " cached, context " + context,
-                () -> new Throughput(batch, context, true, best(() -> cachedTokensPerSecond(model, cachedPrompts))), ModelBenchmark::tokensPerSecond));
+            generation.add(
+                measure(
+                    "decoding batch " + batch + " cached, context " + context,
+                    () ->
+                        new Throughput(
+                            batch,
+                            context,
+                            true,
+                            best(() -> cachedTokensPerSecond(model, cachedPrompts))),
+                    ModelBenchmark::tokensPerSecond));
             if (s.uncachedBatches().contains(batch)) {
-              generation.add(measure("decoding batch " + batch + " uncached, context " + context,
-                  () -> new Throughput(batch, context, false, best(() -> uncachedTokensPerSecond(model, uncachedPrompts))), ModelBenchmark::tokensPerSecond));
+              generation.add(
+                  measure(
+                      "decoding batch " + batch + " uncached, context " + context,
+                      () ->
+                          new Throughput(
+                              batch,
+                              context,
+                              false,
+                              best(() -> uncachedTokensPerSecond(model, uncachedPrompts))),
+                      ModelBenchmark::tokensPerSecond));
             }
           }
         }
-        latency = measure("cached step at position 32 and 512", () -> stepLatencies(model, rng, vocab),
-            l -> String.format(Locale.ROOT, "%.2f ms and %.2f ms", l[0], l[1]));
+        latency =
+            measure(
+                "cached step at position 32 and 512",
+                () -> stepLatencies(model, rng, vocab),
+                l -> String.format(Locale.ROOT, "%.2f ms and %.2f ms", l[0], l[1]));
         List<int[]> scorePrompts = randomRows(rng, vocab, s.scoreBatch(), SCORE_PROMPT);
         List<int[]> scoreCompletions = randomRows(rng, vocab, s.scoreBatch(), SCORE_COMPLETION);
         CompletionScorer scorer = new CompletionScorer(model);
-        scoring = measure("scoring " + s.scoreBatch() + " x " + (SCORE_PROMPT + SCORE_COMPLETION) + " tokens",
-            () -> s.scoreBatch() * (SCORE_PROMPT + SCORE_COMPLETION) / seconds(() -> scorer.score(scorePrompts, scoreCompletions)),
-            t -> String.format(Locale.ROOT, "%.0f tokens/s", t));
-        rss = measure("RSS over " + s.memoryCalls() + " generate calls", () -> rssOverCalls(model, rng, vocab),
-            r -> String.format(Locale.ROOT, "lowest %d MB, end %d MB", r[0] / 1024, r[1] / 1024));
+        scoring =
+            measure(
+                "scoring " + s.scoreBatch() + " x " + (SCORE_PROMPT + SCORE_COMPLETION) + " tokens",
+                () ->
+                    s.scoreBatch()
+                        * (SCORE_PROMPT + SCORE_COMPLETION)
+                        / seconds(() -> scorer.score(scorePrompts, scoreCompletions)),
+                t -> String.format(Locale.ROOT, "%.0f tokens/s", t));
+        rss =
+            measure(
+                "RSS over " + s.memoryCalls() + " generate calls",
+                () -> rssOverCalls(model, rng, vocab),
+                r ->
+                    String.format(
+                        Locale.ROOT, "lowest %d MB, end %d MB", r[0] / 1024, r[1] / 1024));
       }
-      // The inference copy is closed first: training holds the weights, their gradients and AdamW's two moments.
+      // The inference copy is closed first: training holds the weights, their gradients and AdamW's
+      // two moments.
       List<SftExample> sft = new ArrayList<>();
       for (int i = 0; i < s.trainBatch(); i++) {
-        sft.add(new SftExample(randomIds(rng, vocab, s.sftPrompt()), randomIds(rng, vocab, s.trainTokens() - s.sftPrompt())));
+        sft.add(
+            new SftExample(
+                randomIds(rng, vocab, s.sftPrompt()),
+                randomIds(rng, vocab, s.trainTokens() - s.sftPrompt())));
       }
-      double sftSteps = measure("SFT step, batch " + s.trainBatch() + " x " + s.trainTokens() + " tokens",
-          () -> stepsPerSecond(new SftObjective(), sft, s.trainBatch(), root), ModelBenchmark::stepsPerSecond);
+      double sftSteps =
+          measure(
+              "SFT step, batch " + s.trainBatch() + " x " + s.trainTokens() + " tokens",
+              () -> stepsPerSecond(new SftObjective(), sft, s.trainBatch(), root),
+              ModelBenchmark::stepsPerSecond);
       List<PreferencePair> pairs = new ArrayList<>();
       for (int i = 0; i < s.dpoPairs(); i++) {
-        pairs.add(new PreferencePair(randomIds(rng, vocab, s.dpoPrefix()), randomIds(rng, vocab, s.dpoSide() - s.dpoPrefix()),
-            randomIds(rng, vocab, s.dpoSide() - s.dpoPrefix()), -50, -50));
+        pairs.add(
+            new PreferencePair(
+                randomIds(rng, vocab, s.dpoPrefix()),
+                randomIds(rng, vocab, s.dpoSide() - s.dpoPrefix()),
+                randomIds(rng, vocab, s.dpoSide() - s.dpoPrefix()),
+                -50,
+                -50));
       }
-      double dpoSteps = measure("DPO step, " + s.dpoPairs() + " pairs x 2 x " + s.dpoSide() + " tokens",
-          () -> stepsPerSecond(new DpoObjective(new StepDpoLoss(0.1, 0)), pairs, s.dpoPairs(), root), ModelBenchmark::stepsPerSecond);
-      return new Result(generation, latency[0], latency[1], scoring,
-          sftSteps, sftSteps * s.trainBatch() * s.trainTokens(), dpoSteps, dpoSteps * s.dpoPairs() * 2 * s.dpoSide(),
-          parts.stream().mapToLong(Part::peakRssKb).max().orElse(-1), rss[0], rss[1], s.memoryCalls(), TorchThreads.get(), List.copyOf(parts));
+      double dpoSteps =
+          measure(
+              "DPO step, " + s.dpoPairs() + " pairs x 2 x " + s.dpoSide() + " tokens",
+              () ->
+                  stepsPerSecond(
+                      new DpoObjective(new StepDpoLoss(0.1, 0)), pairs, s.dpoPairs(), root),
+              ModelBenchmark::stepsPerSecond);
+      return new Result(
+          generation,
+          latency[0],
+          latency[1],
+          scoring,
+          sftSteps,
+          sftSteps * s.trainBatch() * s.trainTokens(),
+          dpoSteps,
+          dpoSteps * s.dpoPairs() * 2 * s.dpoSide(),
+          parts.stream().mapToLong(Part::peakRssKb).max().orElse(-1),
+          rss[0],
+          rss[1],
+          s.memoryCalls(),
+          TorchThreads.get(),
+          List.copyOf(parts));
     }
   }
 
-  /** A part of the benchmark whose peak RSS is its own: the kernel's high-water mark is reset before it. */
-  private <T> T measure(String name, IoSupplier<T> work, Function<T, String> figure) throws IOException {
-    // Loading leaves GB of direct buffers and file mappings to the collector; a part's peak should not include an earlier part's garbage.
+  /**
+   * A part of the benchmark whose peak RSS is its own: the kernel's high-water mark is reset before
+   * it.
+   */
+  private <T> T measure(String name, IoSupplier<T> work, Function<T, String> figure)
+      throws IOException {
+    // Loading leaves GB of direct buffers and file mappings to the collector; a part's peak should
+    // not include an earlier part's garbage.
     System.gc();
     resetPeakRss();
     long start = System.nanoTime();
@@ -244,7 +343,10 @@ public final class ModelBenchmark {
     return String.format(Locale.ROOT, "%.3f steps/s", steps);
   }
 
-  /** Resets VmHWM to the current RSS (Linux: "5" to /proc/self/clear_refs); a no-op where that is not allowed. */
+  /**
+   * Resets VmHWM to the current RSS (Linux: "5" to /proc/self/clear_refs); a no-op where that is
+   * not allowed.
+   */
   private static void resetPeakRss() {
     try {
       Files.writeString(Path.of("/proc/self/clear_refs"), "5");
@@ -253,30 +355,42 @@ public final class ModelBenchmark {
     }
   }
 
-  /** Cached decoding: the clock runs from the first generated token (after the prefill) to the last. */
+  /**
+   * Cached decoding: the clock runs from the first generated token (after the prefill) to the last.
+   */
   private static double cachedTokensPerSecond(LlamaModel model, List<int[]> prompts) {
     List<Long> times = new ArrayList<>();
     // A stop string makes the generator decode, and so read the clock, for every row at every step.
-    TokenDecoder clock = ids -> {
-      times.add(System.nanoTime());
-      return "";
-    };
-    List<GenerationRequest> requests = prompts.stream()
-        .map(p -> new GenerationRequest(p, CACHED_TOKENS, 0, FixedSampler.greedy(), List.of("\u0000"), Set.of())).toList();
+    TokenDecoder clock =
+        ids -> {
+          times.add(System.nanoTime());
+          return "";
+        };
+    List<GenerationRequest> requests =
+        prompts.stream()
+            .map(
+                p ->
+                    new GenerationRequest(
+                        p, CACHED_TOKENS, 0, FixedSampler.greedy(), List.of("\u0000"), Set.of()))
+            .toList();
     new Generator(model, clock, null, prompts.size()).generate(requests);
     int rows = prompts.size();
     return rows * (CACHED_TOKENS - 1) / ((times.get(times.size() - 1) - times.get(rows - 1)) / 1e9);
   }
 
-  /** Uncached decoding: each step is one full forward pass; the first (warm-up) step is not timed. */
+  /**
+   * Uncached decoding: each step is one full forward pass; the first (warm-up) step is not timed.
+   */
   private static double uncachedTokensPerSecond(LlamaModel model, List<int[]> prompts) {
     long[] stepEnds = generateUncached(model, prompts, UNCACHED_TOKENS);
-    return prompts.size() * (UNCACHED_TOKENS - 1) / ((stepEnds[UNCACHED_TOKENS - 1] - stepEnds[0]) / 1e9);
+    return prompts.size()
+        * (UNCACHED_TOKENS - 1)
+        / ((stepEnds[UNCACHED_TOKENS - 1] - stepEnds[0]) / 1e9);
   }
 
   /**
-   * Generation as a loop of full forward passes over everything so far, which is what the KV
-   * cache saves. Returns when each step ended (System.nanoTime).
+   * Generation as a loop of full forward passes over everything so far, which is what the KV cache
+   * saves. Returns when each step ended (System.nanoTime).
    */
   static long[] generateUncached(LlamaModel model, List<int[]> prompts, int newTokens) {
     List<int[]> rows = new ArrayList<>(prompts);
@@ -301,16 +415,17 @@ public final class ModelBenchmark {
   }
 
   /**
-   * Cached batch-1 step time (ms) around positions 32 and 512: 24 tokens generated after a prompt of
-   * 20 and of 500 random tokens, the median of the 16 steps from the fifth on, the lowest of five
-   * runs (a busy neighbour shows as spikes; one run at real size).
+   * Cached batch-1 step time (ms) around positions 32 and 512: 24 tokens generated after a prompt
+   * of 20 and of 500 random tokens, the median of the 16 steps from the fifth on, the lowest of
+   * five runs (a busy neighbour shows as spikes; one run at real size).
    */
   private double[] stepLatencies(LlamaModel model, Random rng, int vocab) {
     List<Long> times = new ArrayList<>();
-    TokenDecoder clock = ids -> {
-      times.add(System.nanoTime());
-      return "";
-    };
+    TokenDecoder clock =
+        ids -> {
+          times.add(System.nanoTime());
+          return "";
+        };
     Generator generator = new Generator(model, clock, null, 1);
     int[][] prompts = {randomIds(rng, vocab, 20), randomIds(rng, vocab, 500)};
     double[] best = {Double.MAX_VALUE, Double.MAX_VALUE};
@@ -318,9 +433,18 @@ public final class ModelBenchmark {
       for (int k = 0; k < prompts.length; k++) {
         times.clear();
         // A stop string makes the generator decode (and so read the clock) after every token.
-        generator.generate(List.of(new GenerationRequest(prompts[k], CACHED_TOKENS, 0, FixedSampler.greedy(), List.of("\u0000"), Set.of())));
+        generator.generate(
+            List.of(
+                new GenerationRequest(
+                    prompts[k],
+                    CACHED_TOKENS,
+                    0,
+                    FixedSampler.greedy(),
+                    List.of("\u0000"),
+                    Set.of())));
         double[] steps = new double[16];
-        for (int i = 0; i < steps.length; i++) steps[i] = (times.get(i + 5) - times.get(i + 4)) / 1e6;
+        for (int i = 0; i < steps.length; i++)
+          steps[i] = (times.get(i + 5) - times.get(i + 4)) / 1e6;
         Arrays.sort(steps);
         best[k] = Math.min(best[k], (steps[7] + steps[8]) / 2);
       }
@@ -328,22 +452,43 @@ public final class ModelBenchmark {
     return best;
   }
 
-  private <E> double stepsPerSecond(Objective<E> objective, List<E> examples, int batch, NDManager root) throws IOException {
+  private <E> double stepsPerSecond(
+      Objective<E> objective, List<E> examples, int batch, NDManager root) throws IOException {
     try (LlamaModel fresh = Checkpoint.load(modelDir, root)) {
       LlamaTrainable trainable = new LlamaTrainable(fresh, null);
       long[] stepEnds = new long[settings.trainSteps() + 2];
-      TrainSettings train = new TrainSettings(batch, 1, settings.trainSteps() + 1, 0, 1e-5, 0, 0.1, 1.0, 0, settings.seed(), 1, 0, false);
-      new Trainer<>(train, objective, trainable, trainable, new Trainer.Listener() {
-        @Override
-        public void beforeStep(long step) {
-          if (step == 1) stepEnds[0] = System.nanoTime();
-        }
+      TrainSettings train =
+          new TrainSettings(
+              batch,
+              1,
+              settings.trainSteps() + 1,
+              0,
+              1e-5,
+              0,
+              0.1,
+              1.0,
+              0,
+              settings.seed(),
+              1,
+              0,
+              false);
+      new Trainer<>(
+              train,
+              objective,
+              trainable,
+              trainable,
+              new Trainer.Listener() {
+                @Override
+                public void beforeStep(long step) {
+                  if (step == 1) stepEnds[0] = System.nanoTime();
+                }
 
-        @Override
-        public void afterStep(long step, long total, Map<String, Double> metrics) {
-          stepEnds[(int) step] = System.nanoTime();
-        }
-      }).train(examples, null);
+                @Override
+                public void afterStep(long step, long total, Map<String, Double> metrics) {
+                  stepEnds[(int) step] = System.nanoTime();
+                }
+              })
+          .train(examples, null);
       return settings.trainSteps() / ((stepEnds[settings.trainSteps() + 1] - stepEnds[0]) / 1e9);
     }
   }
@@ -355,10 +500,13 @@ public final class ModelBenchmark {
    */
   private long[] rssOverCalls(LlamaModel model, Random rng, int vocab) {
     Generator generator = new Generator(model, NO_TEXT, null, 1);
-    List<GenerationRequest> request = List.of(GenerationRequest.greedy(randomIds(rng, vocab, 4), 4, Set.of()));
+    List<GenerationRequest> request =
+        List.of(GenerationRequest.greedy(randomIds(rng, vocab, 4), 4, Set.of()));
     long lowest = Long.MAX_VALUE, last = 0;
     for (int tenth = 1; tenth <= 10; tenth++) {
-      for (long i = settings.memoryCalls() * (tenth - 1L) / 10; i < settings.memoryCalls() * (long) tenth / 10; i++) {
+      for (long i = settings.memoryCalls() * (tenth - 1L) / 10;
+          i < settings.memoryCalls() * (long) tenth / 10;
+          i++) {
         generator.generate(request);
       }
       System.gc();
@@ -382,11 +530,13 @@ public final class ModelBenchmark {
 
   /**
    * The best of {@code repeats} runs (seven for the tiny model): on a shared machine, slower runs
-   * measure the neighbours (a run of batch 1 lasts well under a second, and one slow stretch halves its figure).
+   * measure the neighbours (a run of batch 1 lasts well under a second, and one slow stretch halves
+   * its figure).
    */
   private double best(DoubleSupplier tokensPerSecond) {
     double best = 0;
-    for (int i = 0; i < settings.repeats(); i++) best = Math.max(best, tokensPerSecond.getAsDouble());
+    for (int i = 0; i < settings.repeats(); i++)
+      best = Math.max(best, tokensPerSecond.getAsDouble());
     return best;
   }
 

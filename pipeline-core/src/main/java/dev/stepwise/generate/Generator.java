@@ -1,7 +1,5 @@
 package dev.stepwise.generate;
 
-import dev.stepwise.sampling.BatchSampler;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -10,6 +8,7 @@ import dev.stepwise.model.KvCache;
 import dev.stepwise.model.LeftPaddedBatch;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.model.MlpHook;
+import dev.stepwise.sampling.BatchSampler;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,11 +31,12 @@ public final class Generator {
   private final int maxBatchSize;
 
   /**
-   * @param hook         null, or e.g. zeroed language neurons for deactivation experiments
+   * @param hook null, or e.g. zeroed language neurons for deactivation experiments
    * @param maxBatchSize requests per forward; more are generated in consecutive batches
    */
   public Generator(LlamaModel model, TokenDecoder decoder, MlpHook hook, int maxBatchSize) {
-    if (maxBatchSize < 1) throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
+    if (maxBatchSize < 1)
+      throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
     this.model = model;
     this.decoder = decoder;
     this.hook = hook;
@@ -57,7 +57,8 @@ public final class Generator {
       while (!waiting.isEmpty() || !active.isEmpty()) {
         if (active.size() < maxBatchSize && !waiting.isEmpty()) {
           List<Row> admitted = new ArrayList<>();
-          while (active.size() + admitted.size() < maxBatchSize && !waiting.isEmpty()) admitted.add(waiting.poll());
+          while (active.size() + admitted.size() < maxBatchSize && !waiting.isEmpty())
+            admitted.add(waiting.poll());
           KvCache fresh = prefill(admitted);
           if (admitted.isEmpty()) {
             fresh.close();
@@ -90,10 +91,15 @@ public final class Generator {
    * first tokens; rows that are already done are removed from the list and from the cache.
    */
   private KvCache prefill(List<Row> admitted) {
-    LeftPaddedBatch prompts = LeftPaddedBatch.of(admitted.stream().map(r -> r.request.prompt()).toList());
+    LeftPaddedBatch prompts =
+        LeftPaddedBatch.of(admitted.stream().map(r -> r.request.prompt()).toList());
     int capacity = prompts.length() + admitted.stream().mapToInt(r -> r.limit).max().orElseThrow();
     KvCache cache = new KvCache(model.manager(), model.config(), admitted.size(), capacity);
-    List<Row> kept = advance(admitted, step(prompts.ids(), prompts.length(), prompts.padding(), cache, admitted), cache);
+    List<Row> kept =
+        advance(
+            admitted,
+            step(prompts.ids(), prompts.length(), prompts.padding(), cache, admitted),
+            cache);
     admitted.retainAll(kept);
     return cache;
   }
@@ -126,8 +132,11 @@ public final class Generator {
       this.rng = new Random(request.seed());
       int room = model.config().maxPositionEmbeddings() - request.prompt().length;
       if (room < 1) {
-        throw new IllegalArgumentException("prompt of " + request.prompt().length + " tokens leaves no room under max_position_embeddings "
-            + model.config().maxPositionEmbeddings());
+        throw new IllegalArgumentException(
+            "prompt of "
+                + request.prompt().length
+                + " tokens leaves no room under max_position_embeddings "
+                + model.config().maxPositionEmbeddings());
       }
       this.limit = Math.min(request.maxNewTokens(), room);
     }
@@ -141,21 +150,28 @@ public final class Generator {
     boolean accept(BatchSampler.Picked picked) {
       int token = picked.token();
       tokens.add(token);
-      stats.add(new float[] {(float) picked.logProb(), (float) picked.temperature(), (float) picked.entropy()});
-      if (request.eosTokenIds().contains(token)) return finish(Generation.FinishReason.EOS, decode(tokens.size() - 1), null);
+      stats.add(
+          new float[] {
+            (float) picked.logProb(), (float) picked.temperature(), (float) picked.entropy()
+          });
+      if (request.eosTokenIds().contains(token))
+        return finish(Generation.FinishReason.EOS, decode(tokens.size() - 1), null);
       if (!request.stopStrings().isEmpty()) {
         String text = decode(tokens.size());
         for (String stop : request.stopStrings()) {
           int at = text.indexOf(stop);
-          if (at >= 0) return finish(Generation.FinishReason.STOP_STRING, text.substring(0, at), stop);
+          if (at >= 0)
+            return finish(Generation.FinishReason.STOP_STRING, text.substring(0, at), stop);
         }
       }
-      if (tokens.size() >= limit) return finish(Generation.FinishReason.LENGTH, decode(tokens.size()), null);
+      if (tokens.size() >= limit)
+        return finish(Generation.FinishReason.LENGTH, decode(tokens.size()), null);
       return false;
     }
 
     private String decode(int count) {
-      return decoder.decode(tokens.subList(0, count).stream().mapToInt(Integer::intValue).toArray());
+      return decoder.decode(
+          tokens.subList(0, count).stream().mapToInt(Integer::intValue).toArray());
     }
 
     private boolean finish(Generation.FinishReason reason, String text, String stop) {
@@ -166,21 +182,33 @@ public final class Generator {
         temperatures[i] = stats.get(i)[1];
         entropies[i] = stats.get(i)[2];
       }
-      result = new Generation(tokens.stream().mapToInt(Integer::intValue).toArray(), text, logProbs, temperatures, entropies, reason, stop);
+      result =
+          new Generation(
+              tokens.stream().mapToInt(Integer::intValue).toArray(),
+              text,
+              logProbs,
+              temperatures,
+              entropies,
+              reason,
+              stop);
       return true;
     }
   }
 
   /**
-   * Runs the new tokens through the model and picks each row's next token from its last position
-   * on the engine ({@link BatchSampler}): only the chosen ids and their statistics reach the JVM.
+   * Runs the new tokens through the model and picks each row's next token from its last position on
+   * the engine ({@link BatchSampler}): only the chosen ids and their statistics reach the JVM.
    */
-  private BatchSampler.Picked[] step(long[] ids, int time, int[] padding, KvCache cache, List<Row> rows) {
+  private BatchSampler.Picked[] step(
+      long[] ids, int time, int[] padding, KvCache cache, List<Row> rows) {
     try (NDManager scope = model.manager().newSubManager()) {
       int batch = padding.length;
-      NDArray hidden = model.hidden(scope.create(ids, new Shape(batch, time)), padding, cache, hook);
+      NDArray hidden =
+          model.hidden(scope.create(ids, new Shape(batch, time)), padding, cache, hook);
       NDArray logits = model.logits(hidden.get(new NDIndex(":, -1, :")));
-      return BatchSampler.pick(logits, (row, entropy) -> rows.get(row).request.chooser().plan(entropy, rows.get(row).rng));
+      return BatchSampler.pick(
+          logits,
+          (row, entropy) -> rows.get(row).request.chooser().plan(entropy, rows.get(row).rng));
     }
   }
 }

@@ -13,14 +13,24 @@ import java.io.Serializable;
  * @param parallelByLine rows on the same line of different files are translations (MGSM)
  * @param solutions how the mapped solution field becomes prompts.solution
  */
-public record ImportSpec(String source, String split, String lang, FieldMapping mapping, ImportLimits limits,
-    boolean parallelByLine, Solutions solutions) implements Serializable {
+public record ImportSpec(
+    String source,
+    String split,
+    String lang,
+    FieldMapping mapping,
+    ImportLimits limits,
+    boolean parallelByLine,
+    Solutions solutions)
+    implements Serializable {
 
   /** What a solution field holds. */
   public enum Solutions {
     /** GSM8K's worked solution, converted to the step format (Gsm8kSolution). */
     GSM8K,
-    /** A solution already in the step format, taken as it is; a row whose solution is not is rejected. */
+    /**
+     * A solution already in the step format, taken as it is; a row whose solution is not is
+     * rejected.
+     */
     STEPS
   }
 }

@@ -11,12 +11,16 @@ public final class PromptBuilder {
     this.spec = spec;
   }
 
-  /** @throws IllegalArgumentException with the reason, naming the field, when the record is unusable */
+  /**
+   * @throws IllegalArgumentException with the reason, naming the field, when the record is unusable
+   */
   public PromptRow build(Map<String, String> fields, long line) {
     FieldMapping m = spec.mapping();
     String question = fields.get(m.question());
-    if (question == null) throw new IllegalArgumentException("field '" + m.question() + "' (question) is missing");
-    if (question.isBlank()) throw new IllegalArgumentException("field '" + m.question() + "' (question) is empty");
+    if (question == null)
+      throw new IllegalArgumentException("field '" + m.question() + "' (question) is missing");
+    if (question.isBlank())
+      throw new IllegalArgumentException("field '" + m.question() + "' (question) is empty");
     requireWithinLimit(m.question(), question);
     String solution = m.solution() == null ? null : fields.get(m.solution());
     if (solution != null) {
@@ -24,12 +28,28 @@ public final class PromptBuilder {
       solution = stepFormatted(m.solution(), solution);
     }
     String gold = gold(fields);
-    String lang = m.lang() != null && fields.get(m.lang()) != null ? fields.get(m.lang()) : spec.lang();
-    String key = m.id() != null && fields.get(m.id()) != null ? fields.get(m.id()) : Long.toString(line);
-    String id = spec.source() + "/" + spec.split() + "/" + (spec.parallelByLine() ? lang + "/" : "") + key;
-    String parallelId = spec.parallelByLine() ? spec.source() + "/" + spec.split() + "/" + line
-        : m.parallelId() != null && fields.get(m.parallelId()) != null ? fields.get(m.parallelId()) : id;
-    return new PromptRow(id, spec.source(), spec.split(), lang, question, gold, solution, parallelId, Map.copyOf(fields));
+    String lang =
+        m.lang() != null && fields.get(m.lang()) != null ? fields.get(m.lang()) : spec.lang();
+    String key =
+        m.id() != null && fields.get(m.id()) != null ? fields.get(m.id()) : Long.toString(line);
+    String id =
+        spec.source() + "/" + spec.split() + "/" + (spec.parallelByLine() ? lang + "/" : "") + key;
+    String parallelId =
+        spec.parallelByLine()
+            ? spec.source() + "/" + spec.split() + "/" + line
+            : m.parallelId() != null && fields.get(m.parallelId()) != null
+                ? fields.get(m.parallelId())
+                : id;
+    return new PromptRow(
+        id,
+        spec.source(),
+        spec.split(),
+        lang,
+        question,
+        gold,
+        solution,
+        parallelId,
+        Map.copyOf(fields));
   }
 
   /** The solution in the step format: GSM8K's converted, any other checked. */
@@ -41,10 +61,16 @@ public final class PromptBuilder {
         throw new IllegalArgumentException("field '" + field + "' (solution): " + e.getMessage());
       }
     }
-    StepFormat.problem(solution).ifPresent(why -> {
-      throw new IllegalArgumentException("field '" + field + "' (solution) is not in the step format (" + why
-          + "); write it as lines \"Step 1: ...\", \"Step 2: ...\" ending in \\boxed{answer}, or map no solution");
-    });
+    StepFormat.problem(solution)
+        .ifPresent(
+            why -> {
+              throw new IllegalArgumentException(
+                  "field '"
+                      + field
+                      + "' (solution) is not in the step format ("
+                      + why
+                      + "); write it as lines \"Step 1: ...\", \"Step 2: ...\" ending in \\boxed{answer}, or map no solution");
+            });
     return solution;
   }
 
@@ -53,23 +79,32 @@ public final class PromptBuilder {
     String raw = field == null ? null : fields.get(field);
     if (raw == null || raw.isBlank()) {
       if (spec.limits().requireGold()) {
-        throw new IllegalArgumentException(field == null ? "no gold field is mapped but gold is required"
-            : "field '" + field + "' (gold) is missing or empty");
+        throw new IllegalArgumentException(
+            field == null
+                ? "no gold field is mapped but gold is required"
+                : "field '" + field + "' (gold) is missing or empty");
       }
       return null;
     }
     try {
       return GoldAnswer.normalize(raw);
     } catch (IllegalArgumentException e) {
-      if (spec.limits().requireGold()) throw new IllegalArgumentException("field '" + field + "': " + e.getMessage());
+      if (spec.limits().requireGold())
+        throw new IllegalArgumentException("field '" + field + "': " + e.getMessage());
       return null;
     }
   }
 
   private void requireWithinLimit(String field, String text) {
     if (text.length() > spec.limits().maxChars()) {
-      throw new IllegalArgumentException("field '" + field + "' is " + text.length() + " chars, over the limit of "
-          + spec.limits().maxChars() + " (stepwise.import.max_chars)");
+      throw new IllegalArgumentException(
+          "field '"
+              + field
+              + "' is "
+              + text.length()
+              + " chars, over the limit of "
+              + spec.limits().maxChars()
+              + " (stepwise.import.max_chars)");
     }
   }
 }

@@ -14,10 +14,14 @@ import java.util.Map;
 @FunctionalInterface
 public interface RecordParser extends Serializable {
 
-  /** @throws IllegalArgumentException saying what is wrong with the line */
+  /**
+   * @throws IllegalArgumentException saying what is wrong with the line
+   */
   Map<String, String> fields(String line);
 
-  /** One JSON object per line. String values as they are; other values as JSON text; nulls left out. */
+  /**
+   * One JSON object per line. String values as they are; other values as JSON text; nulls left out.
+   */
   static RecordParser jsonLines() {
     return line -> {
       JsonElement parsed;
@@ -26,13 +30,18 @@ public interface RecordParser extends Serializable {
       } catch (JsonParseException e) {
         throw new IllegalArgumentException(JsonSyntax.describe(e));
       }
-      if (!parsed.isJsonObject()) throw new IllegalArgumentException("expected a JSON object, found " + kind(parsed));
+      if (!parsed.isJsonObject())
+        throw new IllegalArgumentException("expected a JSON object, found " + kind(parsed));
       JsonObject object = parsed.getAsJsonObject();
       Map<String, String> fields = new LinkedHashMap<>();
       for (var e : object.entrySet()) {
         JsonElement v = e.getValue();
         if (v.isJsonNull()) continue;
-        fields.put(e.getKey(), v.isJsonPrimitive() && v.getAsJsonPrimitive().isString() ? v.getAsString() : v.toString());
+        fields.put(
+            e.getKey(),
+            v.isJsonPrimitive() && v.getAsJsonPrimitive().isString()
+                ? v.getAsString()
+                : v.toString());
       }
       return fields;
     };
@@ -44,8 +53,13 @@ public interface RecordParser extends Serializable {
     return line -> {
       String[] values = line.split("\t", -1);
       if (values.length != names.size()) {
-        throw new IllegalArgumentException("expected " + names.size() + " tab-separated columns " + names + ", found "
-            + values.length);
+        throw new IllegalArgumentException(
+            "expected "
+                + names.size()
+                + " tab-separated columns "
+                + names
+                + ", found "
+                + values.length);
       }
       Map<String, String> fields = new LinkedHashMap<>();
       for (int i = 0; i < values.length; i++) fields.put(names.get(i), values[i]);
@@ -54,6 +68,10 @@ public interface RecordParser extends Serializable {
   }
 
   private static String kind(JsonElement e) {
-    return e.isJsonArray() ? "an array" : e.isJsonNull() ? "null" : "a " + e.getClass().getSimpleName().replace("Json", "").toLowerCase();
+    return e.isJsonArray()
+        ? "an array"
+        : e.isJsonNull()
+            ? "null"
+            : "a " + e.getClass().getSimpleName().replace("Json", "").toLowerCase();
   }
 }

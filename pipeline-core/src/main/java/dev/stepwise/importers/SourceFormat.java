@@ -6,8 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The known input formats: how a file is parsed, and what its name says about split and
- * language. GSM8K and MGSM are fixed; generic JSONL takes a mapping.
+ * The known input formats: how a file is parsed, and what its name says about split and language.
+ * GSM8K and MGSM are fixed; generic JSONL takes a mapping.
  */
 public enum SourceFormat {
   /** GSM8K's train.jsonl / test.jsonl: {question, answer}, gold after "#### ". */
@@ -50,7 +50,10 @@ public enum SourceFormat {
     return this == MGSM;
   }
 
-  /** GSM8K's worked solutions are converted to the step format; other solutions must be in it already. */
+  /**
+   * GSM8K's worked solutions are converted to the step format; other solutions must be in it
+   * already.
+   */
   public ImportSpec.Solutions solutions() {
     return this == GSM8K ? ImportSpec.Solutions.GSM8K : ImportSpec.Solutions.STEPS;
   }
@@ -59,17 +62,21 @@ public enum SourceFormat {
     return switch (this) {
       case GSM8K, JSONL -> RecordParser.jsonLines();
       case MGSM -> RecordParser.tsv(MGSM_COLUMNS);
-      case PARQUET -> throw new IllegalStateException("Parquet rows are read by Spark, not parsed from text");
+      case PARQUET ->
+          throw new IllegalStateException("Parquet rows are read by Spark, not parsed from text");
     };
   }
 
-  /** The split a file name names (train.jsonl -> train), else {@code fallback}; MGSM is a test set. */
+  /**
+   * The split a file name names (train.jsonl -> train), else {@code fallback}; MGSM is a test set.
+   */
   public String splitOf(String fileName, String fallback) {
     if (fallback != null) return fallback;
     if (this == MGSM) return "test";
     Matcher m = SPLIT.matcher(fileName.toLowerCase(Locale.ROOT));
     if (m.find()) return m.group(1);
-    throw new IllegalArgumentException("cannot tell the split of " + fileName + " from its name; pass --split");
+    throw new IllegalArgumentException(
+        "cannot tell the split of " + fileName + " from its name; pass --split");
   }
 
   /** The language a file name names (mgsm_de.tsv -> de), else {@code fallback}. */
@@ -78,7 +85,8 @@ public enum SourceFormat {
     if (this == MGSM) {
       Matcher m = MGSM_LANG.matcher(fileName);
       if (m.find()) return m.group(1);
-      throw new IllegalArgumentException("cannot tell the language of " + fileName + " (expected mgsm_<lang>.tsv); pass --lang");
+      throw new IllegalArgumentException(
+          "cannot tell the language of " + fileName + " (expected mgsm_<lang>.tsv); pass --lang");
     }
     return "en";
   }

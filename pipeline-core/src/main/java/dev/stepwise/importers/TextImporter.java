@@ -1,6 +1,9 @@
 package dev.stepwise.importers;
 
-/** Imports a line-oriented text file: every line becomes a prompts row or a rejected row, never nothing. */
+/**
+ * Imports a line-oriented text file: every line becomes a prompts row or a rejected row, never
+ * nothing.
+ */
 public final class TextImporter {
   private TextImporter() {}
 

@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Splits a file's bytes into numbered lines and decodes each as strict UTF-8, so one bad
- * byte rejects its line, not the file. A final newline ends the last line; it does not
- * start an empty one.
+ * Splits a file's bytes into numbered lines and decodes each as strict UTF-8, so one bad byte
+ * rejects its line, not the file. A final newline ends the last line; it does not start an empty
+ * one.
  */
 final class TextLines {
   /** A line: its 1-based number and text, or the reason it is not valid UTF-8. */
@@ -36,9 +36,13 @@ final class TextLines {
   private static Line decode(long number, byte[] bytes, int offset, int length) {
     ByteBuffer slice = ByteBuffer.wrap(bytes, offset, length);
     try {
-      String text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(slice).toString();
+      String text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(slice)
+              .toString();
       return new Line(number, text, null);
     } catch (CharacterCodingException e) {
       String lossy = new String(bytes, offset, length, StandardCharsets.UTF_8);

@@ -6,10 +6,12 @@ import java.util.regex.Pattern;
 
 /**
  * One line saying why a line is not JSON, for rejection reasons and errors: where (column) and
- * what, without Gson's internals (its JSON path, its lenient-mode advice, its troubleshooting link).
+ * what, without Gson's internals (its JSON path, its lenient-mode advice, its troubleshooting
+ * link).
  */
 public final class JsonSyntax {
-  private static final Pattern GSON = Pattern.compile("^(.*?) at line \\d+ column (\\d+)(?: path \\S*)?", Pattern.DOTALL);
+  private static final Pattern GSON =
+      Pattern.compile("^(.*?) at line \\d+ column (\\d+)(?: path \\S*)?", Pattern.DOTALL);
 
   private JsonSyntax() {}
 
@@ -25,8 +27,10 @@ public final class JsonSyntax {
 
   private static String what(String gson) {
     if (gson.startsWith("End of input")) return "the line ends inside a value";
-    if (gson.contains("malformed JSON")) return "not valid JSON (unquoted text, a stray character or a missing comma)";
-    if (gson.startsWith("Unterminated")) return gson.toLowerCase().replace("unterminated", "unclosed");
+    if (gson.contains("malformed JSON"))
+      return "not valid JSON (unquoted text, a stray character or a missing comma)";
+    if (gson.startsWith("Unterminated"))
+      return gson.toLowerCase().replace("unterminated", "unclosed");
     return Character.toLowerCase(gson.charAt(0)) + gson.substring(1);
   }
 }

@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A JSON-lines input file read as objects, each remembering its line, so every later check can
- * name the file and line it failed on. Blank lines are skipped.
+ * A JSON-lines input file read as objects, each remembering its line, so every later check can name
+ * the file and line it failed on. Blank lines are skipped.
  */
 public final class JsonlRows {
   /** One object and where it came from. */
@@ -30,7 +30,9 @@ public final class JsonlRows {
 
     /** A required string field. */
     public String text(String key) {
-      if (!has(key) || !json.get(key).isJsonPrimitive() || !json.getAsJsonPrimitive(key).isString()) {
+      if (!has(key)
+          || !json.get(key).isJsonPrimitive()
+          || !json.getAsJsonPrimitive(key).isString()) {
         throw new IllegalArgumentException(where() + ": expected a string field \"" + key + "\"");
       }
       return json.get(key).getAsString();
@@ -40,15 +42,29 @@ public final class JsonlRows {
     public int[] ids(String key, int vocabSize) {
       JsonElement e = json.get(key);
       if (e == null || !e.isJsonArray() || e.getAsJsonArray().isEmpty()) {
-        throw new IllegalArgumentException(where() + ": expected \"" + key + "\" to be a non-empty array of token ids");
+        throw new IllegalArgumentException(
+            where() + ": expected \"" + key + "\" to be a non-empty array of token ids");
       }
       JsonArray array = e.getAsJsonArray();
       int[] ids = new int[array.size()];
       for (int i = 0; i < ids.length; i++) {
         JsonElement v = array.get(i);
-        if (!v.isJsonPrimitive() || !v.getAsJsonPrimitive().isNumber() || v.getAsDouble() != Math.rint(v.getAsDouble())
-            || v.getAsInt() < 0 || v.getAsInt() >= vocabSize) {
-          throw new IllegalArgumentException(where() + ": \"" + key + "\"[" + i + "] = " + v + " is not a token id in [0, " + vocabSize + ")");
+        if (!v.isJsonPrimitive()
+            || !v.getAsJsonPrimitive().isNumber()
+            || v.getAsDouble() != Math.rint(v.getAsDouble())
+            || v.getAsInt() < 0
+            || v.getAsInt() >= vocabSize) {
+          throw new IllegalArgumentException(
+              where()
+                  + ": \""
+                  + key
+                  + "\"["
+                  + i
+                  + "] = "
+                  + v
+                  + " is not a token id in [0, "
+                  + vocabSize
+                  + ")");
         }
         ids[i] = v.getAsInt();
       }
@@ -73,9 +89,11 @@ public final class JsonlRows {
       try {
         parsed = JsonParser.parseString(lines.get(i));
       } catch (JsonParseException e) {
-        throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + JsonSyntax.describe(e));
+        throw new IllegalArgumentException(
+            file + " line " + (i + 1) + ": " + JsonSyntax.describe(e));
       }
-      if (!parsed.isJsonObject()) throw new IllegalArgumentException(file + " line " + (i + 1) + ": expected a JSON object");
+      if (!parsed.isJsonObject())
+        throw new IllegalArgumentException(file + " line " + (i + 1) + ": expected a JSON object");
       rows.add(new Row(file, i + 1, parsed.getAsJsonObject()));
     }
     if (rows.isEmpty()) throw new IllegalArgumentException(file + " holds no rows");

@@ -23,19 +23,21 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Writes real safetensors files (the layout HF's {@code safetensors} library reads): header
- * {@code __metadata__ {"format":"pt"}}, tensors sorted by name, header padded with spaces to a
- * multiple of 8. Writes to a temporary sibling and renames, so a half-written file is never seen.
- * Tensors are written block by block, so none needs to fit one Java array; all-zero blocks are
- * left as holes, so a mostly-zero tensor makes a sparse file.
+ * Writes real safetensors files (the layout HF's {@code safetensors} library reads): header {@code
+ * __metadata__ {"format":"pt"}}, tensors sorted by name, header padded with spaces to a multiple of
+ * 8. Writes to a temporary sibling and renames, so a half-written file is never seen. Tensors are
+ * written block by block, so none needs to fit one Java array; all-zero blocks are left as holes,
+ * so a mostly-zero tensor makes a sparse file.
  */
 public final class SafetensorsWriter {
   private SafetensorsWriter() {}
 
   /** HF's default {@code max_shard_size} ("5GB", decimal). */
   public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
+
   private static final int BLOCK_ELEMENTS = 1 << 20;
-  private static final Pattern MODEL_FILE = Pattern.compile("model(-\\d{5}-of-\\d{5})?\\.safetensors|model\\.safetensors\\.index\\.json");
+  private static final Pattern MODEL_FILE =
+      Pattern.compile("model(-\\d{5}-of-\\d{5})?\\.safetensors|model\\.safetensors\\.index\\.json");
 
   /** A tensor's values in row-major order, handed out one block at a time as F32. */
   @FunctionalInterface
@@ -53,7 +55,15 @@ public final class SafetensorsWriter {
     private static Values checked(String name, long[] shape, float[] data) {
       long n = Arrays.stream(shape).reduce(1, Math::multiplyExact);
       if (n != data.length) {
-        throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " needs " + n + " values, got " + data.length);
+        throw new IllegalArgumentException(
+            "tensor '"
+                + name
+                + "': shape "
+                + Arrays.toString(shape)
+                + " needs "
+                + n
+                + " values, got "
+                + data.length);
       }
       return (first, into) -> System.arraycopy(data, (int) first, into, 0, into.length);
     }
@@ -63,8 +73,10 @@ public final class SafetensorsWriter {
     }
   }
 
-  public static void write(Path file, List<NamedTensor> tensors, TensorDType dtype) throws IOException {
-    List<NamedTensor> sorted = tensors.stream().sorted(Comparator.comparing(NamedTensor::name)).toList();
+  public static void write(Path file, List<NamedTensor> tensors, TensorDType dtype)
+      throws IOException {
+    List<NamedTensor> sorted =
+        tensors.stream().sorted(Comparator.comparing(NamedTensor::name)).toList();
     JsonObject header = new JsonObject();
     JsonObject metadata = new JsonObject();
     metadata.addProperty("format", "pt");
@@ -81,18 +93,26 @@ public final class SafetensorsWriter {
       offset += t.elements() * dtype.bytes;
       offsets.add(offset);
       entry.add("data_offsets", offsets);
-      if (header.has(t.name)) throw new IllegalArgumentException(file + ": tensor '" + t.name + "' given twice");
+      if (header.has(t.name))
+        throw new IllegalArgumentException(file + ": tensor '" + t.name + "' given twice");
       header.add(t.name, entry);
     }
     byte[] json = new Gson().toJson(header).getBytes(StandardCharsets.UTF_8);
     int padded = (json.length + 7) / 8 * 8;
-    ByteBuffer start = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(json);
+    ByteBuffer start =
+        ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).put(json);
     while (start.hasRemaining()) start.put((byte) ' ');
 
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+    try (FileChannel out =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
       long position = writeFully(out, start.flip(), 0);
-      ByteBuffer block = ByteBuffer.allocate(BLOCK_ELEMENTS * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer block =
+          ByteBuffer.allocate(BLOCK_ELEMENTS * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
       float[] values = new float[BLOCK_ELEMENTS];
       for (NamedTensor t : sorted) {
         long n = t.elements();
@@ -103,12 +123,16 @@ public final class SafetensorsWriter {
           position = zero ? position + block.position() : writeFully(out, block.flip(), position);
         }
       }
-      if (out.size() < position) writeFully(out, ByteBuffer.allocate(1), position - 1); // a trailing hole still counts
+      if (out.size() < position)
+        writeFully(out, ByteBuffer.allocate(1), position - 1); // a trailing hole still counts
     }
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Encodes {@code values} into {@code out}; true when every value is +0 (the block may be left a hole). */
+  /**
+   * Encodes {@code values} into {@code out}; true when every value is +0 (the block may be left a
+   * hole).
+   */
   private static boolean encode(float[] values, TensorDType dtype, ByteBuffer out) {
     boolean zero = true;
     for (float v : values) {
@@ -122,21 +146,25 @@ public final class SafetensorsWriter {
     return zero;
   }
 
-  private static long writeFully(FileChannel out, ByteBuffer data, long position) throws IOException {
+  private static long writeFully(FileChannel out, ByteBuffer data, long position)
+      throws IOException {
     while (data.hasRemaining()) position += out.write(data, position);
     return position;
   }
 
   /**
-   * Writes a model's tensors into {@code dir} as HF's {@code save_pretrained} does: one
-   * {@code model.safetensors} when they fit in {@code maxShardBytes}, else shards
-   * {@code model-00001-of-0000N.safetensors} of at most {@code maxShardBytes} each (a larger
-   * tensor alone in its own; tensors kept in the given order) and {@code model.safetensors.index.json}
-   * with {@code metadata.total_size} and {@code weight_map}. Weight files of another layout left by
-   * an earlier save are removed afterwards.
+   * Writes a model's tensors into {@code dir} as HF's {@code save_pretrained} does: one {@code
+   * model.safetensors} when they fit in {@code maxShardBytes}, else shards {@code
+   * model-00001-of-0000N.safetensors} of at most {@code maxShardBytes} each (a larger tensor alone
+   * in its own; tensors kept in the given order) and {@code model.safetensors.index.json} with
+   * {@code metadata.total_size} and {@code weight_map}. Weight files of another layout left by an
+   * earlier save are removed afterwards.
    */
-  public static void writeModel(Path dir, List<NamedTensor> tensors, TensorDType dtype, long maxShardBytes) throws IOException {
-    if (maxShardBytes <= 0) throw new IllegalArgumentException("max shard size must be > 0 bytes, got " + maxShardBytes);
+  public static void writeModel(
+      Path dir, List<NamedTensor> tensors, TensorDType dtype, long maxShardBytes)
+      throws IOException {
+    if (maxShardBytes <= 0)
+      throw new IllegalArgumentException("max shard size must be > 0 bytes, got " + maxShardBytes);
     List<List<NamedTensor>> shards = new ArrayList<>();
     long shardBytes = 0, totalBytes = 0;
     for (NamedTensor t : tensors) {
@@ -169,7 +197,10 @@ public final class SafetensorsWriter {
       index.add("weight_map", new Gson().toJsonTree(weightMap));
       Path file = dir.resolve(ShardedSafetensors.INDEX);
       Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.writeString(tmp, new GsonBuilder().setPrettyPrinting().create().toJson(index) + "\n", StandardCharsets.UTF_8);
+      Files.writeString(
+          tmp,
+          new GsonBuilder().setPrettyPrinting().create().toJson(index) + "\n",
+          StandardCharsets.UTF_8);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       written.add(ShardedSafetensors.INDEX);
     }

@@ -2,7 +2,9 @@ package dev.stepwise.io;
 
 /** The safetensors dtypes stepwise reads and writes; all are widened to F32 on read. */
 public enum TensorDType {
-  F32(4), F16(2), BF16(2);
+  F32(4),
+  F16(2),
+  BF16(2);
 
   public final int bytes;
 
@@ -16,7 +18,9 @@ public enum TensorDType {
       case "F32", "float32" -> F32;
       case "F16", "float16" -> F16;
       case "BF16", "bfloat16" -> BF16;
-      default -> throw new IllegalArgumentException("dtype '" + name + "' is not supported; expected F32, F16 or BF16");
+      default ->
+          throw new IllegalArgumentException(
+              "dtype '" + name + "' is not supported; expected F32, F16 or BF16");
     };
   }
 

@@ -15,9 +15,9 @@ import java.util.List;
  * GradientCollector to get differentiable policy log-probs.
  *
  * <p>The vocabulary-sized logits are never made for the whole batch at once: the head, log-softmax
- * and gather run over blocks of completion positions, and each block's logits are freed before
- * the next, so scoring holds one block's logits (at most {@link #DEFAULT_BLOCK_ELEMENTS} floats)
- * and training keeps only what autograd saves for the backward pass: one F32 log-softmax of the
+ * and gather run over blocks of completion positions, and each block's logits are freed before the
+ * next, so scoring holds one block's logits (at most {@link #DEFAULT_BLOCK_ELEMENTS} floats) and
+ * training keeps only what autograd saves for the backward pass: one F32 log-softmax of the
  * completion positions (where the whole-batch version held the logits and their log-softmax).
  */
 public final class CompletionScorer {
@@ -49,17 +49,25 @@ public final class CompletionScorer {
     return tokenLogProbs(scope, prompts, completions, null);
   }
 
-  /** As {@link #tokenLogProbs(NDManager, List, List)}, through {@code hook} (e.g. zeroed neurons), null for none. */
-  public NDArray tokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions, MlpHook hook) {
+  /**
+   * As {@link #tokenLogProbs(NDManager, List, List)}, through {@code hook} (e.g. zeroed neurons),
+   * null for none.
+   */
+  public NDArray tokenLogProbs(
+      NDManager scope, List<int[]> prompts, List<int[]> completions, MlpHook hook) {
     if (prompts.size() != completions.size()) {
-      throw new IllegalArgumentException(prompts.size() + " prompts but " + completions.size() + " completions");
+      throw new IllegalArgumentException(
+          prompts.size() + " prompts but " + completions.size() + " completions");
     }
     List<int[]> rows = new ArrayList<>();
     int maxCompletion = 0;
     for (int b = 0; b < prompts.size(); b++) {
       int[] prompt = prompts.get(b), completion = completions.get(b);
-      if (prompt.length == 0) throw new IllegalArgumentException("prompt " + b + " is empty; it needs at least one token (e.g. BOS)");
-      if (completion.length == 0) throw new IllegalArgumentException("completion " + b + " is empty");
+      if (prompt.length == 0)
+        throw new IllegalArgumentException(
+            "prompt " + b + " is empty; it needs at least one token (e.g. BOS)");
+      if (completion.length == 0)
+        throw new IllegalArgumentException("completion " + b + " is empty");
       int[] row = new int[prompt.length + completion.length];
       System.arraycopy(prompt, 0, row, 0, prompt.length);
       System.arraycopy(completion, 0, row, prompt.length, completion.length);
@@ -69,8 +77,11 @@ public final class CompletionScorer {
     LeftPaddedBatch batch = LeftPaddedBatch.of(rows);
     int length = batch.length();
     if (length > model.config().maxPositionEmbeddings()) {
-      throw new IllegalArgumentException("a prompt+completion has " + length + " tokens, over max_position_embeddings "
-          + model.config().maxPositionEmbeddings());
+      throw new IllegalArgumentException(
+          "a prompt+completion has "
+              + length
+              + " tokens, over max_position_embeddings "
+              + model.config().maxPositionEmbeddings());
     }
     NDArray ids = batch.toNDArray(scope);
     NDArray hidden = model.hidden(ids, batch.padding(), null, hook);
@@ -81,15 +92,18 @@ public final class CompletionScorer {
     NDList blocks = new NDList();
     for (int from = 0; from < maxCompletion; from += positions) {
       int to = Math.min(maxCompletion, from + positions);
-      NDArray predicting = hidden.get(new NDIndex(":, {}:{}, :", firstPredicting + from, firstPredicting + to));
-      try (NDArray logits = model.logits(predicting); NDArray logProbs = logits.logSoftmax(-1)) {
+      NDArray predicting =
+          hidden.get(new NDIndex(":, {}:{}, :", firstPredicting + from, firstPredicting + to));
+      try (NDArray logits = model.logits(predicting);
+          NDArray logProbs = logits.logSoftmax(-1)) {
         blocks.add(logProbs.gather(targets.get(new NDIndex(":, {}:{}", from, to)), -1).squeeze(-1));
       }
     }
     NDArray picked = blocks.size() == 1 ? blocks.singletonOrThrow() : NDArrays.concat(blocks, 1);
     float[] mask = new float[prompts.size() * maxCompletion];
     for (int b = 0; b < prompts.size(); b++) {
-      for (int j = maxCompletion - completions.get(b).length; j < maxCompletion; j++) mask[b * maxCompletion + j] = 1f;
+      for (int j = maxCompletion - completions.get(b).length; j < maxCompletion; j++)
+        mask[b * maxCompletion + j] = 1f;
     }
     return picked.mul(scope.create(mask, new Shape(prompts.size(), maxCompletion)));
   }

@@ -9,9 +9,9 @@ import java.util.Arrays;
 
 /**
  * Keys and values of every layer for a batch being decoded, preallocated to {@code capacity}
- * positions so each step writes one slice in place instead of copying the whole cache.
- * Rows are left-padded: row b's first {@code padding[b]} positions are padding that no query attends to.
- * The arrays are allocated on the first append, in the dtype of the keys (the model's compute dtype).
+ * positions so each step writes one slice in place instead of copying the whole cache. Rows are
+ * left-padded: row b's first {@code padding[b]} positions are padding that no query attends to. The
+ * arrays are allocated on the first append, in the dtype of the keys (the model's compute dtype).
  * Inference only: the in-place writes are not differentiable.
  */
 public final class KvCache implements AutoCloseable {
@@ -51,9 +51,11 @@ public final class KvCache implements AutoCloseable {
 
   /** Sets the left padding of each row; called once, before the first (prefill) forward. */
   void setPadding(int[] rowPadding) {
-    if (length != 0) throw new IllegalStateException("padding is fixed once the cache holds positions");
+    if (length != 0)
+      throw new IllegalStateException("padding is fixed once the cache holds positions");
     if (rowPadding.length != padding.length) {
-      throw new IllegalArgumentException("padding has " + rowPadding.length + " rows, the cache " + padding.length);
+      throw new IllegalArgumentException(
+          "padding has " + rowPadding.length + " rows, the cache " + padding.length);
     }
     padding = rowPadding.clone();
   }
@@ -65,7 +67,9 @@ public final class KvCache implements AutoCloseable {
   NDArray[] append(int layer, NDArray k, NDArray v, NDManager scope) {
     long time = k.getShape().get(2);
     int end = Math.addExact(length, (int) time);
-    if (end > capacity) throw new IllegalStateException("KV cache full: " + end + " positions > capacity " + capacity);
+    if (end > capacity)
+      throw new IllegalStateException(
+          "KV cache full: " + end + " positions > capacity " + capacity);
     if (keys[layer] == null) {
       Shape shape = new Shape(padding.length, kvHeads, capacity, headDim);
       keys[layer] = manager.zeros(shape, k.getDataType());
@@ -107,19 +111,37 @@ public final class KvCache implements AutoCloseable {
    * Continuous batching: appends the rows of {@code other} (a cache just prefilled for new
    * requests) after this cache's rows, then closes nothing. Both are left-aligned to the longer of
    * the two by adding left padding, so every row keeps its tokens' positions; columns that are
-   * padding in every row are dropped, and the capacity becomes the filled length plus {@code headroom}.
+   * padding in every row are dropped, and the capacity becomes the filled length plus {@code
+   * headroom}.
    */
   public void admit(KvCache other, int headroom) {
     int rows = padding.length, longer = Math.max(length, other.length);
     int[] merged = new int[rows + other.padding.length];
     for (int b = 0; b < rows; b++) merged[b] = padding[b] + longer - length;
-    for (int b = 0; b < other.padding.length; b++) merged[rows + b] = other.padding[b] + longer - other.length;
+    for (int b = 0; b < other.padding.length; b++)
+      merged[rows + b] = other.padding[b] + longer - other.length;
     int drop = Arrays.stream(merged).min().orElse(0);
     int filled = longer - drop;
     int newCapacity = Math.addExact(filled, headroom);
     for (int i = 0; i < keys.length; i++) {
-      keys[i] = merge(keys[i], length, longer - length - drop, other.keys[i], other.length, longer - other.length - drop, newCapacity);
-      values[i] = merge(values[i], length, longer - length - drop, other.values[i], other.length, longer - other.length - drop, newCapacity);
+      keys[i] =
+          merge(
+              keys[i],
+              length,
+              longer - length - drop,
+              other.keys[i],
+              other.length,
+              longer - other.length - drop,
+              newCapacity);
+      values[i] =
+          merge(
+              values[i],
+              length,
+              longer - length - drop,
+              other.values[i],
+              other.length,
+              longer - other.length - drop,
+              newCapacity);
     }
     for (int b = 0; b < merged.length; b++) merged[b] -= drop;
     padding = merged;
@@ -127,10 +149,23 @@ public final class KvCache implements AutoCloseable {
     capacity = newCapacity;
   }
 
-  /** [mine; theirs] along the batch, each one's first {@code filled} positions moved right by its offset (negative: dropped). */
-  private NDArray merge(NDArray mine, int mineFilled, int mineOffset, NDArray theirs, int theirsFilled, int theirsOffset, int newCapacity) {
+  /**
+   * [mine; theirs] along the batch, each one's first {@code filled} positions moved right by its
+   * offset (negative: dropped).
+   */
+  private NDArray merge(
+      NDArray mine,
+      int mineFilled,
+      int mineOffset,
+      NDArray theirs,
+      int theirsFilled,
+      int theirsOffset,
+      int newCapacity) {
     Shape s = mine.getShape();
-    NDArray out = manager.zeros(new Shape(s.get(0) + theirs.getShape().get(0), s.get(1), newCapacity, s.get(3)), mine.getDataType());
+    NDArray out =
+        manager.zeros(
+            new Shape(s.get(0) + theirs.getShape().get(0), s.get(1), newCapacity, s.get(3)),
+            mine.getDataType());
     place(out, 0, mine, mineFilled, mineOffset);
     place(out, s.get(0), theirs, theirsFilled, theirsOffset);
     mine.close();
@@ -142,7 +177,9 @@ public final class KvCache implements AutoCloseable {
     if (filled <= from) return;
     long rows = source.getShape().get(0);
     try (NDArray slice = source.get(new NDIndex(":, :, {}:{}", from, filled))) {
-      out.set(new NDIndex("{}:{}, :, {}:{}", firstRow, firstRow + rows, from + offset, filled + offset), slice);
+      out.set(
+          new NDIndex("{}:{}, :, {}:{}", firstRow, firstRow + rows, from + offset, filled + offset),
+          slice);
     }
   }
 

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * Token rows of different lengths, right-aligned into one [batch, length] block: row b starts with
- * {@code padding[b]} pad tokens (id 0, never attended to), so every row's last token is in the last column.
+ * {@code padding[b]} pad tokens (id 0, never attended to), so every row's last token is in the last
+ * column.
  */
 public record LeftPaddedBatch(long[] ids, int[] padding, int length) {
 
@@ -18,7 +19,8 @@ public record LeftPaddedBatch(long[] ids, int[] padding, int length) {
     int[] padding = new int[rows.size()];
     for (int b = 0; b < rows.size(); b++) {
       int[] row = rows.get(b);
-      if (row.length == 0) throw new IllegalArgumentException("row " + b + " of the batch has no tokens");
+      if (row.length == 0)
+        throw new IllegalArgumentException("row " + b + " of the batch has no tokens");
       padding[b] = length - row.length;
       for (int t = 0; t < row.length; t++) ids[b * length + padding[b] + t] = row[t];
     }

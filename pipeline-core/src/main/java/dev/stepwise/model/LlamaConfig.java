@@ -39,7 +39,11 @@ public record LlamaConfig(
 
   public LlamaConfig {
     if (!SUPPORTED_MODEL_TYPES.contains(modelType)) {
-      throw new IllegalArgumentException("model_type '" + modelType + "' is not supported; expected one of " + SUPPORTED_MODEL_TYPES);
+      throw new IllegalArgumentException(
+          "model_type '"
+              + modelType
+              + "' is not supported; expected one of "
+              + SUPPORTED_MODEL_TYPES);
     }
     requirePositive("vocab_size", vocabSize);
     requirePositive("hidden_size", hiddenSize);
@@ -50,12 +54,20 @@ public record LlamaConfig(
     requirePositive("head_dim", headDim);
     requirePositive("max_position_embeddings", maxPositionEmbeddings);
     if (numAttentionHeads % numKeyValueHeads != 0) {
-      throw new IllegalArgumentException("num_attention_heads (" + numAttentionHeads
-          + ") must be a multiple of num_key_value_heads (" + numKeyValueHeads + ")");
+      throw new IllegalArgumentException(
+          "num_attention_heads ("
+              + numAttentionHeads
+              + ") must be a multiple of num_key_value_heads ("
+              + numKeyValueHeads
+              + ")");
     }
-    if (headDim % 2 != 0) throw new IllegalArgumentException("head_dim must be even for rotary embeddings, got " + headDim);
-    if (!(rmsNormEps > 0)) throw new IllegalArgumentException("rms_norm_eps must be > 0, got " + rmsNormEps);
-    if (!(ropeTheta > 0)) throw new IllegalArgumentException("rope_theta must be > 0, got " + ropeTheta);
+    if (headDim % 2 != 0)
+      throw new IllegalArgumentException(
+          "head_dim must be even for rotary embeddings, got " + headDim);
+    if (!(rmsNormEps > 0))
+      throw new IllegalArgumentException("rms_norm_eps must be > 0, got " + rmsNormEps);
+    if (!(ropeTheta > 0))
+      throw new IllegalArgumentException("rope_theta must be > 0, got " + ropeTheta);
   }
 
   private static void requirePositive(String key, int value) {
@@ -81,7 +93,8 @@ public record LlamaConfig(
   public static LlamaConfig read(Path file) throws IOException {
     JsonObject json;
     try {
-      json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+      json =
+          JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
     } catch (RuntimeException e) {
       throw new IOException(file + ": not a JSON object: " + e.getMessage(), e);
     }
@@ -94,11 +107,15 @@ public record LlamaConfig(
 
   static LlamaConfig fromJson(JsonObject json) {
     String modelType = string(json, "model_type", null);
-    if (modelType == null) throw new IllegalArgumentException("missing key 'model_type' (expected one of " + SUPPORTED_MODEL_TYPES + ")");
+    if (modelType == null)
+      throw new IllegalArgumentException(
+          "missing key 'model_type' (expected one of " + SUPPORTED_MODEL_TYPES + ")");
     JsonElement ropeScaling = json.get("rope_scaling");
     if (ropeScaling != null && !ropeScaling.isJsonNull()) {
-      throw new IllegalArgumentException("key 'rope_scaling' = " + ropeScaling
-          + " is not implemented; only plain rotary embeddings (rope_scaling null) are supported");
+      throw new IllegalArgumentException(
+          "key 'rope_scaling' = "
+              + ropeScaling
+              + " is not implemented; only plain rotary embeddings (rope_scaling null) are supported");
     }
     int hidden = integer(json, "hidden_size", null);
     int heads = integer(json, "num_attention_heads", null);
@@ -124,7 +141,11 @@ public record LlamaConfig(
   /** Writes this config as an HF {@code config.json} that transformers and vLLM load unchanged. */
   public void write(Path file) throws IOException {
     JsonObject json = new JsonObject();
-    json.add("architectures", new Gson().toJsonTree(List.of(modelType.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM")));
+    json.add(
+        "architectures",
+        new Gson()
+            .toJsonTree(
+                List.of(modelType.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM")));
     json.addProperty("model_type", modelType);
     json.addProperty("vocab_size", vocabSize);
     json.addProperty("hidden_size", hiddenSize);
@@ -144,14 +165,31 @@ public record LlamaConfig(
     if (eosTokenId != null) json.addProperty("eos_token_id", eosTokenId);
     json.addProperty("torch_dtype", torchDtype);
     json.addProperty("use_cache", true);
-    Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(json) + "\n", StandardCharsets.UTF_8);
+    Files.writeString(
+        file,
+        new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(json) + "\n",
+        StandardCharsets.UTF_8);
   }
 
   /** A copy that records a different storage dtype ({@code torch_dtype}). */
   public LlamaConfig withTorchDtype(String dtype) {
-    return new LlamaConfig(modelType, vocabSize, hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
-        numKeyValueHeads, headDim, rmsNormEps, ropeTheta, maxPositionEmbeddings, tieWordEmbeddings, attentionBias,
-        bosTokenId, eosTokenId, dtype);
+    return new LlamaConfig(
+        modelType,
+        vocabSize,
+        hiddenSize,
+        intermediateSize,
+        numHiddenLayers,
+        numAttentionHeads,
+        numKeyValueHeads,
+        headDim,
+        rmsNormEps,
+        ropeTheta,
+        maxPositionEmbeddings,
+        tieWordEmbeddings,
+        attentionBias,
+        bosTokenId,
+        eosTokenId,
+        dtype);
   }
 
   private static JsonElement present(JsonObject json, String key) {
@@ -162,7 +200,8 @@ public record LlamaConfig(
   private static int integer(JsonObject json, String key, Integer fallback) {
     JsonElement e = present(json, key);
     if (e == null) {
-      if (fallback == null) throw new IllegalArgumentException("missing required key '" + key + "'");
+      if (fallback == null)
+        throw new IllegalArgumentException("missing required key '" + key + "'");
       return fallback;
     }
     return parse(e, key, "an integer", JsonElement::getAsInt);
@@ -171,7 +210,8 @@ public record LlamaConfig(
   /** HF allows a list of eos ids; the first is the one the generator stops on by default. */
   private static Integer optionalInt(JsonObject json, String key) {
     JsonElement e = present(json, key);
-    if (e != null && e.isJsonArray()) e = e.getAsJsonArray().isEmpty() ? null : e.getAsJsonArray().get(0);
+    if (e != null && e.isJsonArray())
+      e = e.getAsJsonArray().isEmpty() ? null : e.getAsJsonArray().get(0);
     return e == null ? null : parse(e, key, "an integer", JsonElement::getAsInt);
   }
 
@@ -180,7 +220,8 @@ public record LlamaConfig(
     return e == null ? fallback : parse(e, key, "a number", JsonElement::getAsDouble);
   }
 
-  private static <T> T parse(JsonElement e, String key, String expected, Function<JsonElement, T> read) {
+  private static <T> T parse(
+      JsonElement e, String key, String expected, Function<JsonElement, T> read) {
     try {
       return read.apply(e);
     } catch (RuntimeException ex) {

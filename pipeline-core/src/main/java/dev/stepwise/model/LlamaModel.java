@@ -41,18 +41,33 @@ public final class LlamaModel implements AutoCloseable {
   private final NDArray embedTokens;
   private final NDArray finalNorm;
   private final NDArray lmHead;
+
   /** The dtype of the weights other than the norms (F32 or F16). */
   private final DataType weightType;
+
   /** 1 / theta^(2i/d), computed in F32 exactly as HF's LlamaRotaryEmbedding does. */
   private final NDArray inverseFrequencies;
+
   /** LoRA adapters or null; see {@link #setProjectionHook}. */
   private volatile ProjectionHook projectionHook;
 
-  private record Layer(NDArray inputNorm, NDArray q, NDArray qBias, NDArray k, NDArray kBias, NDArray v, NDArray vBias,
-      NDArray o, NDArray oBias, NDArray postAttentionNorm, NDArray gate, NDArray up, NDArray down) {}
+  private record Layer(
+      NDArray inputNorm,
+      NDArray q,
+      NDArray qBias,
+      NDArray k,
+      NDArray kBias,
+      NDArray v,
+      NDArray vBias,
+      NDArray o,
+      NDArray oBias,
+      NDArray postAttentionNorm,
+      NDArray gate,
+      NDArray up,
+      NDArray down) {}
 
   /**
-   * @param manager    owns the parameters (closing the model closes it)
+   * @param manager owns the parameters (closing the model closes it)
    * @param parameters HF-named weights; see {@link #expectedShapes(LlamaConfig)}
    */
   public LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> parameters) {
@@ -61,9 +76,17 @@ public final class LlamaModel implements AutoCloseable {
     Map<String, long[]> expected = expectedShapes(config);
     for (Map.Entry<String, long[]> e : expected.entrySet()) {
       NDArray p = parameters.get(e.getKey());
-      if (p == null) throw new IllegalArgumentException("missing parameter '" + e.getKey() + "' (shape " + Arrays.toString(e.getValue()) + ")");
+      if (p == null)
+        throw new IllegalArgumentException(
+            "missing parameter '" + e.getKey() + "' (shape " + Arrays.toString(e.getValue()) + ")");
       if (!p.getShape().equals(new Shape(e.getValue()))) {
-        throw new IllegalArgumentException("parameter '" + e.getKey() + "' has shape " + p.getShape() + ", expected " + new Shape(e.getValue()));
+        throw new IllegalArgumentException(
+            "parameter '"
+                + e.getKey()
+                + "' has shape "
+                + p.getShape()
+                + ", expected "
+                + new Shape(e.getValue()));
       }
     }
     this.weightType = parameters.get("model.embed_tokens.weight").getDataType();
@@ -73,36 +96,61 @@ public final class LlamaModel implements AutoCloseable {
     for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
       DataType want = keepsF32(e.getKey()) ? DataType.FLOAT32 : weightType;
       if (e.getValue().getDataType() != want) {
-        throw new IllegalArgumentException("parameter '" + e.getKey() + "' is " + e.getValue().getDataType() + ", expected " + want);
+        throw new IllegalArgumentException(
+            "parameter '"
+                + e.getKey()
+                + "' is "
+                + e.getValue().getDataType()
+                + ", expected "
+                + want);
       }
     }
     for (String name : parameters.keySet()) {
-      if (!expected.containsKey(name)) throw new IllegalArgumentException("unexpected parameter '" + name + "' for " + config.modelType());
+      if (!expected.containsKey(name))
+        throw new IllegalArgumentException(
+            "unexpected parameter '" + name + "' for " + config.modelType());
     }
     Map<String, NDArray> ordered = new LinkedHashMap<>();
     expected.keySet().forEach(name -> ordered.put(name, parameters.get(name)));
     this.parameters = Collections.unmodifiableMap(ordered);
     for (int i = 0; i < config.numHiddenLayers(); i++) {
       String p = "model.layers." + i + ".";
-      layers.add(new Layer(ordered.get(p + "input_layernorm.weight"),
-          ordered.get(p + "self_attn.q_proj.weight"), ordered.get(p + "self_attn.q_proj.bias"),
-          ordered.get(p + "self_attn.k_proj.weight"), ordered.get(p + "self_attn.k_proj.bias"),
-          ordered.get(p + "self_attn.v_proj.weight"), ordered.get(p + "self_attn.v_proj.bias"),
-          ordered.get(p + "self_attn.o_proj.weight"), ordered.get(p + "self_attn.o_proj.bias"),
-          ordered.get(p + "post_attention_layernorm.weight"),
-          ordered.get(p + "mlp.gate_proj.weight"), ordered.get(p + "mlp.up_proj.weight"), ordered.get(p + "mlp.down_proj.weight")));
+      layers.add(
+          new Layer(
+              ordered.get(p + "input_layernorm.weight"),
+              ordered.get(p + "self_attn.q_proj.weight"),
+              ordered.get(p + "self_attn.q_proj.bias"),
+              ordered.get(p + "self_attn.k_proj.weight"),
+              ordered.get(p + "self_attn.k_proj.bias"),
+              ordered.get(p + "self_attn.v_proj.weight"),
+              ordered.get(p + "self_attn.v_proj.bias"),
+              ordered.get(p + "self_attn.o_proj.weight"),
+              ordered.get(p + "self_attn.o_proj.bias"),
+              ordered.get(p + "post_attention_layernorm.weight"),
+              ordered.get(p + "mlp.gate_proj.weight"),
+              ordered.get(p + "mlp.up_proj.weight"),
+              ordered.get(p + "mlp.down_proj.weight")));
     }
     this.embedTokens = ordered.get("model.embed_tokens.weight");
     this.finalNorm = ordered.get("model.norm.weight");
     this.lmHead = config.tieWordEmbeddings() ? embedTokens : ordered.get("lm_head.weight");
-    NDArray exponents = manager.arange(0, config.headDim(), 2, DataType.INT64).toType(DataType.FLOAT32, false).div(config.headDim());
-    this.inverseFrequencies = manager.ones(exponents.getShape()).div(manager.full(exponents.getShape(), (float) config.ropeTheta()).pow(exponents));
+    NDArray exponents =
+        manager
+            .arange(0, config.headDim(), 2, DataType.INT64)
+            .toType(DataType.FLOAT32, false)
+            .div(config.headDim());
+    this.inverseFrequencies =
+        manager
+            .ones(exponents.getShape())
+            .div(manager.full(exponents.getShape(), (float) config.ropeTheta()).pow(exponents));
   }
 
   /** Every parameter name of {@code config}'s model, in HF order, with its shape. */
   public static Map<String, long[]> expectedShapes(LlamaConfig c) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
-    long d = c.hiddenSize(), q = (long) c.numAttentionHeads() * c.headDim(), kv = (long) c.numKeyValueHeads() * c.headDim();
+    long d = c.hiddenSize(),
+        q = (long) c.numAttentionHeads() * c.headDim(),
+        kv = (long) c.numKeyValueHeads() * c.headDim();
     shapes.put("model.embed_tokens.weight", new long[] {c.vocabSize(), d});
     for (int i = 0; i < c.numHiddenLayers(); i++) {
       String p = "model.layers." + i + ".";
@@ -173,24 +221,28 @@ public final class LlamaModel implements AutoCloseable {
   /**
    * The final-norm hidden states [batch, time, hidden] of left-padded token ids [batch, time]
    * (INT64). Row b starts with {@code padding[b]} pad tokens, ignored by attention; its real tokens
-   * get positions 0, 1, ... With a {@code cache}, the ids continue the cached sequence (the
-   * cache's padding is set on its first use) and the cache is extended. {@code hook} may be null.
+   * get positions 0, 1, ... With a {@code cache}, the ids continue the cached sequence (the cache's
+   * padding is set on its first use) and the cache is extended. {@code hook} may be null.
    */
   public NDArray hidden(NDArray inputIds, int[] padding, KvCache cache, MlpHook hook) {
     int batch = (int) inputIds.getShape().get(0);
     int time = (int) inputIds.getShape().get(1);
-    if (padding.length != batch) throw new IllegalArgumentException("padding has " + padding.length + " rows, input ids " + batch);
+    if (padding.length != batch)
+      throw new IllegalArgumentException(
+          "padding has " + padding.length + " rows, input ids " + batch);
     int start = 0;
     if (cache != null) {
       if (cache.length() == 0) cache.setPadding(padding);
-      else if (!Arrays.equals(cache.padding(), padding)) throw new IllegalArgumentException("padding differs from the cache's");
+      else if (!Arrays.equals(cache.padding(), padding))
+        throw new IllegalArgumentException("padding differs from the cache's");
       start = cache.length();
     }
     NDManager scope = inputIds.getManager();
     NDArray[] rope = rotaryCosSin(scope, padding, start, time);
     NDArray mask = attentionMask(scope, padding, start, time);
 
-    NDArray x = f32(Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow());
+    NDArray x =
+        f32(Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow());
     for (int i = 0; i < layers.size(); i++) {
       Layer layer = layers.get(i);
       // A layer's temporaries are freed when it ends, not with the caller's scope: kept, they
@@ -211,7 +263,8 @@ public final class LlamaModel implements AutoCloseable {
   public NDArray logits(NDArray hidden) {
     NDArray raw = Linear.linear(weightTyped(hidden), lmHead).singletonOrThrow();
     NDArray logits = f32(raw);
-    if (logits != raw) raw.close(); // F16 logits: vocabulary-sized, so freed now rather than with the caller's scope
+    if (logits != raw)
+      raw.close(); // F16 logits: vocabulary-sized, so freed now rather than with the caller's scope
     return logits;
   }
 
@@ -220,12 +273,21 @@ public final class LlamaModel implements AutoCloseable {
     return x.div(rms).mul(weight);
   }
 
-  private NDArray attention(int index, Layer layer, NDArray normed, NDArray[] rope, NDArray mask, KvCache cache) {
+  private NDArray attention(
+      int index, Layer layer, NDArray normed, NDArray[] rope, NDArray mask, KvCache cache) {
     NDArray h = weightTyped(normed);
     long batch = h.getShape().get(0), time = h.getShape().get(1);
-    int heads = config.numAttentionHeads(), kvHeads = config.numKeyValueHeads(), headDim = config.headDim();
-    NDArray q = weightTyped(applyRotary(f32(splitHeads(linear(index, "q_proj", h, layer.q, layer.qBias), heads)), rope));
-    NDArray k = weightTyped(applyRotary(f32(splitHeads(linear(index, "k_proj", h, layer.k, layer.kBias), kvHeads)), rope));
+    int heads = config.numAttentionHeads(),
+        kvHeads = config.numKeyValueHeads(),
+        headDim = config.headDim();
+    NDArray q =
+        weightTyped(
+            applyRotary(
+                f32(splitHeads(linear(index, "q_proj", h, layer.q, layer.qBias), heads)), rope));
+    NDArray k =
+        weightTyped(
+            applyRotary(
+                f32(splitHeads(linear(index, "k_proj", h, layer.k, layer.kBias), kvHeads)), rope));
     NDArray v = splitHeads(linear(index, "v_proj", h, layer.v, layer.vBias), kvHeads);
     if (cache != null) {
       NDArray[] all = cache.append(index, k, v, h.getManager());
@@ -236,10 +298,20 @@ public final class LlamaModel implements AutoCloseable {
     // Grouped-query attention without copying K/V: the query heads sharing one KV head are
     // stacked along the time axis of that head, [batch, kvHeads, group*time, headDim].
     NDArray grouped = q.reshape(batch, kvHeads, config.groupSize() * time, headDim);
-    NDArray scores = f32(grouped.matMul(k.transpose(0, 1, 3, 2))).mul(1.0 / Math.sqrt(headDim))
-        .reshape(batch, heads, time, keysLength).add(mask);
-    NDArray probs = weightTyped(scores.softmax(-1)).reshape(batch, kvHeads, config.groupSize() * time, keysLength);
-    NDArray out = probs.matMul(v).reshape(batch, heads, time, headDim).transpose(0, 2, 1, 3).reshape(batch, time, (long) heads * headDim);
+    NDArray scores =
+        f32(grouped.matMul(k.transpose(0, 1, 3, 2)))
+            .mul(1.0 / Math.sqrt(headDim))
+            .reshape(batch, heads, time, keysLength)
+            .add(mask);
+    NDArray probs =
+        weightTyped(scores.softmax(-1))
+            .reshape(batch, kvHeads, config.groupSize() * time, keysLength);
+    NDArray out =
+        probs
+            .matMul(v)
+            .reshape(batch, heads, time, headDim)
+            .transpose(0, 2, 1, 3)
+            .reshape(batch, time, (long) heads * headDim);
     return f32(linear(index, "o_proj", out, layer.o, layer.oBias));
   }
 
@@ -250,16 +322,24 @@ public final class LlamaModel implements AutoCloseable {
     if (hook != null) {
       hook.observeGate(index, f32(gate));
       int[] zeroed = hook.zeroedNeurons(index);
-      if (zeroed != null && zeroed.length > 0) activation = activation.mul(keepMask(h.getManager(), zeroed));
+      if (zeroed != null && zeroed.length > 0)
+        activation = activation.mul(keepMask(h.getManager(), zeroed));
     }
-    return f32(linear(index, "down_proj", activation.mul(linear(index, "up_proj", h, layer.up, null)), layer.down, null));
+    return f32(
+        linear(
+            index,
+            "down_proj",
+            activation.mul(linear(index, "up_proj", h, layer.up, null)),
+            layer.down,
+            null));
   }
 
   private NDArray keepMask(NDManager scope, int[] zeroed) {
     float[] keep = new float[config.intermediateSize()];
     Arrays.fill(keep, 1f);
     for (int j : zeroed) {
-      if (j < 0 || j >= keep.length) throw new IllegalArgumentException("neuron " + j + " is outside 0.." + (keep.length - 1));
+      if (j < 0 || j >= keep.length)
+        throw new IllegalArgumentException("neuron " + j + " is outside 0.." + (keep.length - 1));
       keep[j] = 0f;
     }
     return weightTyped(scope.create(keep));
@@ -275,9 +355,14 @@ public final class LlamaModel implements AutoCloseable {
     return x.toType(DataType.FLOAT32, false);
   }
 
-  /** Projection {@code module} (PEFT's name) of {@code layer}, through the projection hook when one is set. */
+  /**
+   * Projection {@code module} (PEFT's name) of {@code layer}, through the projection hook when one
+   * is set.
+   */
   private NDArray linear(int layer, String module, NDArray x, NDArray weight, NDArray bias) {
-    NDArray y = (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+    NDArray y =
+        (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias))
+            .singletonOrThrow();
     ProjectionHook hook = projectionHook;
     return hook == null ? y : hook.project(layer, module, x, y);
   }
@@ -303,14 +388,15 @@ public final class LlamaModel implements AutoCloseable {
     for (int b = 0; b < padding.length; b++) {
       for (int t = 0; t < time; t++) positions[b * time + t] = Math.max(0, start + t - padding[b]);
     }
-    NDArray angles = scope.create(positions, new Shape(padding.length, time, 1)).mul(inverseFrequencies);
+    NDArray angles =
+        scope.create(positions, new Shape(padding.length, time, 1)).mul(inverseFrequencies);
     NDArray full = NDArrays.concat(new NDList(angles, angles), -1).expandDims(1);
     return new NDArray[] {full.cos(), full.sin()};
   }
 
   /**
-   * Additive mask [batch, 1, time, keys]: query t (absolute position start+t) sees key s when
-   * s is not padding and s <= start+t. Padding queries see nothing; their outputs are never used.
+   * Additive mask [batch, 1, time, keys]: query t (absolute position start+t) sees key s when s is
+   * not padding and s <= start+t. Padding queries see nothing; their outputs are never used.
    */
   private static NDArray attentionMask(NDManager scope, int[] padding, int start, int time) {
     int keys = start + time;

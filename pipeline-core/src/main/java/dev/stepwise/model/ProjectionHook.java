@@ -3,9 +3,9 @@ package dev.stepwise.model;
 import ai.djl.ndarray.NDArray;
 
 /**
- * Sees every linear projection of the decoder layers (PEFT's module names: q_proj, k_proj,
- * v_proj, o_proj, gate_proj, up_proj, down_proj) and may change its output; LoRA adapters are
- * one ({@link dev.stepwise.model.lora.LoraAdapter}). The output head and embeddings do not pass here.
+ * Sees every linear projection of the decoder layers (PEFT's module names: q_proj, k_proj, v_proj,
+ * o_proj, gate_proj, up_proj, down_proj) and may change its output; LoRA adapters are one ({@link
+ * dev.stepwise.model.lora.LoraAdapter}). The output head and embeddings do not pass here.
  */
 public interface ProjectionHook {
 

@@ -29,16 +29,22 @@ import java.util.List;
 public final class ActivationRecorder {
   private ActivationRecorder() {}
 
-  /** Counts for {@code sequences}, all in language {@code lang}, {@code batchSize} sequences per forward. */
-  public static ActivationCounts record(LlamaModel model, List<ResponseSequence> sequences, String lang, int batchSize) {
-    if (batchSize < 1) throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+  /**
+   * Counts for {@code sequences}, all in language {@code lang}, {@code batchSize} sequences per
+   * forward.
+   */
+  public static ActivationCounts record(
+      LlamaModel model, List<ResponseSequence> sequences, String lang, int batchSize) {
+    if (batchSize < 1)
+      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     int layers = model.config().numHiddenLayers(), neurons = model.config().intermediateSize();
     if (sequences.isEmpty()) return ActivationCounts.empty(lang, layers, neurons);
     long tokens = 0;
     try (NDManager totals = model.manager().newSubManager()) {
       NDArray active = totals.zeros(new Shape(layers, neurons), DataType.INT64);
       for (int from = 0; from < sequences.size(); from += batchSize) {
-        List<ResponseSequence> batch = sequences.subList(from, Math.min(sequences.size(), from + batchSize));
+        List<ResponseSequence> batch =
+            sequences.subList(from, Math.min(sequences.size(), from + batchSize));
         tokens += countBatch(model, batch, active);
       }
       return new ActivationCounts(lang, layers, neurons, active.toLongArray(), tokens);
@@ -56,8 +62,12 @@ public final class ActivationRecorder {
     }
     LeftPaddedBatch padded = LeftPaddedBatch.of(rows);
     if (padded.length() > model.config().maxPositionEmbeddings()) {
-      throw new IllegalArgumentException("a prompt+response has " + padded.length() + " tokens, over max_position_embeddings "
-          + model.config().maxPositionEmbeddings() + "; truncate the responses");
+      throw new IllegalArgumentException(
+          "a prompt+response has "
+              + padded.length()
+              + " tokens, over max_position_embeddings "
+              + model.config().maxPositionEmbeddings()
+              + "; truncate the responses");
     }
     // Rows are right-aligned, so each row's response occupies its last response.length columns.
     long[] mask = new long[batch.size() * padded.length()];
@@ -70,21 +80,23 @@ public final class ActivationRecorder {
     try (NDManager scope = model.manager().newSubManager()) {
       NDArray responseMask = scope.create(mask, new Shape(batch.size(), padded.length(), 1));
       NDArray[] perLayer = new NDArray[model.config().numHiddenLayers()];
-      MlpHook counter = new MlpHook() {
-        @Override
-        public void observeGate(int layer, NDArray gate) {
-          // The [batch, time, neurons] temporaries are freed now, not at the end of the forward:
-          // on a large model one per layer would otherwise pile up to several GB.
-          NDArray positive = gate.gt(0);
-          NDArray asCounts = positive.toType(DataType.INT64, false);
-          NDArray masked = asCounts.mul(responseMask);
-          perLayer[layer] = masked.sum(new int[] {0, 1});
-          NDScope.unregister(perLayer[layer]); // kept past the layer's scope
-          positive.close();
-          asCounts.close();
-          masked.close();
-        }
-      };
+      MlpHook counter =
+          new MlpHook() {
+            @Override
+            public void observeGate(int layer, NDArray gate) {
+              // The [batch, time, neurons] temporaries are freed now, not at the end of the
+              // forward:
+              // on a large model one per layer would otherwise pile up to several GB.
+              NDArray positive = gate.gt(0);
+              NDArray asCounts = positive.toType(DataType.INT64, false);
+              NDArray masked = asCounts.mul(responseMask);
+              perLayer[layer] = masked.sum(new int[] {0, 1});
+              NDScope.unregister(perLayer[layer]); // kept past the layer's scope
+              positive.close();
+              asCounts.close();
+              masked.close();
+            }
+          };
       model.hidden(padded.toNDArray(scope), padded.padding(), null, counter);
       active.addi(NDArrays.stack(new NDList(perLayer)));
     }

@@ -15,22 +15,23 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Validates language neurons (docs/methods.md §E step 10): each target language's greedy accuracy and
- * perplexity with and without a {@link NeuronMask}. Deactivating a language's neurons should hurt
- * that language far more than the others.
+ * Validates language neurons (docs/methods.md §E step 10): each target language's greedy accuracy
+ * and perplexity with and without a {@link NeuronMask}. Deactivating a language's neurons should
+ * hurt that language far more than the others.
  */
 public final class DeactivationCheck {
 
   /**
-   * @param userTurn          the problem as the user turn (before the chat template)
-   * @param gold              the final answer, compared with the output's boxed answer
+   * @param userTurn the problem as the user turn (before the chat template)
+   * @param gold the final answer, compared with the output's boxed answer
    * @param referenceResponse a response in the item's language whose perplexity is measured
    */
-  public record Item(String id, String lang, String userTurn, String gold, String referenceResponse) {}
+  public record Item(
+      String id, String lang, String userTurn, String gold, String referenceResponse) {}
 
   /**
    * @param perplexity exp of the mean negative log-likelihood over all reference-response tokens of
-   *                   the language (EOS included), pooled over items, not averaged per item
+   *     the language (EOS included), pooled over items, not averaged per item
    */
   public record Score(int items, double accuracy, double perplexity) {}
 
@@ -51,7 +52,8 @@ public final class DeactivationCheck {
   private final int batchSize;
 
   public DeactivationCheck(LlamaModel model, ChatFormat chat, int maxNewTokens, int batchSize) {
-    if (maxNewTokens < 1 || batchSize < 1) throw new IllegalArgumentException("maxNewTokens and batchSize must be >= 1");
+    if (maxNewTokens < 1 || batchSize < 1)
+      throw new IllegalArgumentException("maxNewTokens and batchSize must be >= 1");
     this.model = model;
     this.chat = chat;
     this.maxNewTokens = maxNewTokens;
@@ -68,7 +70,8 @@ public final class DeactivationCheck {
 
   /** Accuracy and perplexity per language through {@code hook} (null: the plain model). */
   public Map<String, Score> evaluate(List<Item> items, MlpHook hook) {
-    Generator generator = new Generator(model, ids -> chat.tokenizer().decode(ids), hook, batchSize);
+    Generator generator =
+        new Generator(model, ids -> chat.tokenizer().decode(ids), hook, batchSize);
     CompletionScorer scorer = new CompletionScorer(model);
     List<GenerationRequest> requests = new ArrayList<>();
     List<int[]> prompts = new ArrayList<>(), references = new ArrayList<>();
@@ -82,7 +85,8 @@ public final class DeactivationCheck {
     Map<String, double[]> totals = new LinkedHashMap<>(); // lang -> {items, correct, nll, tokens}
     for (int from = 0; from < items.size(); from += batchSize) {
       int to = Math.min(items.size(), from + batchSize);
-      List<CompletionScorer.Scored> scored = scorer.score(prompts.subList(from, to), references.subList(from, to), hook);
+      List<CompletionScorer.Scored> scored =
+          scorer.score(prompts.subList(from, to), references.subList(from, to), hook);
       for (int i = from; i < to; i++) {
         Item item = items.get(i);
         double[] t = totals.computeIfAbsent(item.lang(), l -> new double[4]);
@@ -93,7 +97,8 @@ public final class DeactivationCheck {
       }
     }
     Map<String, Score> out = new LinkedHashMap<>();
-    totals.forEach((lang, t) -> out.put(lang, new Score((int) t[0], t[1] / t[0], Math.exp(t[2] / t[3]))));
+    totals.forEach(
+        (lang, t) -> out.put(lang, new Score((int) t[0], t[1] / t[0], Math.exp(t[2] / t[3]))));
     return out;
   }
 }

@@ -5,14 +5,15 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * Identifies language-specific, language-related and general neurons (docs/methods.md §E steps 2–9),
- * with the released code's score H(p′)/ln K − λ·max_k p^k / c, c = (Σ_{m=1..K} 1/m)/K, and λ
+ * Identifies language-specific, language-related and general neurons (docs/methods.md §E steps
+ * 2–9), with the released code's score H(p′)/ln K − λ·max_k p^k / c, c = (Σ_{m=1..K} 1/m)/K, and λ
  * found by binary search.
  */
 public final class NeuronClassifier {
   private NeuronClassifier() {}
 
-  public static NeuronReport classify(Map<String, ActivationCounts> counts, NeuronSettings settings) {
+  public static NeuronReport classify(
+      Map<String, ActivationCounts> counts, NeuronSettings settings) {
     return classify(ActivationTable.of(counts), settings);
   }
 
@@ -36,7 +37,8 @@ public final class NeuronClassifier {
     boolean[] selected = lowest(scores, count);
     NeuronType[] types = new NeuronType[table.size()];
     for (int f = 0; f < types.length; f++) types[f] = type(selected[f], Long.bitCount(above[f]), k);
-    return new NeuronReport(table, lo, selectsNoneAtK(selected, above, k), tau, stages, scores, selected, above, types);
+    return new NeuronReport(
+        table, lo, selectsNoneAtK(selected, above, k), tau, stages, scores, selected, above, types);
   }
 
   private static NeuronType type(boolean selected, int n, int k) {
@@ -53,21 +55,26 @@ public final class NeuronClassifier {
     double c = harmonic / k;
     double lnK = Math.log(k);
     double[] scores = new double[table.size()];
-    for (int f = 0; f < scores.length; f++) scores[f] = table.normalizedEntropy(f) / lnK - lambda * table.maxProbability(f) / c;
+    for (int f = 0; f < scores.length; f++)
+      scores[f] = table.normalizedEntropy(f) / lnK - lambda * table.maxProbability(f) / c;
     return scores;
   }
 
   private static boolean selectsNoneAtK(boolean[] selected, long[] above, int k) {
-    for (int f = 0; f < selected.length; f++) if (selected[f] && Long.bitCount(above[f]) == k) return false;
+    for (int f = 0; f < selected.length; f++)
+      if (selected[f] && Long.bitCount(above[f]) == k) return false;
     return true;
   }
 
   /** The {@code count} lowest finite scores (ties: lower flat index first). */
   static boolean[] lowest(double[] scores, int count) {
     boolean[] chosen = new boolean[scores.length];
-    IntStream.range(0, scores.length).filter(f -> Double.isFinite(scores[f])).boxed()
+    IntStream.range(0, scores.length)
+        .filter(f -> Double.isFinite(scores[f]))
+        .boxed()
         .sorted(Comparator.<Integer>comparingDouble(f -> scores[f]).thenComparingInt(f -> f))
-        .limit(count).forEach(f -> chosen[f] = true);
+        .limit(count)
+        .forEach(f -> chosen[f] = true);
     return chosen;
   }
 }

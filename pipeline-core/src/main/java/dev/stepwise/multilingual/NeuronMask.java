@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * Deactivates neurons: their SiLU(x·W_gate) outputs are forced to 0 in every forward that uses
- * this hook (docs/methods.md §E step 10, the code's {@code index_fill_(…, 0)}).
+ * Deactivates neurons: their SiLU(x·W_gate) outputs are forced to 0 in every forward that uses this
+ * hook (docs/methods.md §E step 10, the code's {@code index_fill_(…, 0)}).
  */
 public final class NeuronMask implements MlpHook {
   private final Map<Integer, int[]> byLayer;
@@ -18,9 +18,12 @@ public final class NeuronMask implements MlpHook {
 
   public NeuronMask(Collection<Neuron> neurons) {
     Map<Integer, TreeSet<Integer>> grouped = new HashMap<>();
-    for (Neuron n : neurons) grouped.computeIfAbsent(n.layer(), l -> new TreeSet<>()).add(n.index());
+    for (Neuron n : neurons)
+      grouped.computeIfAbsent(n.layer(), l -> new TreeSet<>()).add(n.index());
     this.byLayer = new HashMap<>();
-    grouped.forEach((layer, indices) -> byLayer.put(layer, indices.stream().mapToInt(Integer::intValue).toArray()));
+    grouped.forEach(
+        (layer, indices) ->
+            byLayer.put(layer, indices.stream().mapToInt(Integer::intValue).toArray()));
     this.size = grouped.values().stream().mapToInt(TreeSet::size).sum();
   }
 

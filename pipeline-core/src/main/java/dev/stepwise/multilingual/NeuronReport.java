@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The classification of every neuron of one model (docs/methods.md §E): its score at the λ found, whether
- * it is among the selected lowest-score neurons, the languages with p^k > τ, and its type.
+ * The classification of every neuron of one model (docs/methods.md §E): its score at the λ found,
+ * whether it is among the selected lowest-score neurons, the languages with p^k > τ, and its type.
  */
 public final class NeuronReport {
   private final ActivationTable table;
@@ -18,8 +18,16 @@ public final class NeuronReport {
   private final long[] above;
   private final NeuronType[] types;
 
-  NeuronReport(ActivationTable table, double lambda, boolean lambdaSatisfied, double tau, LayerStages stages, double[] scores,
-      boolean[] selected, long[] above, NeuronType[] types) {
+  NeuronReport(
+      ActivationTable table,
+      double lambda,
+      boolean lambdaSatisfied,
+      double tau,
+      LayerStages stages,
+      double[] scores,
+      boolean[] selected,
+      long[] above,
+      NeuronType[] types) {
     this.table = table;
     this.lambda = lambda;
     this.lambdaSatisfied = lambdaSatisfied;
@@ -39,12 +47,18 @@ public final class NeuronReport {
     return table.languages();
   }
 
-  /** The λ the search found (largest in [0, λmax] with no selected neuron at N = K, within tolerance). */
+  /**
+   * The λ the search found (largest in [0, λmax] with no selected neuron at N = K, within
+   * tolerance).
+   */
   public double lambda() {
     return lambda;
   }
 
-  /** False when even λ = 0 selects a neuron with N = K; such neurons count as general, not selected types. */
+  /**
+   * False when even λ = 0 selects a neuron with N = K; such neurons count as general, not selected
+   * types.
+   */
   public boolean lambdaSatisfied() {
     return lambdaSatisfied;
   }
@@ -93,9 +107,12 @@ public final class NeuronReport {
   /** The neurons of the type that belong to {@code lang} (p^lang > τ), by layer then index. */
   public List<Neuron> neurons(NeuronType type, String lang) {
     int k = table.languages().indexOf(lang);
-    if (k < 0) throw new IllegalArgumentException("language " + lang + " is not among the analyzed " + table.languages());
+    if (k < 0)
+      throw new IllegalArgumentException(
+          "language " + lang + " is not among the analyzed " + table.languages());
     List<Neuron> out = new ArrayList<>();
-    for (int f = 0; f < types.length; f++) if (types[f] == type && (above[f] & (1L << k)) != 0) out.add(table.neuron(f));
+    for (int f = 0; f < types.length; f++)
+      if (types[f] == type && (above[f] & (1L << k)) != 0) out.add(table.neuron(f));
     return out;
   }
 
@@ -110,7 +127,8 @@ public final class NeuronReport {
   public int[] perStage(NeuronType type) {
     int[] perLayer = perLayer(type);
     int[] counts = new int[LayerStages.NAMES.size()];
-    for (int layer = 0; layer < perLayer.length; layer++) counts[stages.stageOf(layer)] += perLayer[layer];
+    for (int layer = 0; layer < perLayer.length; layer++)
+      counts[stages.stageOf(layer)] += perLayer[layer];
     return counts;
   }
 
@@ -122,7 +140,9 @@ public final class NeuronReport {
     int k = table.languageCount();
     int[] counts = new int[k + 1];
     for (int f = 0; f < types.length; f++) {
-      if (types[f] == NeuronType.SPECIFIC || types[f] == NeuronType.RELATED || types[f] == NeuronType.GENERAL) counts[Long.bitCount(above[f])]++;
+      if (types[f] == NeuronType.SPECIFIC
+          || types[f] == NeuronType.RELATED
+          || types[f] == NeuronType.GENERAL) counts[Long.bitCount(above[f])]++;
     }
     return counts;
   }

@@ -6,7 +6,10 @@ package dev.stepwise.multilingual;
  */
 public record ResponseSequence(int[] prompt, int[] response) {
   public ResponseSequence {
-    if (prompt.length == 0) throw new IllegalArgumentException("a prompt needs at least one token (e.g. the chat template's first)");
-    if (response.length == 0) throw new IllegalArgumentException("a response needs at least one token to count");
+    if (prompt.length == 0)
+      throw new IllegalArgumentException(
+          "a prompt needs at least one token (e.g. the chat template's first)");
+    if (response.length == 0)
+      throw new IllegalArgumentException("a response needs at least one token to count");
   }
 }

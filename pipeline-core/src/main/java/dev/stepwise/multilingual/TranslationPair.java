@@ -9,18 +9,26 @@ import dev.stepwise.train.SftExample;
  * Fields map onto the translation_pairs dataset: id = src_prompt_id, targetId = tgt_prompt_id,
  * prompt = input.
  *
- * @param id          id of the source-language question
- * @param targetId    id of the pivot-language question
- * @param parallelId  shared by both questions
- * @param sourceLang  X
- * @param targetLang  the pivot (en by default)
- * @param source      the X question
+ * @param id id of the source-language question
+ * @param targetId id of the pivot-language question
+ * @param parallelId shared by both questions
+ * @param sourceLang X
+ * @param targetLang the pivot (en by default)
+ * @param source the X question
  * @param instruction "Translate the input from &lt;X&gt; to &lt;pivot&gt;:"
- * @param prompt      the user turn: source, newline, instruction (the instruction comes after the text)
- * @param target      the pivot-language question, what the model learns to write
+ * @param prompt the user turn: source, newline, instruction (the instruction comes after the text)
+ * @param target the pivot-language question, what the model learns to write
  */
-public record TranslationPair(String id, String targetId, String parallelId, String sourceLang, String targetLang,
-    String source, String instruction, String prompt, String target) {
+public record TranslationPair(
+    String id,
+    String targetId,
+    String parallelId,
+    String sourceLang,
+    String targetLang,
+    String source,
+    String instruction,
+    String prompt,
+    String target) {
 
   /** Prompt = the chat template around the user turn; completion = the target question + EOS. */
   public SftExample toSftExample(ChatFormat chat) {

@@ -24,7 +24,10 @@ import ai.djl.ndarray.types.Shape;
 public final class BatchSampler {
   private BatchSampler() {}
 
-  /** The chosen token of a row, its log-prob under the unscaled distribution, and what the draw used. */
+  /**
+   * The chosen token of a row, its log-prob under the unscaled distribution, and what the draw
+   * used.
+   */
   public record Picked(int token, double logProb, double temperature, double entropy) {}
 
   /** Decides a row's draw from its entropy (the row's chooser and Random). */
@@ -33,12 +36,16 @@ public final class BatchSampler {
     TokenChooser.Draw plan(int row, double entropy);
   }
 
-  /** Picks a token for every row of {@code logits} [batch, vocab]; temporaries go to the logits' manager. */
+  /**
+   * Picks a token for every row of {@code logits} [batch, vocab]; temporaries go to the logits'
+   * manager.
+   */
   public static Picked[] pick(NDArray logits, Planner planner) {
     int batch = (int) logits.getShape().get(0);
     NDArray wide = logits.toType(DataType.FLOAT64, false);
     NDArray logSoftmax = wide.logSoftmax(-1);
-    // A token with logit -inf adds nothing to the entropy: clamp its -inf so that p·log p is 0, not NaN.
+    // A token with logit -inf adds nothing to the entropy: clamp its -inf so that p·log p is 0, not
+    // NaN.
     NDArray finite = logSoftmax.maximum(-Double.MAX_VALUE);
     double[] entropy = finite.exp().mul(finite).sum(new int[] {-1}).neg().toDoubleArray();
     TokenChooser.Draw[] draws = new TokenChooser.Draw[batch];
@@ -47,21 +54,30 @@ public final class BatchSampler {
       draws[b] = planner.plan(b, entropy[b]);
       if (!draws[b].greedy()) sampledRows++;
     }
-    long[] tokens = logits.argMax(-1).toLongArray(); // torch returns the first of equal maxima: the lowest id
+    long[] tokens =
+        logits.argMax(-1).toLongArray(); // torch returns the first of equal maxima: the lowest id
     if (sampledRows > 0) {
       long[] rows = new long[sampledRows];
       for (int b = 0, i = 0; b < batch; b++) if (!draws[b].greedy()) rows[i++] = b;
       NDManager scope = logits.getManager();
-      long[] drawn = sample(sampledRows == batch ? wide : wide.get(scope.create(rows)), rows, draws);
+      long[] drawn =
+          sample(sampledRows == batch ? wide : wide.get(scope.create(rows)), rows, draws);
       for (int i = 0; i < rows.length; i++) tokens[(int) rows[i]] = drawn[i];
     }
-    double[] logProbs = logSoftmax.gather(logits.getManager().create(tokens, new Shape(batch, 1)), -1).toDoubleArray();
+    double[] logProbs =
+        logSoftmax
+            .gather(logits.getManager().create(tokens, new Shape(batch, 1)), -1)
+            .toDoubleArray();
     Picked[] picked = new Picked[batch];
-    for (int b = 0; b < batch; b++) picked[b] = new Picked((int) tokens[b], logProbs[b], draws[b].temperature(), entropy[b]);
+    for (int b = 0; b < batch; b++)
+      picked[b] = new Picked((int) tokens[b], logProbs[b], draws[b].temperature(), entropy[b]);
     return picked;
   }
 
-  /** Draws one token per row of {@code z} [rows, vocab] (float64 logits of the batch rows {@code rows}). */
+  /**
+   * Draws one token per row of {@code z} [rows, vocab] (float64 logits of the batch rows {@code
+   * rows}).
+   */
   private static long[] sample(NDArray z, long[] rows, TokenChooser.Draw[] draws) {
     NDManager scope = z.getManager();
     int n = rows.length;
@@ -75,9 +91,13 @@ public final class BatchSampler {
       uniform[i] = d.uniform();
       boolean topK = d.topK() > 0 && d.topK() < vocab;
       anyTopK |= topK;
-      kth[i] = topK ? d.topK() - 1 : vocab - 1; // off: the smallest probability, which removes nothing
+      kth[i] =
+          topK ? d.topK() - 1 : vocab - 1; // off: the smallest probability, which removes nothing
       anyTopP |= d.topP() < 1;
-      topP[i] = d.topP() < 1 ? d.topP() : 2; // off: no mass reaches twice the total, so the smallest is the threshold
+      topP[i] =
+          d.topP() < 1
+              ? d.topP()
+              : 2; // off: no mass reaches twice the total, so the smallest is the threshold
     }
     Shape column = new Shape(n, 1);
     NDArray e = z.sub(z.max(new int[] {-1}, true)).div(scope.create(temperature, column)).exp();
@@ -90,8 +110,15 @@ public final class BatchSampler {
       NDArray ascending = p.sort(-1);
       NDArray descending = ascending.flip(-1);
       NDArray target = lastColumn(ascending.cumSum(-1)).mul(scope.create(topP, column));
-      // The first position (largest first) whose cumulative mass reaches the target: the count of those below it.
-      NDArray crossing = descending.cumSum(-1).lt(target).toType(DataType.INT64, false).sum(new int[] {-1}, true).minimum(vocab - 1);
+      // The first position (largest first) whose cumulative mass reaches the target: the count of
+      // those below it.
+      NDArray crossing =
+          descending
+              .cumSum(-1)
+              .lt(target)
+              .toType(DataType.INT64, false)
+              .sum(new int[] {-1}, true)
+              .minimum(vocab - 1);
       p = p.mul(p.gte(descending.gather(crossing, -1)).toType(DataType.FLOAT64, false));
     }
     NDArray cdf = p.cumSum(-1);

@@ -3,5 +3,5 @@ package dev.stepwise.sampling;
 /** Makes the {@link TokenChooser} for one request (one generated sequence). */
 @FunctionalInterface
 public interface SamplingStrategy {
-    TokenChooser newRequest();
+  TokenChooser newRequest();
 }

@@ -9,10 +9,10 @@ import java.util.regex.Pattern;
 /**
  * Checks search steps against a problem's reference solution ({@code Step n: ...} lines), to
  * measure how often the self-judge picked the right step, or to label pairs with the truth as an
- * ablation. Two steps agree when they hold the same digits runs (numbers) in the same order ("Step 2: 30 - 2 =
- * 28" and "Step 2: 30 - 2 = 28." agree; "= 14" does not), so wording and punctuation do not count.
- * A step can only be checked while the steps before it follow the reference: once the search has
- * left that path, there is no single right next step.
+ * ablation. Two steps agree when they hold the same digits runs (numbers) in the same order ("Step
+ * 2: 30 - 2 = 28" and "Step 2: 30 - 2 = 28." agree; "= 14" does not), so wording and punctuation do
+ * not count. A step can only be checked while the steps before it follow the reference: once the
+ * search has left that path, there is no single right next step.
  */
 public final class GoldPath {
   private static final Pattern NUMBER = Pattern.compile("\\d+");
@@ -33,26 +33,32 @@ public final class GoldPath {
 
   private GoldPath() {}
 
-  /** True/false when the prefix follows the reference; empty when it does not, or there is no reference. */
+  /**
+   * True/false when the prefix follows the reference; empty when it does not, or there is no
+   * reference.
+   */
   public static Optional<Boolean> stepCorrect(String solution, List<String> prefix, String step) {
     List<String> gold = steps(solution);
     if (!onPath(gold, prefix)) return Optional.empty();
     return Optional.of(numbers(step).equals(numbers(gold.get(prefix.size()))));
   }
 
-  public static PairLabel label(String solution, List<String> prefix, String chosen, String rejected) {
+  public static PairLabel label(
+      String solution, List<String> prefix, String chosen, String rejected) {
     List<String> gold = steps(solution);
     if (gold.isEmpty()) return PairLabel.NO_GOLD;
     if (!onPath(gold, prefix)) return PairLabel.OFF_PATH;
     List<String> expected = numbers(gold.get(prefix.size()));
-    boolean chosenRight = numbers(chosen).equals(expected), rejectedRight = numbers(rejected).equals(expected);
+    boolean chosenRight = numbers(chosen).equals(expected),
+        rejectedRight = numbers(rejected).equals(expected);
     if (chosenRight) return rejectedRight ? PairLabel.BOTH_RIGHT : PairLabel.RIGHT;
     return rejectedRight ? PairLabel.INVERTED : PairLabel.BOTH_WRONG;
   }
 
   private static boolean onPath(List<String> gold, List<String> prefix) {
     if (prefix.size() >= gold.size()) return false;
-    for (int i = 0; i < prefix.size(); i++) if (!numbers(prefix.get(i)).equals(numbers(gold.get(i)))) return false;
+    for (int i = 0; i < prefix.size(); i++)
+      if (!numbers(prefix.get(i)).equals(numbers(gold.get(i)))) return false;
     return true;
   }
 

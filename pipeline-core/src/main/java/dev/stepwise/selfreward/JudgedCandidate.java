@@ -1,15 +1,15 @@
 package dev.stepwise.selfreward;
 
-import java.util.HashMap;
-import java.util.Map;
 import dev.stepwise.judge.Verdict;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A candidate with its pairwise results. With one judgment per pair a preferred candidate wins
- * outright; with both orders judged it wins only when the two verdicts agree, and a split
- * counts for neither (docs/methods.md §A, the EFT consistency rule applied at search time).
+ * outright; with both orders judged it wins only when the two verdicts agree, and a split counts
+ * for neither (docs/methods.md §A, the EFT consistency rule applied at search time).
  */
 public final class JudgedCandidate {
 

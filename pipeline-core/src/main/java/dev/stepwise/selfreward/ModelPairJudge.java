@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The policy as its own step judge (docs/methods.md §A, Fig. 5 prompt): greedy decoding of the check
- * and verdict, batched over every pair of every prompt. An unparsable verdict is a tie.
+ * The policy as its own step judge (docs/methods.md §A, Fig. 5 prompt): greedy decoding of the
+ * check and verdict, batched over every pair of every prompt. An unparsable verdict is a tie.
  */
 public final class ModelPairJudge implements PairJudge {
 
@@ -21,7 +21,8 @@ public final class ModelPairJudge implements PairJudge {
   private final PromptTemplates templates;
   private final int maxJudgeTokens;
 
-  public ModelPairJudge(Generator generator, ChatFormat chat, PromptTemplates templates, int maxJudgeTokens) {
+  public ModelPairJudge(
+      Generator generator, ChatFormat chat, PromptTemplates templates, int maxJudgeTokens) {
     this.generator = generator;
     this.chat = chat;
     this.templates = templates;
@@ -32,8 +33,10 @@ public final class ModelPairJudge implements PairJudge {
   public List<Judgment> judge(List<Request> requests) {
     List<GenerationRequest> generation = new ArrayList<>();
     for (Request r : requests) {
-      String prompt = templates.judge(r.prompt().question(), r.previousSteps(), r.stepA(), r.stepB());
-      generation.add(GenerationRequest.greedy(chat.prompt(prompt), maxJudgeTokens, Set.of(chat.eosId())));
+      String prompt =
+          templates.judge(r.prompt().question(), r.previousSteps(), r.stepA(), r.stepB());
+      generation.add(
+          GenerationRequest.greedy(chat.prompt(prompt), maxJudgeTokens, Set.of(chat.eosId())));
     }
     List<Generation> outputs = generator.generate(generation);
     List<Judgment> judgments = new ArrayList<>();

@@ -14,8 +14,9 @@ import java.util.Set;
 
 /**
  * Samples candidate next steps from the policy: generation stops where the next {@code "Step n:"}
- * line starts or at EOS, and a step that completes a boxed answer ends there; all candidates of all requests in one batched generation. Candidate c of iteration
- * t of a prompt is seeded from (prompt seed, t, c), so it is the same in any batch.
+ * line starts or at EOS, and a step that completes a boxed answer ends there; all candidates of all
+ * requests in one batched generation. Candidate c of iteration t of a prompt is seeded from (prompt
+ * seed, t, c), so it is the same in any batch.
  */
 public final class ModelStepProposer implements StepProposer {
 
@@ -25,7 +26,11 @@ public final class ModelStepProposer implements StepProposer {
   private final SamplingStrategy sampling;
   private final int maxStepTokens;
 
-  public ModelStepProposer(Generator generator, ChatFormat chat, PromptTemplates templates, SamplingStrategy sampling,
+  public ModelStepProposer(
+      Generator generator,
+      ChatFormat chat,
+      PromptTemplates templates,
+      SamplingStrategy sampling,
       int maxStepTokens) {
     this.generator = generator;
     this.chat = chat;
@@ -41,7 +46,14 @@ public final class ModelStepProposer implements StepProposer {
       int[] prompt = StepText.promptIds(chat, templates, r.prompt().question(), r.previousSteps());
       for (int c = 0; c < r.candidates(); c++) {
         long seed = Seeds.mix(r.prompt().seed(), r.iteration(), c);
-        generation.add(new GenerationRequest(prompt, maxStepTokens, seed, sampling.newRequest(), List.of(StepText.STOP), Set.of(chat.eosId())));
+        generation.add(
+            new GenerationRequest(
+                prompt,
+                maxStepTokens,
+                seed,
+                sampling.newRequest(),
+                List.of(StepText.STOP),
+                Set.of(chat.eosId())));
       }
     }
     List<Generation> outputs = generator.generate(generation);

@@ -8,7 +8,10 @@ public interface PairJudge {
 
   record Request(SearchPrompt prompt, List<String> previousSteps, String stepA, String stepB) {}
 
-  /** The judge's raw output and its parsed verdict ({@code A}, {@code B} or {@code TIE} when unparsable). */
+  /**
+   * The judge's raw output and its parsed verdict ({@code A}, {@code B} or {@code TIE} when
+   * unparsable).
+   */
   record Judgment(String raw, Verdict verdict, int tokens) {}
 
   List<Judgment> judge(List<Request> requests);

@@ -6,7 +6,8 @@ import java.util.List;
 public interface StepProposer {
 
   /**
-   * @param iteration the prompt's step iteration (rollbacks included), part of every candidate's seed
+   * @param iteration the prompt's step iteration (rollbacks included), part of every candidate's
+   *     seed
    */
   record Request(SearchPrompt prompt, List<String> previousSteps, int iteration, int candidates) {}
 

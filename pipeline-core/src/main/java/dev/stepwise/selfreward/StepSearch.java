@@ -1,17 +1,17 @@
 package dev.stepwise.selfreward;
 
 import dev.stepwise.judge.Verdict;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Step-wise search with self-judging (docs/methods.md §A.5), run for a batch of prompts in lock step
- * so that candidate generation and judging are batched across prompts:
+ * Step-wise search with self-judging (docs/methods.md §A.5), run for a batch of prompts in lock
+ * step so that candidate generation and judging are batched across prompts:
  *
  * <ol>
  *   <li>sample w candidate next steps;
@@ -39,7 +39,9 @@ public final class StepSearch {
     while (!active.isEmpty()) {
       List<StepProposer.Request> requests = new ArrayList<>();
       for (PromptState s : active) {
-        requests.add(new StepProposer.Request(s.prompt, List.copyOf(s.steps), s.iteration, settings.candidates()));
+        requests.add(
+            new StepProposer.Request(
+                s.prompt, List.copyOf(s.steps), s.iteration, settings.candidates()));
       }
       List<List<Candidate>> proposals = proposer.propose(requests);
 
@@ -54,10 +56,20 @@ public final class StepSearch {
             boolean flip = order.nextBoolean();
             int a = flip ? j : i;
             int b = flip ? i : j;
-            judgeRequests.add(new PairJudge.Request(s.prompt, List.copyOf(s.steps), candidates.get(a).text(), candidates.get(b).text()));
+            judgeRequests.add(
+                new PairJudge.Request(
+                    s.prompt,
+                    List.copyOf(s.steps),
+                    candidates.get(a).text(),
+                    candidates.get(b).text()));
             slots.add(new int[] {p, a, b});
             if (settings.judgeBothOrders()) {
-              judgeRequests.add(new PairJudge.Request(s.prompt, List.copyOf(s.steps), candidates.get(b).text(), candidates.get(a).text()));
+              judgeRequests.add(
+                  new PairJudge.Request(
+                      s.prompt,
+                      List.copyOf(s.steps),
+                      candidates.get(b).text(),
+                      candidates.get(a).text()));
               slots.add(new int[] {p, b, a});
             }
           }
@@ -101,7 +113,8 @@ public final class StepSearch {
         index.putIfAbsent(r, index.size());
       }
     }
-    List<PairJudge.Judgment> distinct = index.isEmpty() ? List.of() : judge.judge(new ArrayList<>(index.keySet()));
+    List<PairJudge.Judgment> distinct =
+        index.isEmpty() ? List.of() : judge.judge(new ArrayList<>(index.keySet()));
     List<PairJudge.Judgment> out = new ArrayList<>(requests.size());
     for (PairJudge.Request r : requests) {
       Integer i = index.get(r);
@@ -155,24 +168,38 @@ public final class StepSearch {
         Candidate chosen = candidates.get(best).candidate();
         Candidate rejected = candidates.get(worst).candidate();
         boolean usable = !allTied && !chosen.text().equals(rejected.text());
-        pairs.add(usable
-            ? new StepPair(steps.size() + 1, List.copyOf(steps), chosen, rejected,
-                candidates.get(best).wins(), candidates.get(worst).wins())
-            : null);
+        pairs.add(
+            usable
+                ? new StepPair(
+                    steps.size() + 1,
+                    List.copyOf(steps),
+                    chosen,
+                    rejected,
+                    candidates.get(best).wins(),
+                    candidates.get(worst).wins())
+                : null);
         steps.add(chosen.text());
         stepIterations.add(iteration);
         outcome = allTied ? "kept_tied" : "accepted";
         finished = chosen.isFinal();
       }
       boolean kept = outcome.equals("accepted") || outcome.equals("kept_tied");
-      rounds.add(new StepRound(iteration, previous, outcome, candidates, kept ? best : -1, allTied ? -1 : worst));
+      rounds.add(
+          new StepRound(
+              iteration, previous, outcome, candidates, kept ? best : -1, allTied ? -1 : worst));
       iteration++;
       done = finished || iteration >= settings.maxIterations();
     }
 
     SearchOutcome outcome() {
       List<StepPair> kept = pairs.stream().filter(Objects::nonNull).toList();
-      return new SearchOutcome(prompt, List.copyOf(steps), finished, kept, List.copyOf(rounds), rollbacks,
+      return new SearchOutcome(
+          prompt,
+          List.copyOf(steps),
+          finished,
+          kept,
+          List.copyOf(rounds),
+          rollbacks,
           Set.copyOf(stepIterations));
     }
   }

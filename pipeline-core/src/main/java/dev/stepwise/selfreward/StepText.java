@@ -6,16 +6,18 @@ import dev.stepwise.text.StepFormat;
 import java.util.List;
 
 /**
- * How a partial solution is laid out for the policy: the reasoning prompt as the user turn, and
- * the accepted steps as the start of the assistant turn, one {@code Step n:} line each. A step's
- * own tokens include the newline that ends it, or EOS for the final step, exactly as SFT
- * taught them, so search, reference scoring and DPO score the same tokens.
+ * How a partial solution is laid out for the policy: the reasoning prompt as the user turn, and the
+ * accepted steps as the start of the assistant turn, one {@code Step n:} line each. A step's own
+ * tokens include the newline that ends it, or EOS for the final step, exactly as SFT taught them,
+ * so search, reference scoring and DPO score the same tokens.
  */
 public final class StepText {
 
   private StepText() {}
 
-  /** The assistant text before step {@code previous.size() + 1}: every accepted line plus newline. */
+  /**
+   * The assistant text before step {@code previous.size() + 1}: every accepted line plus newline.
+   */
   public static String prefix(List<String> previousSteps) {
     StringBuilder text = new StringBuilder();
     previousSteps.forEach(step -> text.append(step).append('\n'));
@@ -23,20 +25,21 @@ public final class StepText {
   }
 
   /** Prompt ids for generating (or scoring) the next step of {@code question}. */
-  public static int[] promptIds(ChatFormat chat, PromptTemplates templates, String question, List<String> previousSteps) {
+  public static int[] promptIds(
+      ChatFormat chat, PromptTemplates templates, String question, List<String> previousSteps) {
     return chat.continuation(templates.reasoning(question), prefix(previousSteps));
   }
 
   /**
-   * Where generation of a step stops: at the start of the next {@code "Step n:"} line (or at
-   * EOS), so a step may span lines. Any step number counts, so a policy that misnumbers its
-   * next step still ends this one.
+   * Where generation of a step stops: at the start of the next {@code "Step n:"} line (or at EOS),
+   * so a step may span lines. Any step number counts, so a policy that misnumbers its next step
+   * still ends this one.
    */
   public static final String STOP = "\nStep ";
 
   /**
-   * A generated step, up to the end of the line that completes its boxed answer when it has
-   * one: the boxed answer ends the solution, whatever the policy wrote after it.
+   * A generated step, up to the end of the line that completes its boxed answer when it has one:
+   * the boxed answer ends the solution, whatever the policy wrote after it.
    */
   public static String trimAfterAnswer(String step) {
     int box = step.indexOf("\\boxed{");
@@ -45,7 +48,10 @@ public final class StepText {
     return lineEnd < 0 ? step : step.substring(0, lineEnd).stripTrailing();
   }
 
-  /** The step's tokens as the policy emits them: the line and its newline, or EOS when final (boxed answer). */
+  /**
+   * The step's tokens as the policy emits them: the line and its newline, or EOS when final (boxed
+   * answer).
+   */
   public static int[] stepIds(ChatFormat chat, String step, boolean isFinal) {
     return isFinal ? chat.completion(step) : chat.tokenizer().encode(step + "\n");
   }

@@ -16,24 +16,35 @@ import java.util.regex.Pattern;
 
 /**
  * Step-judge (EFT) examples built from a step-format reference solution by the synthetic task's
- * corruption scheme ({@link Corruption}): one step that holds an equation "a op b = c" gets a
- * wrong result, or (for a single operation) a changed operand with its result recomputed. The
- * right and the wrong step make two examples, the right one as Assistant A and as B, so
- * positions are balanced; the response is the judge check the synthetic EFT teaches ({@link StepCheck}).
+ * corruption scheme ({@link Corruption}): one step that holds an equation "a op b = c" gets a wrong
+ * result, or (for a single operation) a changed operand with its result recomputed. The right and
+ * the wrong step make two examples, the right one as Assistant A and as B, so positions are
+ * balanced; the response is the judge check the synthetic EFT teaches ({@link StepCheck}).
  */
 public final class SolutionEft {
   private static final long EFT = 4;
   private static final String NUM = "\\d[\\d,]*(?:\\.\\d+)?";
   private static final String OP = "[-+*/×x]";
-  /** An equation in a step: operands joined by operators, "=", the result; "$" before numbers allowed. */
-  private static final Pattern EQUATION = Pattern.compile(
-      "\\$?(" + NUM + ")((?:\\s*" + OP + "\\s*\\$?" + NUM + ")+)\\s*=\\s*\\$?(" + NUM + ")");
+
+  /**
+   * An equation in a step: operands joined by operators, "=", the result; "$" before numbers
+   * allowed.
+   */
+  private static final Pattern EQUATION =
+      Pattern.compile(
+          "\\$?(" + NUM + ")((?:\\s*" + OP + "\\s*\\$?" + NUM + ")+)\\s*=\\s*\\$?(" + NUM + ")");
+
   private static final Pattern TERM = Pattern.compile("\\s*(" + OP + ")\\s*\\$?(" + NUM + ")");
 
   private SolutionEft() {}
 
   /** A right step against a wrong one after the same earlier steps. */
-  public record Contrast(List<String> previousSteps, String right, String wrong, String expected, String wrongEquation) {}
+  public record Contrast(
+      List<String> previousSteps,
+      String right,
+      String wrong,
+      String expected,
+      String wrongEquation) {}
 
   /**
    * The contrast of one seeded step of the solution: among the steps with an equation, one is
@@ -42,7 +53,8 @@ public final class SolutionEft {
   public static Optional<Contrast> contrast(String solution, long seed, String id) {
     List<StepFormat.Step> steps = StepFormat.parse(solution);
     List<Integer> candidates = new ArrayList<>();
-    for (int i = 0; i < steps.size(); i++) if (EQUATION.matcher(steps.get(i).body()).find()) candidates.add(i);
+    for (int i = 0; i < steps.size(); i++)
+      if (EQUATION.matcher(steps.get(i).body()).find()) candidates.add(i);
     if (candidates.isEmpty()) return Optional.empty();
     Random rng = Seeds.random(seed, EFT, id.hashCode());
     int at = candidates.get(rng.nextInt(candidates.size()));
@@ -62,13 +74,20 @@ public final class SolutionEft {
     List<String> previous = new ArrayList<>();
     for (int k = 0; k < at; k++) previous.add(steps.get(k).line());
     // Both steps get the equation in one plain form, so no "$" or "," tells the wrong one apart.
-    return Optional.of(new Contrast(previous, rewrite(step, start, end, result, right), rewrite(step, start, end, result, wrong),
-        right.text(), wrong.text()));
+    return Optional.of(
+        new Contrast(
+            previous,
+            rewrite(step, start, end, result, right),
+            rewrite(step, start, end, result, wrong),
+            right.text(),
+            wrong.text()));
   }
 
-  private static String rewrite(StepFormat.Step step, int start, int end, String result, Equation equation) {
+  private static String rewrite(
+      StepFormat.Step step, int start, int end, String result, Equation equation) {
     String body = step.body().substring(0, start) + equation.text() + step.body().substring(end);
-    return StepFormat.prefix(step.number()) + body.replace("\\boxed{" + result + "}", "\\boxed{" + plain(equation.result) + "}");
+    return StepFormat.prefix(step.number())
+        + body.replace("\\boxed{" + result + "}", "\\boxed{" + plain(equation.result) + "}");
   }
 
   /**
@@ -76,16 +95,36 @@ public final class SolutionEft {
    *
    * @param id the source problem's id; the examples are "eft-ID-A" and "eft-ID-B"
    */
-  public static List<TaskExample> examples(Contrast c, String id, String split, String lang, String question,
+  public static List<TaskExample> examples(
+      Contrast c,
+      String id,
+      String split,
+      String lang,
+      String question,
       PromptTemplates templates) {
     List<TaskExample> out = new ArrayList<>();
     for (Verdict better : List.of(Verdict.A, Verdict.B)) {
       boolean a = better == Verdict.A;
-      String response = StepCheck.response(c.expected(), a ? c.expected() : c.wrongEquation(),
-          a ? c.wrongEquation() : c.expected(), better);
-      out.add(new TaskExample("eft-" + id + "-" + better.name(), "eft", split, lang, 0,
-          templates.judge(question, c.previousSteps(), a ? c.right() : c.wrong(), a ? c.wrong() : c.right()),
-          response, better.name()));
+      String response =
+          StepCheck.response(
+              c.expected(),
+              a ? c.expected() : c.wrongEquation(),
+              a ? c.wrongEquation() : c.expected(),
+              better);
+      out.add(
+          new TaskExample(
+              "eft-" + id + "-" + better.name(),
+              "eft",
+              split,
+              lang,
+              0,
+              templates.judge(
+                  question,
+                  c.previousSteps(),
+                  a ? c.right() : c.wrong(),
+                  a ? c.wrong() : c.right()),
+              response,
+              better.name()));
     }
     return out;
   }
@@ -100,7 +139,9 @@ public final class SolutionEft {
       return s.append(" = ").append(plain(result)).toString();
     }
 
-    /** A wrong operand (one operation, exact result) or else a wrong result, never the right result. */
+    /**
+     * A wrong operand (one operation, exact result) or else a wrong result, never the right result.
+     */
     Equation corrupt(Random rng) {
       int d = (1 + rng.nextInt(3)) * (rng.nextBoolean() ? 1 : -1);
       if (terms.size() == 1 && rng.nextBoolean()) {

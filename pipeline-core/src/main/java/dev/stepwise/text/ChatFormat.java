@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Turns a user turn into the token ids a chat model is prompted with (the tokenizer's chat
- * template with the generation prompt), and an assistant answer into completion ids ending in
- * EOS. Training, generation and scoring all go through here, so they tokenize alike.
+ * Turns a user turn into the token ids a chat model is prompted with (the tokenizer's chat template
+ * with the generation prompt), and an assistant answer into completion ids ending in EOS. Training,
+ * generation and scoring all go through here, so they tokenize alike.
  */
 public final class ChatFormat {
 

@@ -8,21 +8,24 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The two user turns of the method (docs/methods.md §A, "Prompts") as templates: the reasoning prompt
- * ({@code {problem}}) and the pairwise step-judge prompt ({@code {question}}, {@code
+ * The two user turns of the method (docs/methods.md §A, "Prompts") as templates: the reasoning
+ * prompt ({@code {problem}}) and the pairwise step-judge prompt ({@code {question}}, {@code
  * {previous_steps}}, {@code {step_a}}, {@code {step_b}}). They are rendered as plain text here;
  * ChatFormat then wraps them as a user turn in the model's chat template, when it has one. SFT,
- * search, reference scoring, DPO and eval all render through one instance, so the policy is
- * trained and asked with the same text.
+ * search, reference scoring, DPO and eval all render through one instance, so the policy is trained
+ * and asked with the same text.
  */
 public record PromptTemplates(String reasoning, String judge) implements Serializable {
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\{(problem|question|previous_steps|step_a|step_b)\\}");
+  private static final Pattern PLACEHOLDER =
+      Pattern.compile("\\{(problem|question|previous_steps|step_a|step_b)\\}");
 
   /** The templates the synthetic task and the shipped M1 were trained with. */
-  public static final PromptTemplates DEFAULT = new PromptTemplates(
-      ReasoningPrompt.INSTRUCTION + "\nProblem: {problem}",
-      JudgePrompt.INSTRUCTION + "\n[Question]\n{question}\n[Previous Steps]\n{previous_steps}"
-          + "\n[Assistant A's Next Step]\n{step_a}\n[Assistant B's Next Step]\n{step_b}");
+  public static final PromptTemplates DEFAULT =
+      new PromptTemplates(
+          ReasoningPrompt.INSTRUCTION + "\nProblem: {problem}",
+          JudgePrompt.INSTRUCTION
+              + "\n[Question]\n{question}\n[Previous Steps]\n{previous_steps}"
+              + "\n[Assistant A's Next Step]\n{step_a}\n[Assistant B's Next Step]\n{step_b}");
 
   public PromptTemplates {
     require("reasoning", reasoning, List.of("problem"));
@@ -37,14 +40,23 @@ public record PromptTemplates(String reasoning, String judge) implements Seriali
   /**
    * The judge prompt.
    *
-   * @param previousSteps the full lines ("Step n: ...") of the steps so far; "None" is shown before the first step
+   * @param previousSteps the full lines ("Step n: ...") of the steps so far; "None" is shown before
+   *     the first step
    * @param stepA Assistant A's candidate next step, as a full line
    * @param stepB Assistant B's candidate next step, as a full line
    */
   public String judge(String question, List<String> previousSteps, String stepA, String stepB) {
-    return fill(judge, Map.of("question", question,
-        "previous_steps", previousSteps.isEmpty() ? "None" : String.join("\n", previousSteps),
-        "step_a", stepA, "step_b", stepB));
+    return fill(
+        judge,
+        Map.of(
+            "question",
+            question,
+            "previous_steps",
+            previousSteps.isEmpty() ? "None" : String.join("\n", previousSteps),
+            "step_a",
+            stepA,
+            "step_b",
+            stepB));
   }
 
   /** One pass over the template, so a question that contains "{step_a}" stays as written. */
@@ -64,7 +76,8 @@ public record PromptTemplates(String reasoning, String judge) implements Seriali
     }
     for (String p : placeholders) {
       if (!template.contains("{" + p + "}")) {
-        throw new IllegalArgumentException("config key 'stepwise.prompts." + name + "' must contain {" + p + "}");
+        throw new IllegalArgumentException(
+            "config key 'stepwise.prompts." + name + "' must contain {" + p + "}");
       }
     }
   }

@@ -8,16 +8,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * AdamW (Loshchilov and Hutter, 2019): Adam with weight decay applied to the weights directly,
- * not through the gradient. The moments are plain NDArrays keyed by parameter name, so they can
- * be written next to a checkpoint and an interrupted training resumes to the same result.
+ * AdamW (Loshchilov and Hutter, 2019): Adam with weight decay applied to the weights directly, not
+ * through the gradient. The moments are plain NDArrays keyed by parameter name, so they can be
+ * written next to a checkpoint and an interrupted training resumes to the same result.
  *
  * <p>The moments and the update are F32 also for F16 parameters; the update is rounded to the
- * parameter's dtype when applied (with no F32 master copy, F16 parameters lose updates below
- * their resolution).
+ * parameter's dtype when applied (with no F32 master copy, F16 parameters lose updates below their
+ * resolution).
  *
- * <p>Call {@link #update} outside the {@code GradientCollector}: with grad mode off, PyTorch
- * allows the in-place updates of leaf tensors that require gradients.
+ * <p>Call {@link #update} outside the {@code GradientCollector}: with grad mode off, PyTorch allows
+ * the in-place updates of leaf tensors that require gradients.
  */
 public final class AdamW {
 
@@ -54,8 +54,8 @@ public final class AdamW {
   }
 
   /**
-   * Applies one update to every parameter that has a gradient. Weight decay skips vectors
-   * (norm weights and biases), as HF's and nanoGPT's trainers do.
+   * Applies one update to every parameter that has a gradient. Weight decay skips vectors (norm
+   * weights and biases), as HF's and nanoGPT's trainers do.
    */
   public void update(Map<String, NDArray> parameters, double learningRate) {
     step++;
@@ -66,7 +66,8 @@ public final class AdamW {
       NDArray m = firstMoment.computeIfAbsent(entry.getKey(), k -> moment(weight));
       NDArray v = secondMoment.computeIfAbsent(entry.getKey(), k -> moment(weight));
       // The scope frees this step's temporaries; the long-lived manager would keep them.
-      try (NDScope scope = new NDScope(); NDArray weightGradient = weight.getGradient()) {
+      try (NDScope scope = new NDScope();
+          NDArray weightGradient = weight.getGradient()) {
         NDArray gradient = weightGradient.toType(DataType.FLOAT32, false);
         m.muli(settings.beta1()).addi(gradient.mul(1 - settings.beta1()));
         v.muli(settings.beta2()).addi(gradient.square().muli(1 - settings.beta2()));
@@ -74,17 +75,25 @@ public final class AdamW {
           weight.muli(1 - learningRate * settings.weightDecay());
         }
         NDArray denominator = v.div(biasCorrection2).sqrt().addi(settings.epsilon());
-        weight.subi(m.div(denominator).muli(learningRate / biasCorrection1).toType(weight.getDataType(), false));
+        weight.subi(
+            m.div(denominator)
+                .muli(learningRate / biasCorrection1)
+                .toType(weight.getDataType(), false));
       }
     }
   }
 
-  /** A zero moment for {@code weight}: F32 whatever the weight's dtype (F16 moments would underflow). */
+  /**
+   * A zero moment for {@code weight}: F32 whatever the weight's dtype (F16 moments would
+   * underflow).
+   */
   private static NDArray moment(NDArray weight) {
     return weight.getManager().zeros(weight.getShape(), DataType.FLOAT32, weight.getDevice());
   }
 
-  /** The moments as named arrays ({@code exp_avg.<name>}, {@code exp_avg_sq.<name>}), for saving. */
+  /**
+   * The moments as named arrays ({@code exp_avg.<name>}, {@code exp_avg_sq.<name>}), for saving.
+   */
   public NDList state() {
     NDList state = new NDList();
     firstMoment.forEach((name, m) -> state.add(named(m, "exp_avg." + name)));
@@ -93,16 +102,19 @@ public final class AdamW {
   }
 
   /**
-   * Restores moments written by {@link #state()}; the arrays are copied into this optimizer so
-   * the caller may close its own.
+   * Restores moments written by {@link #state()}; the arrays are copied into this optimizer so the
+   * caller may close its own.
    */
-  public void restore(long savedStep, Map<String, NDArray> savedState, Map<String, NDArray> parameters) {
+  public void restore(
+      long savedStep, Map<String, NDArray> savedState, Map<String, NDArray> parameters) {
     for (String name : parameters.keySet()) {
       NDArray m = savedState.get("exp_avg." + name);
       NDArray v = savedState.get("exp_avg_sq." + name);
       if (m == null || v == null) {
         throw new IllegalArgumentException(
-            "optimizer state has no moments for parameter '" + name + "': it was saved for another model");
+            "optimizer state has no moments for parameter '"
+                + name
+                + "': it was saved for another model");
       }
       NDArray weight = parameters.get(name);
       firstMoment.put(name, m.toType(DataType.FLOAT32, true).toDevice(weight.getDevice(), true));

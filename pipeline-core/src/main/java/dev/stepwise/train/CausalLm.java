@@ -12,9 +12,9 @@ public interface CausalLm {
   Map<String, NDArray> parameters();
 
   /**
-   * Log-prob of every completion token given its prompt and the earlier completion tokens,
-   * shape (B, longest completion), right-aligned with 0 in the padding columns; differentiable
-   * inside a {@code GradientCollector}; every array it makes is owned by {@code scope}.
+   * Log-prob of every completion token given its prompt and the earlier completion tokens, shape
+   * (B, longest completion), right-aligned with 0 in the padding columns; differentiable inside a
+   * {@code GradientCollector}; every array it makes is owned by {@code scope}.
    */
   NDArray completionTokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions);
 }

@@ -17,9 +17,9 @@ import java.util.Map;
 
 /**
  * What makes an HF model directory usable: its tokenizer, its config, every tensor the config
- * implies with the right shape and readable to its last byte, and every weight finite. The
- * model commands check this when they open a model, and the pipeline before it publishes one
- * into a run, so a truncated or diverged checkpoint is refused where it enters, naming the file.
+ * implies with the right shape and readable to its last byte, and every weight finite. The model
+ * commands check this when they open a model, and the pipeline before it publishes one into a run,
+ * so a truncated or diverged checkpoint is refused where it enters, naming the file.
  */
 public final class CheckpointCheck {
 
@@ -36,7 +36,8 @@ public final class CheckpointCheck {
       return;
     }
     requireTokenizer(dir);
-    try (NDManager manager = NDManager.newBaseManager(); LlamaModel model = Checkpoint.load(dir, manager)) {
+    try (NDManager manager = NDManager.newBaseManager();
+        LlamaModel model = Checkpoint.load(dir, manager)) {
       requireFinite(dir, model);
     }
     loadTokenizer(dir);
@@ -56,24 +57,33 @@ public final class CheckpointCheck {
         SafetensorsFile source = SafetensorsFile.open(dir.resolve(AdapterDirectory.WEIGHTS))) {
       Map<String, NDArray> weights = new LinkedHashMap<>();
       for (String name : source.names()) {
-        weights.put(name, Checkpoint.read(source, name, source.info(name).shape(), TensorDType.F32, manager));
+        weights.put(
+            name,
+            Checkpoint.read(source, name, source.info(name).shape(), TensorDType.F32, manager));
       }
       String bad = FiniteWeights.firstNonFinite(weights);
-      if (bad != null) throw new IOException(dir + ": adapter tensor '" + bad + "' holds NaN or infinite values");
+      if (bad != null)
+        throw new IOException(dir + ": adapter tensor '" + bad + "' holds NaN or infinite values");
     }
     if (Files.isRegularFile(dir.resolve("tokenizer.json"))) loadTokenizer(dir);
   }
 
   public static void requireTokenizer(Path dir) throws IOException {
     if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
-      throw new IOException(dir + ": no tokenizer.json; expected an HF model directory with its tokenizer (see `stepwise model init`)");
+      throw new IOException(
+          dir
+              + ": no tokenizer.json; expected an HF model directory with its tokenizer (see `stepwise model init`)");
     }
   }
 
   public static void requireFinite(Path dir, LlamaModel model) throws IOException {
     String bad = FiniteWeights.firstNonFinite(model.parameters());
     if (bad != null) {
-      throw new IOException(dir + ": tensor '" + bad + "' holds NaN or infinite values (written by a diverged training run?)");
+      throw new IOException(
+          dir
+              + ": tensor '"
+              + bad
+              + "' holds NaN or infinite values (written by a diverged training run?)");
     }
   }
 }

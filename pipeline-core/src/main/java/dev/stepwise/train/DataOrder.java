@@ -5,11 +5,11 @@ import java.util.Comparator;
 import java.util.SplittableRandom;
 
 /**
- * The order in which training examples are visited: one seeded permutation per epoch, read as
- * an endless stream. Micro-batch k depends only on (seed, k), so a resumed run sees exactly the
- * batches an uninterrupted one would have. With lengths, each window of the permutation is
- * sorted by length and cut into batches whose order is shuffled again: batches then hold
- * sequences of similar length, so less of each forward pass is padding.
+ * The order in which training examples are visited: one seeded permutation per epoch, read as an
+ * endless stream. Micro-batch k depends only on (seed, k), so a resumed run sees exactly the
+ * batches an uninterrupted one would have. With lengths, each window of the permutation is sorted
+ * by length and cut into batches whose order is shuffled again: batches then hold sequences of
+ * similar length, so less of each forward pass is padding.
  */
 final class DataOrder {
 
@@ -25,7 +25,9 @@ final class DataOrder {
     this(size, seed, null, 1, 0);
   }
 
-  /** Length-grouped order: windows of {@code windowBatches} batches, each sorted by {@code lengths}. */
+  /**
+   * Length-grouped order: windows of {@code windowBatches} batches, each sorted by {@code lengths}.
+   */
   DataOrder(int[] lengths, long seed, int batchSize, int windowBatches) {
     this(lengths.length, seed, lengths, batchSize, batchSize * windowBatches);
   }

@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import java.util.Collection;
 
-/** The gradients of a parameter set: global-norm clipping (as {@code torch.nn.utils.clip_grad_norm_}) and zeroing. */
+/**
+ * The gradients of a parameter set: global-norm clipping (as {@code
+ * torch.nn.utils.clip_grad_norm_}) and zeroing.
+ */
 public final class Gradients {
 
   private Gradients() {}
@@ -17,7 +20,8 @@ public final class Gradients {
     double sumOfSquares = 0;
     for (NDArray weight : parameters) {
       // F32 before squaring: an F16 gradient over 256 would overflow to infinity when squared.
-      try (NDArray gradient = weight.getGradient(); NDArray wide = gradient.toType(DataType.FLOAT32, false);
+      try (NDArray gradient = weight.getGradient();
+          NDArray wide = gradient.toType(DataType.FLOAT32, false);
           NDArray squared = wide.square().sum()) {
         sumOfSquares += squared.toType(DataType.FLOAT64, false).getDouble();
       }

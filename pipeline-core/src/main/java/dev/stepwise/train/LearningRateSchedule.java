@@ -1,10 +1,11 @@
 package dev.stepwise.train;
 
 /**
- * Linear warmup to the peak learning rate, then cosine decay to {@code minRatio * peak} at
- * {@code totalSteps} (HF's {@code get_cosine_schedule_with_warmup} with a floor).
+ * Linear warmup to the peak learning rate, then cosine decay to {@code minRatio * peak} at {@code
+ * totalSteps} (HF's {@code get_cosine_schedule_with_warmup} with a floor).
  */
-public record LearningRateSchedule(double peak, long warmupSteps, long totalSteps, double minRatio) {
+public record LearningRateSchedule(
+    double peak, long warmupSteps, long totalSteps, double minRatio) {
 
   public LearningRateSchedule {
     if (!(peak > 0) || !Double.isFinite(peak)) {
@@ -12,7 +13,11 @@ public record LearningRateSchedule(double peak, long warmupSteps, long totalStep
     }
     if (warmupSteps < 0 || totalSteps <= 0 || warmupSteps > totalSteps) {
       throw new IllegalArgumentException(
-          "need 0 <= warmup steps (" + warmupSteps + ") <= total steps (" + totalSteps + ") and total > 0");
+          "need 0 <= warmup steps ("
+              + warmupSteps
+              + ") <= total steps ("
+              + totalSteps
+              + ") and total > 0");
     }
     if (minRatio < 0 || minRatio > 1) {
       throw new IllegalArgumentException("train.min_lr_ratio must be in [0, 1], got " + minRatio);

@@ -19,14 +19,17 @@ import java.util.Map;
 
 /**
  * The Llama/Qwen2 decoder as the trainer sees it: the weights it trains (all of them, or LoRA
- * adapters over frozen base weights), the scorer, and checkpoints (an HF model directory, or a
- * PEFT adapter directory for LoRA).
+ * adapters over frozen base weights), the scorer, and checkpoints (an HF model directory, or a PEFT
+ * adapter directory for LoRA).
  */
 public final class LlamaTrainable implements CausalLm, CheckpointStore {
 
-  /** Why training refuses F16 weights (the F16 forward casts between F16 and F32 at every layer). */
-  public static final String F32_ONLY = "training needs float32 weights: DJL 0.36 casts dtypes without gradients (its JNI "
-      + "runs toType under a NoGradGuard), so an F16 forward would train nothing; load the model in float32";
+  /**
+   * Why training refuses F16 weights (the F16 forward casts between F16 and F32 at every layer).
+   */
+  public static final String F32_ONLY =
+      "training needs float32 weights: DJL 0.36 casts dtypes without gradients (its JNI "
+          + "runs toType under a NoGradGuard), so an F16 forward would train nothing; load the model in float32";
 
   /** The token embeddings; with tied embeddings also the output head. */
   static final String EMBEDDINGS = "model.embed_tokens.weight";
@@ -35,20 +38,28 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
   private final CompletionScorer scorer;
   private final Path tokenizerDir;
   private final Map<String, NDArray> trained;
+
   /** The trained adapter, or null for full fine-tuning. */
   private final LoraAdapter adapter;
 
   /**
    * Full fine-tuning, or LoRA when {@code settings.lora()} is set: the adapter {@code model} was
-   * loaded with (from an adapter directory) trains on, else a new one over {@code modelUri},
-   * seeded by {@code settings.seed()}. Full fine-tuning of a model loaded with an adapter first
-   * merges the adapter into its weights.
+   * loaded with (from an adapter directory) trains on, else a new one over {@code modelUri}, seeded
+   * by {@code settings.seed()}. Full fine-tuning of a model loaded with an adapter first merges the
+   * adapter into its weights.
    *
    * @param tokenizerDir where the tokenizer files to copy into every checkpoint live (or null)
    * @param modelUri where {@code model} was loaded from: a new adapter's pointer to its base
    */
-  public LlamaTrainable(LlamaModel model, Path tokenizerDir, TrainSettings settings, String modelUri) {
-    this(model, tokenizerDir, settings.freezeEmbeddings(), settings.lora(), modelUri, settings.seed());
+  public LlamaTrainable(
+      LlamaModel model, Path tokenizerDir, TrainSettings settings, String modelUri) {
+    this(
+        model,
+        tokenizerDir,
+        settings.freezeEmbeddings(),
+        settings.lora(),
+        modelUri,
+        settings.seed());
   }
 
   /** Full fine-tuning. */
@@ -60,7 +71,13 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
     this(model, tokenizerDir, false);
   }
 
-  private LlamaTrainable(LlamaModel model, Path tokenizerDir, boolean freezeEmbeddings, LoraSettings lora, String modelUri, long seed) {
+  private LlamaTrainable(
+      LlamaModel model,
+      Path tokenizerDir,
+      boolean freezeEmbeddings,
+      LoraSettings lora,
+      String modelUri,
+      long seed) {
     // LoRA too: the adapters' gradients flow back through the base's F16-F32 casts.
     if (model.weightType() != DataType.FLOAT32) throw new IllegalArgumentException(F32_ONLY);
     this.model = model;
@@ -78,7 +95,10 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
       this.trained = Collections.unmodifiableMap(trained);
     } else {
       LoraAdapter.requireNoDropout(lora);
-      this.adapter = loaded == null ? LoraAdapter.create(model, lora, modelUri, seed) : continued(model, loaded, lora);
+      this.adapter =
+          loaded == null
+              ? LoraAdapter.create(model, lora, modelUri, seed)
+              : continued(model, loaded, lora);
       model.setProjectionHook(adapter);
       this.trained = adapter.parameters();
     }
@@ -88,10 +108,23 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
   /** The loaded adapter, when r, lora_alpha and target_modules agree with the configured ones. */
   private static LoraAdapter continued(LlamaModel model, LoraAdapter loaded, LoraSettings wanted) {
     LoraSettings has = loaded.settings();
-    if (has.r() != wanted.r() || has.alpha() != wanted.alpha() || !has.targetModules().equals(wanted.targetModules())) {
-      throw new IllegalArgumentException("the model to train is an adapter with r=" + has.r() + ", lora_alpha=" + has.alpha()
-          + ", target_modules=" + has.targetModules() + " but stepwise.train.lora asks for r=" + wanted.r() + ", alpha=" + wanted.alpha()
-          + ", target_modules=" + wanted.targetModules() + ": configure the same, or start from a merged model (`stepwise model merge`)");
+    if (has.r() != wanted.r()
+        || has.alpha() != wanted.alpha()
+        || !has.targetModules().equals(wanted.targetModules())) {
+      throw new IllegalArgumentException(
+          "the model to train is an adapter with r="
+              + has.r()
+              + ", lora_alpha="
+              + has.alpha()
+              + ", target_modules="
+              + has.targetModules()
+              + " but stepwise.train.lora asks for r="
+              + wanted.r()
+              + ", alpha="
+              + wanted.alpha()
+              + ", target_modules="
+              + wanted.targetModules()
+              + ": configure the same, or start from a merged model (`stepwise model merge`)");
     }
     return new LoraAdapter(model.config(), wanted, loaded.base(), loaded.parameters());
   }
@@ -103,7 +136,8 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
   }
 
   @Override
-  public NDArray completionTokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions) {
+  public NDArray completionTokenLogProbs(
+      NDManager scope, List<int[]> prompts, List<int[]> completions) {
     return scorer.tokenLogProbs(scope, prompts, completions);
   }
 
@@ -125,16 +159,21 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
           copy(saved.parameters(), model.parameters(), directory);
         }
       } else {
-        copy(AdapterDirectory.readWeights(directory, LoraAdapter.shapes(model.config(), adapter.settings()), loading),
-            adapter.parameters(), directory);
+        copy(
+            AdapterDirectory.readWeights(
+                directory, LoraAdapter.shapes(model.config(), adapter.settings()), loading),
+            adapter.parameters(),
+            directory);
       }
     }
   }
 
-  private static void copy(Map<String, NDArray> saved, Map<String, NDArray> into, Path directory) throws IOException {
+  private static void copy(Map<String, NDArray> saved, Map<String, NDArray> into, Path directory)
+      throws IOException {
     for (Map.Entry<String, NDArray> e : into.entrySet()) {
       NDArray source = saved.get(e.getKey());
-      if (source == null) throw new IOException(directory + " has no tensor '" + e.getKey() + "' to resume from");
+      if (source == null)
+        throw new IOException(directory + " has no tensor '" + e.getKey() + "' to resume from");
       e.getValue().set(source.toFloatArray());
     }
   }

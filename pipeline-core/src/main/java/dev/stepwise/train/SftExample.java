@@ -4,7 +4,8 @@ package dev.stepwise.train;
 public record SftExample(int[] promptIds, int[] completionIds) {
   public SftExample {
     if (promptIds.length == 0) {
-      throw new IllegalArgumentException("an SFT example needs at least one prompt token (BOS or text)");
+      throw new IllegalArgumentException(
+          "an SFT example needs at least one prompt token (BOS or text)");
     }
     if (completionIds.length == 0) {
       throw new IllegalArgumentException("an SFT example needs at least one completion token");

@@ -1,15 +1,15 @@
 package dev.stepwise.train;
 
-import java.io.Serializable;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
+import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Step-wise DPO (docs/methods.md §A.6): chosen and rejected are the best and worst candidate for the
- * same step, both conditioned on the same prefix (question + earlier steps), and every log-prob
+ * Step-wise DPO (docs/methods.md §A.6): chosen and rejected are the best and worst candidate for
+ * the same step, both conditioned on the same prefix (question + earlier steps), and every log-prob
  * is summed over the step's tokens only.
  *
  * <pre>
@@ -54,7 +54,8 @@ public record StepDpoLoss(double beta, double sftWeight) implements Serializable
     // -log sigmoid(m) = softplus(-m), stable for large |m|.
     NDArray loss = Activation.softPlus(margin.neg()).mean();
     if (sftWeight > 0) {
-      NDArray chosenNll = policyChosen.neg().div(chosenTokens.toType(policyChosen.getDataType(), false));
+      NDArray chosenNll =
+          policyChosen.neg().div(chosenTokens.toType(policyChosen.getDataType(), false));
       loss = loss.add(chosenNll.mean().mul(sftWeight));
     }
     Map<String, Double> metrics = new LinkedHashMap<>();
@@ -69,7 +70,8 @@ public record StepDpoLoss(double beta, double sftWeight) implements Serializable
   }
 
   private static double mean(NDArray values) {
-    try (NDArray detached = values.stopGradient(); NDArray mean = detached.mean()) {
+    try (NDArray detached = values.stopGradient();
+        NDArray mean = detached.mean()) {
       return scalar(mean);
     }
   }

@@ -5,15 +5,19 @@ import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Torch's intra-op thread count, changeable at run time. Inference wants 1 thread per task slot,
- * while a job that owns the machine's cores runs faster with all of them
- * (docs/design.md: 1.7 → 2.9 tiny SFT steps/s with 2 threads on 2 cores). The default is the cores
- * the JVM may use (or a Spark task's {@code spark.task.cpus}); a count given at JVM start wins.
+ * while a job that owns the machine's cores runs faster with all of them (docs/design.md: 1.7 → 2.9
+ * tiny SFT steps/s with 2 threads on 2 cores). The default is the cores the JVM may use (or a Spark
+ * task's {@code spark.task.cpus}); a count given at JVM start wins.
  */
 public final class TorchThreads {
   private TorchThreads() {}
 
-  /** DJL's system property for the count; set at JVM start (STEPWISE_THREADS, tests: 1) it is never overridden. */
+  /**
+   * DJL's system property for the count; set at JVM start (STEPWISE_THREADS, tests: 1) it is never
+   * overridden.
+   */
   public static final String PROPERTY = "ai.djl.pytorch.num_threads";
+
   private static final boolean GIVEN_AT_START = System.getProperty(PROPERTY) != null;
 
   /** The cores this JVM may use (its CPU affinity and container limits included). */

@@ -1,7 +1,7 @@
 package dev.stepwise.train;
 
-import java.io.Serializable;
 import dev.stepwise.model.lora.LoraSettings;
+import java.io.Serializable;
 
 /**
  * Optimisation settings of one training run (SFT or DPO); config keys under {@code sft.*} and
@@ -26,22 +26,52 @@ public record TrainSettings(
     int logEvery,
     int saveEvery,
     boolean freezeEmbeddings,
-    LoraSettings lora) implements Serializable {
+    LoraSettings lora)
+    implements Serializable {
 
   /** Full fine-tuning (no LoRA). */
-  public TrainSettings(int batchSize, int gradientAccumulation, long steps, double epochs, double learningRate, double warmupRatio,
-      double minLrRatio, double maxGradNorm, double weightDecay, long seed, int logEvery, int saveEvery, boolean freezeEmbeddings) {
-    this(batchSize, gradientAccumulation, steps, epochs, learningRate, warmupRatio, minLrRatio, maxGradNorm, weightDecay, seed,
-        logEvery, saveEvery, freezeEmbeddings, null);
+  public TrainSettings(
+      int batchSize,
+      int gradientAccumulation,
+      long steps,
+      double epochs,
+      double learningRate,
+      double warmupRatio,
+      double minLrRatio,
+      double maxGradNorm,
+      double weightDecay,
+      long seed,
+      int logEvery,
+      int saveEvery,
+      boolean freezeEmbeddings) {
+    this(
+        batchSize,
+        gradientAccumulation,
+        steps,
+        epochs,
+        learningRate,
+        warmupRatio,
+        minLrRatio,
+        maxGradNorm,
+        weightDecay,
+        seed,
+        logEvery,
+        saveEvery,
+        freezeEmbeddings,
+        null);
   }
 
   public TrainSettings {
     if (batchSize <= 0 || gradientAccumulation <= 0) {
       throw new IllegalArgumentException(
-          "batch_size and gradient_accumulation must be positive, got " + batchSize + ", " + gradientAccumulation);
+          "batch_size and gradient_accumulation must be positive, got "
+              + batchSize
+              + ", "
+              + gradientAccumulation);
     }
     if (steps < 0 || epochs < 0 || (steps == 0 && epochs == 0)) {
-      throw new IllegalArgumentException("set steps > 0 or epochs > 0 (got steps=" + steps + ", epochs=" + epochs + ")");
+      throw new IllegalArgumentException(
+          "set steps > 0 or epochs > 0 (got steps=" + steps + ", epochs=" + epochs + ")");
     }
     if (warmupRatio < 0 || warmupRatio > 1) {
       throw new IllegalArgumentException("warmup_ratio must be in [0, 1], got " + warmupRatio);
@@ -66,6 +96,7 @@ public record TrainSettings(
 
   public LearningRateSchedule schedule(int examples) {
     long total = totalSteps(examples);
-    return new LearningRateSchedule(learningRate, Math.round(warmupRatio * total), total, minLrRatio);
+    return new LearningRateSchedule(
+        learningRate, Math.round(warmupRatio * total), total, minLrRatio);
   }
 }

@@ -1,12 +1,11 @@
 package dev.stepwise.train;
 
-import java.util.Comparator;
 import ai.djl.engine.Engine;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -19,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +28,8 @@ import java.util.stream.Stream;
 /**
  * The training loop shared by SFT and step-wise DPO: seeded data order, gradient accumulation,
  * global-norm clipping, AdamW with warmup and cosine decay, TRL-named metrics, and HF-style
- * checkpoints ({@code checkpoint-<step>/} with {@code trainer_state.json} and
- * {@code optimizer.safetensors}) from which an interrupted run resumes to the same result.
+ * checkpoints ({@code checkpoint-<step>/} with {@code trainer_state.json} and {@code
+ * optimizer.safetensors}) from which an interrupted run resumes to the same result.
  *
  * <p>A non-finite loss or gradient norm stops training before the update, and non-finite weights
  * after it; either way no checkpoint is written after it, so the last good checkpoint stays as it
@@ -46,12 +46,14 @@ public final class Trainer<E> {
     default void afterStep(long step, long totalSteps, Map<String, Double> metrics) {}
   }
 
-  public record Result(long steps, Map<String, Double> lastMetrics, List<Map<String, Object>> logHistory) {}
+  public record Result(
+      long steps, Map<String, Double> lastMetrics, List<Map<String, Object>> logHistory) {}
 
   private static final Object GRADIENT_COLLECTOR = new Object();
   static final String STATE_FILE = "trainer_state.json";
   static final String OPTIMIZER_FILE = "optimizer.safetensors";
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+  private static final Gson GSON =
+      new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
   private final TrainSettings settings;
   private final Objective<E> objective;
@@ -61,7 +63,12 @@ public final class Trainer<E> {
   private ToIntFunction<E> length;
   private int windowBatches;
 
-  public Trainer(TrainSettings settings, Objective<E> objective, CausalLm model, CheckpointStore checkpoints, Listener listener) {
+  public Trainer(
+      TrainSettings settings,
+      Objective<E> objective,
+      CausalLm model,
+      CheckpointStore checkpoints,
+      Listener listener) {
     this.settings = settings;
     this.objective = objective;
     this.model = model;
@@ -84,10 +91,10 @@ public final class Trainer<E> {
 
   /**
    * Trains on {@code examples}, writing {@code outputDir/checkpoint-<step>} along the way and the
-   * final weights to {@code outputDir} itself. When {@code outputDir} already holds a
-   * checkpoint of this run, training resumes from the latest one. A null {@code outputDir}
-   * trains in memory only and writes nothing (benchmarks: a 0.5B model's weights and optimizer
-   * state are 6 GB on disk and more on the heap while written).
+   * final weights to {@code outputDir} itself. When {@code outputDir} already holds a checkpoint of
+   * this run, training resumes from the latest one. A null {@code outputDir} trains in memory only
+   * and writes nothing (benchmarks: a 0.5B model's weights and optimizer state are 6 GB on disk and
+   * more on the heap while written).
    */
   public Result train(List<E> examples, Path outputDir) throws IOException {
     // Grad mode is per thread and on by default in a new one (a Spark task's): the updates below
@@ -99,8 +106,14 @@ public final class Trainer<E> {
     long start = outputDir == null ? 0 : resume(outputDir, optimizer, parameters, history);
     long total = settings.totalSteps(examples.size());
     LearningRateSchedule schedule = settings.schedule(examples.size());
-    DataOrder order = length == null ? new DataOrder(examples.size(), settings.seed())
-        : new DataOrder(examples.stream().mapToInt(length).toArray(), settings.seed(), settings.batchSize(), windowBatches);
+    DataOrder order =
+        length == null
+            ? new DataOrder(examples.size(), settings.seed())
+            : new DataOrder(
+                examples.stream().mapToInt(length).toArray(),
+                settings.seed(),
+                settings.batchSize(),
+                windowBatches);
     Map<String, Double> last = Map.of();
     NDManager manager = parameters.values().iterator().next().getManager();
 
@@ -116,7 +129,9 @@ public final class Trainer<E> {
         Gradients.zero(parameters.values());
         for (int micro = 0; micro < settings.gradientAccumulation(); micro++) {
           List<E> batch = new ArrayList<>(settings.batchSize());
-          for (int row : order.microBatch(step * settings.gradientAccumulation() + micro, settings.batchSize())) {
+          for (int row :
+              order.microBatch(
+                  step * settings.gradientAccumulation() + micro, settings.batchSize())) {
             batch.add(examples.get(row));
           }
           try (NDScope scope = new NDScope();
@@ -128,7 +143,9 @@ public final class Trainer<E> {
               throw new NonFiniteLossException(step + 1, "loss", loss);
             }
             collector.backward(out.loss().div(settings.gradientAccumulation()));
-            out.metrics().forEach((k, v) -> metrics.merge(k, v / settings.gradientAccumulation(), Double::sum));
+            out.metrics()
+                .forEach(
+                    (k, v) -> metrics.merge(k, v / settings.gradientAccumulation(), Double::sum));
           }
         }
         gradNorm = Gradients.clipByGlobalNorm(parameters.values(), settings.maxGradNorm());
@@ -152,7 +169,10 @@ public final class Trainer<E> {
         history.add(entry);
       }
       listener.afterStep(done, total, metrics);
-      if (outputDir != null && settings.saveEvery() > 0 && done % settings.saveEvery() == 0 && done < total) {
+      if (outputDir != null
+          && settings.saveEvery() > 0
+          && done % settings.saveEvery() == 0
+          && done < total) {
         writeCheckpoint(outputDir.resolve("checkpoint-" + done), done, total, optimizer, history);
       }
     }
@@ -160,23 +180,39 @@ public final class Trainer<E> {
     return new Result(total, last, history);
   }
 
-  /** Restores weights, optimizer moments and history from the latest checkpoint; returns its step. */
-  private long resume(Path outputDir, AdamW optimizer, Map<String, NDArray> parameters, List<Map<String, Object>> history) throws IOException {
+  /**
+   * Restores weights, optimizer moments and history from the latest checkpoint; returns its step.
+   */
+  private long resume(
+      Path outputDir,
+      AdamW optimizer,
+      Map<String, NDArray> parameters,
+      List<Map<String, Object>> history)
+      throws IOException {
     Path latest = latestCheckpoint(outputDir);
     if (latest == null) {
       return 0;
     }
-    JsonObject state = GSON.fromJson(Files.readString(latest.resolve(STATE_FILE)), JsonObject.class);
+    JsonObject state =
+        GSON.fromJson(Files.readString(latest.resolve(STATE_FILE)), JsonObject.class);
     if (state.get("seed").getAsLong() != settings.seed()) {
-      throw new IllegalStateException(latest + " was written with seed " + state.get("seed")
-          + ", not " + settings.seed() + ": use a new output directory or the same seed");
+      throw new IllegalStateException(
+          latest
+              + " was written with seed "
+              + state.get("seed")
+              + ", not "
+              + settings.seed()
+              + ": use a new output directory or the same seed");
     }
     long step = state.get("global_step").getAsLong();
     checkpoints.restore(latest);
     String nonFinite = FiniteWeights.firstNonFinite(parameters);
     if (nonFinite != null) {
-      throw new IllegalStateException(latest + " holds non-finite weights ('" + nonFinite
-          + "'): it cannot be resumed from; delete it to resume from an earlier checkpoint, or use a new output directory");
+      throw new IllegalStateException(
+          latest
+              + " holds non-finite weights ('"
+              + nonFinite
+              + "'): it cannot be resumed from; delete it to resume from an earlier checkpoint, or use a new output directory");
     }
     NDManager manager = parameters.values().iterator().next().getManager();
     try (NDManager loading = manager.newSubManager();
@@ -191,7 +227,9 @@ public final class Trainer<E> {
     return step;
   }
 
-  /** The directory with the highest completed step: the output itself, or its latest checkpoint-N. */
+  /**
+   * The directory with the highest completed step: the output itself, or its latest checkpoint-N.
+   */
   static Path latestCheckpoint(Path outputDir) throws IOException {
     if (Files.isRegularFile(outputDir.resolve(STATE_FILE))) {
       return outputDir;
@@ -212,8 +250,13 @@ public final class Trainer<E> {
     return Long.parseLong(checkpoint.getFileName().toString().substring("checkpoint-".length()));
   }
 
-  /** Writes into a sibling temporary directory, then renames, so a half-written checkpoint is never seen. */
-  private void writeCheckpoint(Path dir, long step, long total, AdamW optimizer, List<Map<String, Object>> history) throws IOException {
+  /**
+   * Writes into a sibling temporary directory, then renames, so a half-written checkpoint is never
+   * seen.
+   */
+  private void writeCheckpoint(
+      Path dir, long step, long total, AdamW optimizer, List<Map<String, Object>> history)
+      throws IOException {
     Path tmp = dir.resolveSibling("." + dir.getFileName() + ".tmp");
     deleteRecursively(tmp);
     Files.createDirectories(tmp);
@@ -239,10 +282,17 @@ public final class Trainer<E> {
       Files.deleteIfExists(dir.resolve(STATE_FILE));
       List<Path> files;
       try (Stream<Path> list = Files.list(tmp)) {
-        files = list.sorted(Comparator.comparing((Path f) -> f.getFileName().toString().equals(STATE_FILE))).toList();
+        files =
+            list.sorted(
+                    Comparator.comparing((Path f) -> f.getFileName().toString().equals(STATE_FILE)))
+                .toList();
       }
       for (Path file : files) {
-        Files.move(file, dir.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+            file,
+            dir.resolve(file.getFileName()),
+            StandardCopyOption.REPLACE_EXISTING,
+            StandardCopyOption.ATOMIC_MOVE);
       }
       Files.delete(tmp);
     } else {

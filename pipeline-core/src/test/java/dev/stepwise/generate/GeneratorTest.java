@@ -1,6 +1,5 @@
 package dev.stepwise.generate;
 
-import java.util.Collections;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -11,33 +10,43 @@ import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.model.MlpHook;
+import dev.stepwise.sampling.Edt;
+import dev.stepwise.sampling.FixedSampler;
+import dev.stepwise.sampling.Logits;
+import dev.stepwise.sampling.SamplingStrategy;
+import dev.stepwise.sampling.TokenChooser;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
-import dev.stepwise.sampling.Edt;
-import dev.stepwise.sampling.FixedSampler;
-import dev.stepwise.sampling.SamplingStrategy;
-import dev.stepwise.sampling.Logits;
-import dev.stepwise.sampling.TokenChooser;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class GeneratorTest {
 
   /** Spells token i as one letter, so stop strings can be tested on real decoded text. */
-  private static final TokenDecoder LETTERS = ids -> Arrays.stream(ids).mapToObj(i -> String.valueOf((char) ('a' + i % 26))).collect(Collectors.joining());
+  private static final TokenDecoder LETTERS =
+      ids ->
+          Arrays.stream(ids)
+              .mapToObj(i -> String.valueOf((char) ('a' + i % 26)))
+              .collect(Collectors.joining());
 
   /** Plain softmax sampling at temperature 1, drawing only from the request's Random. */
   private static final TokenChooser SAMPLE = new FixedSampler(1.0, 0, 1.0);
 
-  private static final List<int[]> PROMPTS = List.of(new int[] {1, 5, 9}, new int[] {1}, new int[] {1, 40, 41, 42, 3, 3, 3, 8}, new int[] {1, 22});
+  private static final List<int[]> PROMPTS =
+      List.of(
+          new int[] {1, 5, 9},
+          new int[] {1},
+          new int[] {1, 40, 41, 42, 3, 3, 3, 8},
+          new int[] {1, 22});
 
   private static NDManager root;
   private static LlamaModel model;
@@ -55,12 +64,14 @@ class GeneratorTest {
   }
 
   static Path fixture(String name) throws URISyntaxException {
-    return Path.of(GeneratorTest.class.getResource("/fixtures/" + name + "/config.json").toURI()).getParent();
+    return Path.of(GeneratorTest.class.getResource("/fixtures/" + name + "/config.json").toURI())
+        .getParent();
   }
 
   @Test
   void greedyTokensAndLogProbsMatchAFullForwardOfTheResult() {
-    List<GenerationRequest> requests = PROMPTS.stream().map(p -> GenerationRequest.greedy(p, 12, Set.of())).toList();
+    List<GenerationRequest> requests =
+        PROMPTS.stream().map(p -> GenerationRequest.greedy(p, 12, Set.of())).toList();
     List<Generation> results = new Generator(model, LETTERS).generate(requests);
     List<int[]> completions = results.stream().map(Generation::tokens).toList();
     List<CompletionScorer.Scored> scored = new CompletionScorer(model).score(PROMPTS, completions);
@@ -70,24 +81,31 @@ class GeneratorTest {
       assertThat(g.finishReason()).isEqualTo(Generation.FinishReason.LENGTH);
       assertThat(g.text()).isEqualTo(LETTERS.decode(g.tokens()));
       for (int t = 0; t < 12; t++) {
-        assertThat((double) g.logProbs()[t]).isCloseTo(scored.get(b).tokenLogProbs()[t], within(1e-4));
+        assertThat((double) g.logProbs()[t])
+            .isCloseTo(scored.get(b).tokenLogProbs()[t], within(1e-4));
         assertThat(g.temperatures()[t]).isZero();
       }
       // Entropy is computed for the whole batch on the engine; it must equal Java's double math
       // on the logits of a plain full forward.
       float[][] logits = fullForwardLogits(PROMPTS.get(b), g.tokens());
-      for (int t = 0; t < 12; t++) assertThat((double) g.entropies()[t]).isCloseTo(Logits.entropy(logits[t]), within(1e-4));
+      for (int t = 0; t < 12; t++)
+        assertThat((double) g.entropies()[t]).isCloseTo(Logits.entropy(logits[t]), within(1e-4));
     }
     // Same model, same requests: the same tokens on a second run.
-    assertThat(new Generator(model, LETTERS).generate(requests).stream().map(Generation::tokens).toList())
+    assertThat(
+            new Generator(model, LETTERS)
+                .generate(requests).stream().map(Generation::tokens).toList())
         .containsExactlyElementsOf(completions);
   }
 
-  /** Next-token logits after each prompt-plus-completion prefix that predicts a completion token. */
+  /**
+   * Next-token logits after each prompt-plus-completion prefix that predicts a completion token.
+   */
   private static float[][] fullForwardLogits(int[] prompt, int[] completion) {
     int[] all = IntStream.concat(IntStream.of(prompt), IntStream.of(completion)).toArray();
     try (NDManager scope = root.newSubManager()) {
-      NDArray ids = scope.create(Arrays.stream(all).asLongStream().toArray(), new Shape(1, all.length));
+      NDArray ids =
+          scope.create(Arrays.stream(all).asLongStream().toArray(), new Shape(1, all.length));
       float[] flat = model.forward(ids, new int[] {0}).toFloatArray();
       int vocab = flat.length / all.length;
       float[][] out = new float[completion.length][];
@@ -100,13 +118,27 @@ class GeneratorTest {
   }
 
   /** One sampler of each kind: plain, top-p, top-k with top-p, token-level EDT. */
-  private static final List<SamplingStrategy> MIXED = List.of(new FixedSampler(1.0, 0, 1.0), new FixedSampler(0.7, 0, 0.9),
-      new FixedSampler(1.2, 5, 0.95), new Edt(0.6, 0.1, 0.8, 0.95, false));
+  private static final List<SamplingStrategy> MIXED =
+      List.of(
+          new FixedSampler(1.0, 0, 1.0),
+          new FixedSampler(0.7, 0, 0.9),
+          new FixedSampler(1.2, 5, 0.95),
+          new Edt(0.6, 0.1, 0.8, 0.95, false));
 
   @Test
   void aSampledRequestGivesTheSameTokensAloneAndInAnyBatch() {
-    List<GenerationRequest> requests = IntStream.range(0, PROMPTS.size())
-        .mapToObj(i -> new GenerationRequest(PROMPTS.get(i), 6 + 3 * i, 1000L + i, MIXED.get(i).newRequest(), List.of(), Set.of())).toList();
+    List<GenerationRequest> requests =
+        IntStream.range(0, PROMPTS.size())
+            .mapToObj(
+                i ->
+                    new GenerationRequest(
+                        PROMPTS.get(i),
+                        6 + 3 * i,
+                        1000L + i,
+                        MIXED.get(i).newRequest(),
+                        List.of(),
+                        Set.of()))
+            .toList();
     List<Generation> batched = new Generator(model, LETTERS).generate(requests);
     List<GenerationRequest> reversed = new ArrayList<>(requests);
     Collections.reverse(reversed);
@@ -114,16 +146,19 @@ class GeneratorTest {
     for (int i = 0; i < requests.size(); i++) {
       Generation alone = new Generator(model, LETTERS).generate(List.of(requests.get(i))).get(0);
       assertThat(batched.get(i).tokens()).as("request %d", i).containsExactly(alone.tokens());
-      assertThat(reversedBatch.get(requests.size() - 1 - i).tokens()).containsExactly(alone.tokens());
+      assertThat(reversedBatch.get(requests.size() - 1 - i).tokens())
+          .containsExactly(alone.tokens());
       assertThat(alone.tokens()).hasSize(6 + 3 * i); // per-request max new tokens
     }
     // Different seeds give different samples (a sampler that ignored its Random would fail here).
-    assertThat(batched.stream().map(g -> Arrays.toString(g.tokens())).distinct()).hasSize(requests.size());
+    assertThat(batched.stream().map(g -> Arrays.toString(g.tokens())).distinct())
+        .hasSize(requests.size());
   }
 
   /**
    * The generator samples on the engine; replaying each request in Java, with the old per-row
-   * sampler on the logits of a plain full forward and the same seeded Random, gives the same tokens.
+   * sampler on the logits of a plain full forward and the same seeded Random, gives the same
+   * tokens.
    */
   @Test
   void engineSamplingPicksTheTokensOfTheJavaSampler() {
@@ -131,14 +166,21 @@ class GeneratorTest {
     for (int i = 0; i < PROMPTS.size(); i++) {
       for (SamplingStrategy strategy : MIXED) {
         long seed = 77L * i + MIXED.indexOf(strategy);
-        Generation g = new Generator(model, LETTERS).generate(List.of(new GenerationRequest(PROMPTS.get(i), 10, seed,
-            strategy.newRequest(), List.of(), Set.of()))).get(0);
+        Generation g =
+            new Generator(model, LETTERS)
+                .generate(
+                    List.of(
+                        new GenerationRequest(
+                            PROMPTS.get(i), 10, seed, strategy.newRequest(), List.of(), Set.of())))
+                .get(0);
         float[][] logits = fullForwardLogits(PROMPTS.get(i), g.tokens());
         TokenChooser java = strategy.newRequest();
         Random rng = new Random(seed);
         for (int t = 0; t < g.tokens().length; t++) {
           TokenChooser.Choice c = java.choose(logits[t], rng);
-          assertThat(g.tokens()[t]).as("prompt %d, %s, token %d", i, strategy, t).isEqualTo(c.token());
+          assertThat(g.tokens()[t])
+              .as("prompt %d, %s, token %d", i, strategy, t)
+              .isEqualTo(c.token());
           assertThat((double) g.temperatures()[t]).isCloseTo(c.temperature(), within(1e-5));
           total++;
         }
@@ -155,45 +197,80 @@ class GeneratorTest {
   @Test
   void finishedRowsAreReplacedByWaitingRequestsWithTheSameTokens() {
     int[] lengths = {2, 17, 3, 5, 9, 4};
-    List<GenerationRequest> requests = IntStream.range(0, lengths.length).mapToObj(i -> new GenerationRequest(
-        PROMPTS.get(i % PROMPTS.size()), lengths[i], 500L + i, MIXED.get(i % MIXED.size()).newRequest(), List.of(), Set.of())).toList();
+    List<GenerationRequest> requests =
+        IntStream.range(0, lengths.length)
+            .mapToObj(
+                i ->
+                    new GenerationRequest(
+                        PROMPTS.get(i % PROMPTS.size()),
+                        lengths[i],
+                        500L + i,
+                        MIXED.get(i % MIXED.size()).newRequest(),
+                        List.of(),
+                        Set.of()))
+            .toList();
     List<Long> forwardRows = new ArrayList<>(), forwardTimes = new ArrayList<>();
-    MlpHook batchSizes = new MlpHook() {
-      @Override
-      public void observeGate(int layer, NDArray gate) {
-        if (layer == 0) {
-          forwardRows.add(gate.getShape().get(0));
-          forwardTimes.add(gate.getShape().get(1));
-        }
-      }
-    };
+    MlpHook batchSizes =
+        new MlpHook() {
+          @Override
+          public void observeGate(int layer, NDArray gate) {
+            if (layer == 0) {
+              forwardRows.add(gate.getShape().get(0));
+              forwardTimes.add(gate.getShape().get(1));
+            }
+          }
+        };
     List<Generation> together = new Generator(model, LETTERS, batchSizes, 2).generate(requests);
     for (int i = 0; i < requests.size(); i++) {
-      GenerationRequest alone = new GenerationRequest(requests.get(i).prompt(), lengths[i], 500L + i, MIXED.get(i % MIXED.size()).newRequest(),
-          List.of(), Set.of());
-      assertThat(together.get(i).tokens()).as("request %d", i).containsExactly(new Generator(model, LETTERS).generate(List.of(alone)).get(0).tokens());
+      GenerationRequest alone =
+          new GenerationRequest(
+              requests.get(i).prompt(),
+              lengths[i],
+              500L + i,
+              MIXED.get(i % MIXED.size()).newRequest(),
+              List.of(),
+              Set.of());
+      assertThat(together.get(i).tokens())
+          .as("request %d", i)
+          .containsExactly(new Generator(model, LETTERS).generate(List.of(alone)).get(0).tokens());
     }
     // Requests 0 and 1 start together; each later one is prefilled alone as soon as a row is free:
-    // 5 prefills and 18 decoding steps (1 + 2 + 4 + 8 + 1 with two rows, then request 5's last 2 alone).
-    // Fixed batches of two (the old way) take 31 forwards: 3 prefills and 16 + 4 + 8 decoding steps.
+    // 5 prefills and 18 decoding steps (1 + 2 + 4 + 8 + 1 with two rows, then request 5's last 2
+    // alone).
+    // Fixed batches of two (the old way) take 31 forwards: 3 prefills and 16 + 4 + 8 decoding
+    // steps.
     assertThat(forwardRows).hasSize(23);
-    assertThat(forwardRows.stream().filter(r -> r == 1)).hasSize(6); // the prefills of requests 2-5 and the 2 last steps
-    assertThat(forwardTimes.stream().filter(t -> t > 1)).hasSize(4); // prompt 5 is one token, so its prefill looks like a step
+    assertThat(forwardRows.stream().filter(r -> r == 1))
+        .hasSize(6); // the prefills of requests 2-5 and the 2 last steps
+    assertThat(forwardTimes.stream().filter(t -> t > 1))
+        .hasSize(4); // prompt 5 is one token, so its prefill looks like a step
   }
 
   @Test
   void stopsAtEosAndAtStopStringsOnDecodedText() {
     int[] prompt = PROMPTS.get(0);
-    Generation free = new Generator(model, LETTERS).generate(List.of(new GenerationRequest(prompt, 10, 7L, SAMPLE, List.of(), Set.of()))).get(0);
+    Generation free =
+        new Generator(model, LETTERS)
+            .generate(List.of(new GenerationRequest(prompt, 10, 7L, SAMPLE, List.of(), Set.of())))
+            .get(0);
     int eos = free.tokens()[4];
     int firstEos = Arrays.stream(free.tokens()).boxed().toList().indexOf(eos);
-    Generation stoppedAtEos = new Generator(model, LETTERS).generate(List.of(new GenerationRequest(prompt, 10, 7L, SAMPLE, List.of(), Set.of(eos)))).get(0);
+    Generation stoppedAtEos =
+        new Generator(model, LETTERS)
+            .generate(
+                List.of(new GenerationRequest(prompt, 10, 7L, SAMPLE, List.of(), Set.of(eos))))
+            .get(0);
     assertThat(stoppedAtEos.finishReason()).isEqualTo(Generation.FinishReason.EOS);
     assertThat(stoppedAtEos.tokens()).containsExactly(Arrays.copyOf(free.tokens(), firstEos + 1));
     assertThat(stoppedAtEos.text()).isEqualTo(free.text().substring(0, firstEos));
 
     String stop = free.text().substring(5, 7);
-    Generation stopped = new Generator(model, LETTERS).generate(List.of(new GenerationRequest(prompt, 10, 7L, SAMPLE, List.of("zzzz", stop), Set.of()))).get(0);
+    Generation stopped =
+        new Generator(model, LETTERS)
+            .generate(
+                List.of(
+                    new GenerationRequest(prompt, 10, 7L, SAMPLE, List.of("zzzz", stop), Set.of())))
+            .get(0);
     int at = free.text().indexOf(stop);
     assertThat(stopped.finishReason()).isEqualTo(Generation.FinishReason.STOP_STRING);
     assertThat(stopped.stopString()).isEqualTo(stop);
@@ -207,8 +284,16 @@ class GeneratorTest {
     Generator generator = new Generator(model, LETTERS);
     Random seeds = new Random(3);
     for (int i = 0; i < 300; i++) {
-      generator.generate(List.of(new GenerationRequest(PROMPTS.get(i % PROMPTS.size()), 1 + i % 5, seeds.nextLong(), SAMPLE, List.of("q"), Set.of(2)),
-          GenerationRequest.greedy(PROMPTS.get((i + 1) % PROMPTS.size()), 3, Set.of())));
+      generator.generate(
+          List.of(
+              new GenerationRequest(
+                  PROMPTS.get(i % PROMPTS.size()),
+                  1 + i % 5,
+                  seeds.nextLong(),
+                  SAMPLE,
+                  List.of("q"),
+                  Set.of(2)),
+              GenerationRequest.greedy(PROMPTS.get((i + 1) % PROMPTS.size()), 3, Set.of())));
     }
     assertThat(model.manager().getManagedArrays()).hasSize(before);
   }

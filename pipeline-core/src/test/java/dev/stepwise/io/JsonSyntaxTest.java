@@ -19,12 +19,18 @@ class JsonSyntaxTest {
 
   @Test
   void saysWhereAndWhatInOneLineWithoutGsonsInternals() {
-    assertThat(reason("{\"question\": broken")).isEqualTo("broken JSON at column 20: the line ends inside a value");
-    assertThat(reason("{\"question\": \"a\" \"gold\": 1}")).isEqualTo(
-        "broken JSON at column 19: unclosed object");
-    assertThat(reason("{\"question\": \"unterminated")).isEqualTo("broken JSON at column 27: unclosed string");
-    for (String line : new String[] {"{\"a\": 1,, \"b\": 2}", "{\"a\" 1}", "[1, 2", "{\"a\": tru e}"}) {
-      assertThat(reason(line)).as(line).startsWith("broken JSON at column ").doesNotContain("path $", "http", "\n", "Lenient");
+    assertThat(reason("{\"question\": broken"))
+        .isEqualTo("broken JSON at column 20: the line ends inside a value");
+    assertThat(reason("{\"question\": \"a\" \"gold\": 1}"))
+        .isEqualTo("broken JSON at column 19: unclosed object");
+    assertThat(reason("{\"question\": \"unterminated"))
+        .isEqualTo("broken JSON at column 27: unclosed string");
+    for (String line :
+        new String[] {"{\"a\": 1,, \"b\": 2}", "{\"a\" 1}", "[1, 2", "{\"a\": tru e}"}) {
+      assertThat(reason(line))
+          .as(line)
+          .startsWith("broken JSON at column ")
+          .doesNotContain("path $", "http", "\n", "Lenient");
     }
   }
 }

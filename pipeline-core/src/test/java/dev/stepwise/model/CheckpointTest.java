@@ -32,7 +32,8 @@ class CheckpointTest {
   @TempDir Path dir;
 
   private static final List<int[]> PROMPTS = List.of(new int[] {1, 5, 9}, new int[] {1});
-  private static final List<int[]> COMPLETIONS = List.of(new int[] {2, 33, 17}, new int[] {40, 41, 42, 3});
+  private static final List<int[]> COMPLETIONS =
+      List.of(new int[] {2, 33, 17}, new int[] {40, 41, 42, 3});
 
   private static float[] scores(LlamaModel model) {
     List<CompletionScorer.Scored> s = new CompletionScorer(model).score(PROMPTS, COMPLETIONS);
@@ -43,12 +44,15 @@ class CheckpointTest {
   void savedF32CheckpointLoadsBackIdenticallyWithTokenizerFiles() throws IOException {
     Path tokenizer = Files.createDirectory(dir.resolve("tok"));
     Files.writeString(tokenizer.resolve("tokenizer.json"), "{\"model\":{}}");
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel original = Checkpoint.load(Fixtures.dir("llama-bf16-sharded"), root)) {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel original = Checkpoint.load(Fixtures.dir("llama-bf16-sharded"), root)) {
       Path saved = dir.resolve("saved");
       Checkpoint.save(original, saved, TensorDType.F32, tokenizer);
       assertThat(Files.readString(saved.resolve("tokenizer.json"))).isEqualTo("{\"model\":{}}");
-      assertThat(Files.readString(saved.resolve("generation_config.json"))).contains("\"eos_token_id\": 2");
-      assertThat(LlamaConfig.read(saved.resolve("config.json"))).isEqualTo(original.config().withTorchDtype("float32"));
+      assertThat(Files.readString(saved.resolve("generation_config.json")))
+          .contains("\"eos_token_id\": 2");
+      assertThat(LlamaConfig.read(saved.resolve("config.json")))
+          .isEqualTo(original.config().withTorchDtype("float32"));
       try (LlamaModel reloaded = Checkpoint.load(saved, root)) {
         assertThat(scores(reloaded)).containsExactly(scores(original));
       }
@@ -70,12 +74,17 @@ class CheckpointTest {
     byte[] a = Files.readAllBytes(dir.resolve("a/model.safetensors"));
     assertThat(a).isEqualTo(Files.readAllBytes(dir.resolve("b/model.safetensors")));
     assertThat(a).isNotEqualTo(Files.readAllBytes(dir.resolve("c/model.safetensors")));
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel model = Checkpoint.load(dir.resolve("a"), root)) {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel model = Checkpoint.load(dir.resolve("a"), root)) {
       long count = model.parameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
-      assertThat(count).isEqualTo(259L * 128 + 4 * (128 * 128 * 2 + 64 * 128 * 2 + 3 * 128 * 384 + 2 * 128) + 128);
+      assertThat(count)
+          .isEqualTo(
+              259L * 128 + 4 * (128 * 128 * 2 + 64 * 128 * 2 + 3 * 128 * 384 + 2 * 128) + 128);
       assertThat(model.parameters()).doesNotContainKey("lm_head.weight"); // tied
-      // Near-uniform at init: per-token log-probs close to -ln(vocab). Logits have a standard deviation
-      // of about 0.02 * sqrt(128) = 0.23 at init, so a mean over 4 tokens lies within ~0.12 of it per sigma.
+      // Near-uniform at init: per-token log-probs close to -ln(vocab). Logits have a standard
+      // deviation
+      // of about 0.02 * sqrt(128) = 0.23 at init, so a mean over 4 tokens lies within ~0.12 of it
+      // per sigma.
       double perToken = new CompletionScorer(model).score(PROMPTS, COMPLETIONS).get(1).sum() / 4;
       assertThat(perToken).isBetween(-Math.log(259) - 0.3, -Math.log(259) + 0.3);
     }
@@ -86,13 +95,23 @@ class CheckpointTest {
     Path config = copyFixture("qwen2-tiny").resolve("config.json");
     String json = Files.readString(config);
     Files.writeString(config, json.replace("\"qwen2\"", "\"mistral\""));
-    assertThatThrownBy(() -> LlamaConfig.read(config)).hasMessageContaining(config.toString()).hasMessageContaining("mistral")
+    assertThatThrownBy(() -> LlamaConfig.read(config))
+        .hasMessageContaining(config.toString())
+        .hasMessageContaining("mistral")
         .hasMessageContaining("[llama, qwen2]");
-    Files.writeString(config, json.replace("\"rope_theta\"", "\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4.0}, \"rope_theta\""));
-    assertThatThrownBy(() -> LlamaConfig.read(config)).hasMessageContaining(config.toString()).hasMessageContaining("rope_scaling")
+    Files.writeString(
+        config,
+        json.replace(
+            "\"rope_theta\"",
+            "\"rope_scaling\": {\"type\": \"yarn\", \"factor\": 4.0}, \"rope_theta\""));
+    assertThatThrownBy(() -> LlamaConfig.read(config))
+        .hasMessageContaining(config.toString())
+        .hasMessageContaining("rope_scaling")
         .hasMessageContaining("yarn");
-    Files.writeString(config, json.replace("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 3"));
-    assertThatThrownBy(() -> LlamaConfig.read(config)).hasMessageContaining("num_key_value_heads (3)");
+    Files.writeString(
+        config, json.replace("\"num_key_value_heads\": 2", "\"num_key_value_heads\": 3"));
+    assertThatThrownBy(() -> LlamaConfig.read(config))
+        .hasMessageContaining("num_key_value_heads (3)");
   }
 
   @Test
@@ -100,16 +119,25 @@ class CheckpointTest {
     Path model = copyFixture("qwen2-tiny");
     Path config = model.resolve("config.json");
     String json = Files.readString(config);
-    Files.writeString(config, json.replace("\"intermediate_size\": 48", "\"intermediate_size\": 50"));
+    Files.writeString(
+        config, json.replace("\"intermediate_size\": 48", "\"intermediate_size\": 50"));
     try (NDManager root = NDManager.newBaseManager()) {
-      assertThatThrownBy(() -> Checkpoint.load(model, root)).hasMessageContaining("model.layers.0.mlp.gate_proj.weight")
-          .hasMessageContaining("[48, 32]").hasMessageContaining("[50, 32]");
-      Files.writeString(config, json.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3"));
-      assertThatThrownBy(() -> Checkpoint.load(model, root)).hasMessageContaining("no tensor 'model.layers.2.input_layernorm.weight'");
-      Files.writeString(config, json.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
-      assertThatThrownBy(() -> Checkpoint.load(model, root)).hasMessageContaining("'lm_head.weight'");
+      assertThatThrownBy(() -> Checkpoint.load(model, root))
+          .hasMessageContaining("model.layers.0.mlp.gate_proj.weight")
+          .hasMessageContaining("[48, 32]")
+          .hasMessageContaining("[50, 32]");
+      Files.writeString(
+          config, json.replace("\"num_hidden_layers\": 2", "\"num_hidden_layers\": 3"));
+      assertThatThrownBy(() -> Checkpoint.load(model, root))
+          .hasMessageContaining("no tensor 'model.layers.2.input_layernorm.weight'");
+      Files.writeString(
+          config, json.replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
+      assertThatThrownBy(() -> Checkpoint.load(model, root))
+          .hasMessageContaining("'lm_head.weight'");
       Files.writeString(config, json.replace("\"qwen2\"", "\"llama\"")); // Llama has no q/k/v bias
-      assertThatThrownBy(() -> Checkpoint.load(model, root)).hasMessageContaining("unexpected tensor").hasMessageContaining("_proj.bias");
+      assertThatThrownBy(() -> Checkpoint.load(model, root))
+          .hasMessageContaining("unexpected tensor")
+          .hasMessageContaining("_proj.bias");
     }
   }
 
@@ -129,44 +157,68 @@ class CheckpointTest {
     assertThat(Checkpoint.computeDtype("auto", Device.gpu(0))).isEqualTo(TensorDType.F16);
     assertThat(Checkpoint.computeDtype("auto", Device.cpu())).isEqualTo(TensorDType.F32);
     assertThat(Checkpoint.computeDtype("float16", Device.cpu())).isEqualTo(TensorDType.F16);
-    assertThatThrownBy(() -> Checkpoint.computeDtype("bfloat16", Device.gpu(0))).hasMessageContaining("aborts the JVM");
-    assertThatThrownBy(() -> Checkpoint.load(Fixtures.dir("qwen2-tiny"), null, TensorDType.BF16)).hasMessageContaining("bfloat16");
+    assertThatThrownBy(() -> Checkpoint.computeDtype("bfloat16", Device.gpu(0)))
+        .hasMessageContaining("aborts the JVM");
+    assertThatThrownBy(() -> Checkpoint.load(Fixtures.dir("qwen2-tiny"), null, TensorDType.BF16))
+        .hasMessageContaining("bfloat16");
   }
 
   @Test
   void f16LoadKeepsNormsF32AndNamesATensorOutsideF16sRange() throws IOException {
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel half = Checkpoint.load(Fixtures.dir("qwen2-tiny"), root, TensorDType.F16)) {
-      assertThat(half.parameters().get("model.layers.0.mlp.up_proj.weight").getDataType()).isEqualTo(DataType.FLOAT16);
-      assertThat(half.parameters().get("model.layers.0.self_attn.q_proj.bias").getDataType()).isEqualTo(DataType.FLOAT16);
-      assertThat(half.parameters().get("model.norm.weight").getDataType()).isEqualTo(DataType.FLOAT32);
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel half = Checkpoint.load(Fixtures.dir("qwen2-tiny"), root, TensorDType.F16)) {
+      assertThat(half.parameters().get("model.layers.0.mlp.up_proj.weight").getDataType())
+          .isEqualTo(DataType.FLOAT16);
+      assertThat(half.parameters().get("model.layers.0.self_attn.q_proj.bias").getDataType())
+          .isEqualTo(DataType.FLOAT16);
+      assertThat(half.parameters().get("model.norm.weight").getDataType())
+          .isEqualTo(DataType.FLOAT32);
       Path big = dir.resolve("big");
       List<NamedTensor> tensors = new ArrayList<>();
       for (Map.Entry<String, NDArray> e : half.parameters().entrySet()) {
         float[] data = e.getValue().toType(DataType.FLOAT32, false).toFloatArray();
-        if (e.getKey().equals("model.layers.1.mlp.down_proj.weight")) data[3] = 1e5f; // fine in BF16, not in F16
+        if (e.getKey().equals("model.layers.1.mlp.down_proj.weight"))
+          data[3] = 1e5f; // fine in BF16, not in F16
         tensors.add(new NamedTensor(e.getKey(), e.getValue().getShape().getShape(), data));
       }
-      Checkpoint.saveTensors(half.config(), tensors, big, TensorDType.BF16, SafetensorsWriter.DEFAULT_MAX_SHARD_BYTES);
+      Checkpoint.saveTensors(
+          half.config(), tensors, big, TensorDType.BF16, SafetensorsWriter.DEFAULT_MAX_SHARD_BYTES);
       try (LlamaModel f32 = Checkpoint.load(big, root)) {
-        assertThat(f32.parameters().get("model.layers.1.mlp.down_proj.weight").getFloat(0, 3)).isEqualTo(99840f); // BF16 rounding of 1e5
+        assertThat(f32.parameters().get("model.layers.1.mlp.down_proj.weight").getFloat(0, 3))
+            .isEqualTo(99840f); // BF16 rounding of 1e5
       }
-      assertThatThrownBy(() -> Checkpoint.load(big, root, TensorDType.F16)).isInstanceOf(IOException.class)
-          .hasMessageContaining("'model.layers.1.mlp.down_proj.weight'").hasMessageContaining("element 3").hasMessageContaining("float32");
+      assertThatThrownBy(() -> Checkpoint.load(big, root, TensorDType.F16))
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("'model.layers.1.mlp.down_proj.weight'")
+          .hasMessageContaining("element 3")
+          .hasMessageContaining("float32");
     }
   }
 
   @Test
   void threeShardCheckpointRoundTripsWithAnHfIndexAndAResaveDropsTheShards() throws IOException {
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel original = Checkpoint.load(Fixtures.dir("qwen2-tiny"), root)) {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel original = Checkpoint.load(Fixtures.dir("qwen2-tiny"), root)) {
       Path sharded = dir.resolve("sharded");
-      long maxShardBytes = 32_000; // the fixture has 70,784 bytes of F32 weights: 3 shards, greedily in HF order
+      long maxShardBytes =
+          32_000; // the fixture has 70,784 bytes of F32 weights: 3 shards, greedily in HF order
       Checkpoint.save(original, sharded, TensorDType.F32, null, maxShardBytes);
-      JsonObject index = JsonParser.parseString(Files.readString(sharded.resolve(ShardedSafetensors.INDEX))).getAsJsonObject();
+      JsonObject index =
+          JsonParser.parseString(Files.readString(sharded.resolve(ShardedSafetensors.INDEX)))
+              .getAsJsonObject();
       assertThat(index.getAsJsonObject("metadata").get("total_size").getAsLong()).isEqualTo(70_784);
       Set<String> shards = new TreeSet<>();
-      index.getAsJsonObject("weight_map").entrySet().forEach(e -> shards.add(e.getValue().getAsString()));
-      assertThat(shards).containsExactly("model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors");
-      assertThat(index.getAsJsonObject("weight_map").keySet()).isEqualTo(original.parameters().keySet());
+      index
+          .getAsJsonObject("weight_map")
+          .entrySet()
+          .forEach(e -> shards.add(e.getValue().getAsString()));
+      assertThat(shards)
+          .containsExactly(
+              "model-00001-of-00003.safetensors",
+              "model-00002-of-00003.safetensors",
+              "model-00003-of-00003.safetensors");
+      assertThat(index.getAsJsonObject("weight_map").keySet())
+          .isEqualTo(original.parameters().keySet());
       for (String shard : shards) {
         try (SafetensorsFile f = SafetensorsFile.open(sharded.resolve(shard))) {
           long bytes = f.names().stream().mapToLong(n -> f.info(n).end() - f.info(n).begin()).sum();
@@ -176,12 +228,18 @@ class CheckpointTest {
       assertThat(Files.exists(sharded.resolve(ShardedSafetensors.SINGLE))).isFalse();
       try (LlamaModel reloaded = Checkpoint.load(sharded, root)) {
         for (Map.Entry<String, NDArray> e : original.parameters().entrySet()) {
-          assertThat(reloaded.parameters().get(e.getKey()).toFloatArray()).as(e.getKey()).containsExactly(e.getValue().toFloatArray());
+          assertThat(reloaded.parameters().get(e.getKey()).toFloatArray())
+              .as(e.getKey())
+              .containsExactly(e.getValue().toFloatArray());
         }
       }
       Checkpoint.save(original, sharded, TensorDType.F32, null);
       try (var files = Files.list(sharded)) {
-        assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.contains("safetensors")).toList())
+        assertThat(
+                files
+                    .map(f -> f.getFileName().toString())
+                    .filter(n -> n.contains("safetensors"))
+                    .toList())
             .containsExactly(ShardedSafetensors.SINGLE);
       }
     }
@@ -189,12 +247,29 @@ class CheckpointTest {
 
   /**
    * A BF16 embedding of 262,160 x 2,048 (1.07 GB in the file, 2.15 GB as F32: over what one Java
-   * buffer holds) loads in blocks and saves back to the same bytes. Zero blocks stay holes, so
-   * the two files cost little disk.
+   * buffer holds) loads in blocks and saves back to the same bytes. Zero blocks stay holes, so the
+   * two files cost little disk.
    */
   @Test
   void bf16TensorOverTwoGigabytesAsF32LoadsAndRoundTrips() throws IOException {
-    LlamaConfig config = new LlamaConfig("llama", 262_160, 2048, 8, 1, 1, 1, 2048, 1e-5, 10000.0, 64, true, false, 1, 2, "bfloat16");
+    LlamaConfig config =
+        new LlamaConfig(
+            "llama",
+            262_160,
+            2048,
+            8,
+            1,
+            1,
+            1,
+            2048,
+            1e-5,
+            10000.0,
+            64,
+            true,
+            false,
+            1,
+            2,
+            "bfloat16");
     long embedding = 262_160L * 2048;
     assertThat(embedding * 4).isGreaterThan(Integer.MAX_VALUE);
     // first element, the first of the second 256 MB load block, the middle one, the last one
@@ -205,30 +280,44 @@ class CheckpointTest {
     for (Map.Entry<String, long[]> e : LlamaModel.expectedShapes(config).entrySet()) {
       long[] shape = e.getValue();
       if (e.getKey().equals("model.embed_tokens.weight")) {
-        tensors.add(new NamedTensor(e.getKey(), shape, (first, into) -> {
-          Arrays.fill(into, 0f);
-          for (int i = 0; i < positions.length; i++) {
-            if (positions[i] >= first && positions[i] < first + into.length) into[(int) (positions[i] - first)] = marks[i];
-          }
-        }));
+        tensors.add(
+            new NamedTensor(
+                e.getKey(),
+                shape,
+                (first, into) -> {
+                  Arrays.fill(into, 0f);
+                  for (int i = 0; i < positions.length; i++) {
+                    if (positions[i] >= first && positions[i] < first + into.length)
+                      into[(int) (positions[i] - first)] = marks[i];
+                  }
+                }));
       } else {
-        float[] data = new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
-        for (int i = 0; i < data.length; i++) data[i] = e.getKey().endsWith("norm.weight") ? 1f : (float) rng.nextGaussian() * 0.02f;
+        float[] data =
+            new float[Math.toIntExact(Arrays.stream(shape).reduce(1, Math::multiplyExact))];
+        for (int i = 0; i < data.length; i++)
+          data[i] = e.getKey().endsWith("norm.weight") ? 1f : (float) rng.nextGaussian() * 0.02f;
         tensors.add(new NamedTensor(e.getKey(), shape, data));
       }
     }
     Path source = dir.resolve("big");
-    Checkpoint.saveTensors(config, tensors, source, TensorDType.BF16, SafetensorsWriter.DEFAULT_MAX_SHARD_BYTES);
+    Checkpoint.saveTensors(
+        config, tensors, source, TensorDType.BF16, SafetensorsWriter.DEFAULT_MAX_SHARD_BYTES);
     Path copy = dir.resolve("copy");
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel model = Checkpoint.load(source, root)) {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel model = Checkpoint.load(source, root)) {
       NDArray weights = model.parameters().get("model.embed_tokens.weight");
       assertThat(weights.getDataType()).isEqualTo(DataType.FLOAT32);
       for (int i = 0; i < positions.length; i++) {
-        assertThat(weights.getFloat(positions[i] / 2048, positions[i] % 2048)).as("element %d", positions[i]).isEqualTo(marks[i]);
+        assertThat(weights.getFloat(positions[i] / 2048, positions[i] % 2048))
+            .as("element %d", positions[i])
+            .isEqualTo(marks[i]);
       }
       assertThat(weights.getFloat(1, 0)).isZero();
       Checkpoint.save(model, copy, TensorDType.BF16, null);
     }
-    assertThat(Files.mismatch(source.resolve(ShardedSafetensors.SINGLE), copy.resolve(ShardedSafetensors.SINGLE))).isEqualTo(-1);
+    assertThat(
+            Files.mismatch(
+                source.resolve(ShardedSafetensors.SINGLE), copy.resolve(ShardedSafetensors.SINGLE)))
+        .isEqualTo(-1);
   }
 }

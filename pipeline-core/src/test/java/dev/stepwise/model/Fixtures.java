@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The checkpoints and reference log-probs written by src/test/python/make_fixtures.py (plain torch). */
+/**
+ * The checkpoints and reference log-probs written by src/test/python/make_fixtures.py (plain
+ * torch).
+ */
 final class Fixtures {
   private Fixtures() {}
 
@@ -20,19 +23,26 @@ final class Fixtures {
 
   static Path dir(String model) {
     try {
-      return Path.of(Fixtures.class.getResource("/fixtures/" + model + "/config.json").toURI()).getParent();
+      return Path.of(Fixtures.class.getResource("/fixtures/" + model + "/config.json").toURI())
+          .getParent();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
   }
 
   static Map<String, Sequence> reference(String model) throws IOException {
-    JsonObject json = JsonParser.parseString(Files.readString(dir(model).resolve("reference_logprobs.json"))).getAsJsonObject();
+    JsonObject json =
+        JsonParser.parseString(Files.readString(dir(model).resolve("reference_logprobs.json")))
+            .getAsJsonObject();
     Map<String, Sequence> out = new LinkedHashMap<>();
     for (Map.Entry<String, JsonElement> e : json.entrySet()) {
       JsonObject s = e.getValue().getAsJsonObject();
-      int[] ids = s.getAsJsonArray("ids").asList().stream().mapToInt(JsonElement::getAsInt).toArray();
-      double[] lp = s.getAsJsonArray("logprobs").asList().stream().mapToDouble(JsonElement::getAsDouble).toArray();
+      int[] ids =
+          s.getAsJsonArray("ids").asList().stream().mapToInt(JsonElement::getAsInt).toArray();
+      double[] lp =
+          s.getAsJsonArray("logprobs").asList().stream()
+              .mapToDouble(JsonElement::getAsDouble)
+              .toArray();
       out.put(e.getKey(), new Sequence(ids, lp));
     }
     return out;

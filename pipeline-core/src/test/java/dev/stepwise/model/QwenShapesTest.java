@@ -20,7 +20,9 @@ class QwenShapesTest {
   @TempDir Path dir;
 
   private static long parameters(LlamaConfig config) {
-    return LlamaModel.expectedShapes(config).values().stream().mapToLong(s -> Arrays.stream(s).reduce(1, Math::multiplyExact)).sum();
+    return LlamaModel.expectedShapes(config).values().stream()
+        .mapToLong(s -> Arrays.stream(s).reduce(1, Math::multiplyExact))
+        .sum();
   }
 
   @Test
@@ -33,12 +35,16 @@ class QwenShapesTest {
     assertThat(small.headDim()).isEqualTo(64);
     assertThat(small.qkvBias()).isTrue();
     assertThat(small.ropeTheta()).isEqualTo(1e6);
-    assertThatThrownBy(() -> QwenShapes.config("qwen2.5-3b", 2)).hasMessageContaining("qwen2.5-3b").hasMessageContaining("qwen2.5-7b");
+    assertThatThrownBy(() -> QwenShapes.config("qwen2.5-3b", 2))
+        .hasMessageContaining("qwen2.5-3b")
+        .hasMessageContaining("qwen2.5-7b");
   }
 
   @Test
   void bf16InitAtAMicroQwenShapeIsSeededNormalAndLoads() throws IOException {
-    LlamaConfig micro = new LlamaConfig("qwen2", 600, 64, 160, 2, 4, 2, 16, 1e-6, 1e6, 512, false, false, null, 1, "bfloat16");
+    LlamaConfig micro =
+        new LlamaConfig(
+            "qwen2", 600, 64, 160, 2, 4, 2, 16, 1e-6, 1e6, 512, false, false, null, 1, "bfloat16");
     TinyPreset.writeRandomInit(micro, 3, dir.resolve("a"), null, TensorDType.BF16);
     TinyPreset.writeRandomInit(micro, 3, dir.resolve("b"), null, TensorDType.BF16);
     TinyPreset.writeRandomInit(micro, 4, dir.resolve("c"), null, TensorDType.BF16);
@@ -52,7 +58,8 @@ class QwenShapesTest {
       assertThat(Files.size(file)).isBetween(2 * parameters(micro), 2 * parameters(micro) + 20_000);
     }
     assertThat(LlamaConfig.read(dir.resolve("a/config.json"))).isEqualTo(micro);
-    try (NDManager root = NDManager.newBaseManager(); LlamaModel model = Checkpoint.load(dir.resolve("a"), root)) {
+    try (NDManager root = NDManager.newBaseManager();
+        LlamaModel model = Checkpoint.load(dir.resolve("a"), root)) {
       float[] embed = model.parameters().get("model.embed_tokens.weight").toFloatArray();
       double mean = 0, square = 0;
       for (float v : embed) {
@@ -63,9 +70,16 @@ class QwenShapesTest {
       assertThat(Math.sqrt(square - mean * mean)).isCloseTo(0.02, within(0.001));
       // Each tensor has its own stream: the untied head is not a copy of the embedding.
       assertThat(model.parameters().get("lm_head.weight").toFloatArray()).isNotEqualTo(embed);
-      assertThat(model.parameters().get("model.layers.1.self_attn.q_proj.bias").toFloatArray()).containsOnly(0f);
-      assertThat(model.parameters().get("model.layers.0.input_layernorm.weight").toFloatArray()).containsOnly(1f);
-      double perToken = new CompletionScorer(model).score(List.of(new int[] {1, 5}), List.of(new int[] {7, 9, 11})).get(0).sum() / 3;
+      assertThat(model.parameters().get("model.layers.1.self_attn.q_proj.bias").toFloatArray())
+          .containsOnly(0f);
+      assertThat(model.parameters().get("model.layers.0.input_layernorm.weight").toFloatArray())
+          .containsOnly(1f);
+      double perToken =
+          new CompletionScorer(model)
+                  .score(List.of(new int[] {1, 5}), List.of(new int[] {7, 9, 11}))
+                  .get(0)
+                  .sum()
+              / 3;
       assertThat(perToken).isBetween(-Math.log(600) - 0.1, -Math.log(600) + 0.1);
     }
   }

@@ -23,36 +23,57 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Accuracy and perplexity per language with and without zeroed neurons, on a tiny random decoder. */
+/**
+ * Accuracy and perplexity per language with and without zeroed neurons, on a tiny random decoder.
+ */
 class DeactivationCheckTest {
 
   @Test
   void perplexityIsPooledPerLanguageAndZeroedNeuronsChangeIt(@TempDir Path dir) throws Exception {
     TinyTokenizer.write(dir.resolve("tok"), 300, 3);
-    try (HfTokenizer tokenizer = HfTokenizer.load(dir.resolve("tok")); NDManager manager = NDManager.newBaseManager()) {
+    try (HfTokenizer tokenizer = HfTokenizer.load(dir.resolve("tok"));
+        NDManager manager = NDManager.newBaseManager()) {
       ChatFormat chat = new ChatFormat(tokenizer);
-      TinyPreset.writeRandomInit(TinyPreset.config(tokenizer.vocabSize(), null, chat.eosId()), 9, dir.resolve("model"), dir.resolve("tok"));
+      TinyPreset.writeRandomInit(
+          TinyPreset.config(tokenizer.vocabSize(), null, chat.eosId()),
+          9,
+          dir.resolve("model"),
+          dir.resolve("tok"));
       List<DeactivationCheck.Item> items = new ArrayList<>();
-      for (TaskExample e : new TaskGenerator(TaskConfig.defaults(), 1).ift(Split.EVAL, 0, 2, List.of(Language.JA, Language.EN))) {
-        items.add(new DeactivationCheck.Item(e.id(), e.lang(), e.prompt(), e.gold(), e.completion()));
+      for (TaskExample e :
+          new TaskGenerator(TaskConfig.defaults(), 1)
+              .ift(Split.EVAL, 0, 2, List.of(Language.JA, Language.EN))) {
+        items.add(
+            new DeactivationCheck.Item(e.id(), e.lang(), e.prompt(), e.gold(), e.completion()));
       }
       try (LlamaModel model = Checkpoint.load(dir.resolve("model"), manager)) {
-        NeuronMask mask = new NeuronMask(IntStream.range(0, 192).mapToObj(j -> new Neuron(1, j)).toList());
-        List<DeactivationCheck.Outcome> outcomes = new DeactivationCheck(model, chat, 6, 3).run(items, mask);
+        NeuronMask mask =
+            new NeuronMask(IntStream.range(0, 192).mapToObj(j -> new Neuron(1, j)).toList());
+        List<DeactivationCheck.Outcome> outcomes =
+            new DeactivationCheck(model, chat, 6, 3).run(items, mask);
 
-        assertThat(outcomes).extracting(DeactivationCheck.Outcome::lang).containsExactly("ja", "en");
+        assertThat(outcomes)
+            .extracting(DeactivationCheck.Outcome::lang)
+            .containsExactly("ja", "en");
         CompletionScorer scorer = new CompletionScorer(model);
         for (DeactivationCheck.Outcome o : outcomes) {
-          List<DeactivationCheck.Item> mine = items.stream().filter(i -> i.lang().equals(o.lang())).toList();
+          List<DeactivationCheck.Item> mine =
+              items.stream().filter(i -> i.lang().equals(o.lang())).toList();
           List<int[]> prompts = mine.stream().map(i -> chat.prompt(i.userTurn())).toList();
-          List<int[]> references = mine.stream().map(i -> chat.completion(i.referenceResponse())).toList();
-          double nll = -scorer.score(prompts, references).stream().mapToDouble(CompletionScorer.Scored::sum).sum();
+          List<int[]> references =
+              mine.stream().map(i -> chat.completion(i.referenceResponse())).toList();
+          double nll =
+              -scorer.score(prompts, references).stream()
+                  .mapToDouble(CompletionScorer.Scored::sum)
+                  .sum();
           int tokens = references.stream().mapToInt(r -> r.length).sum();
           assertThat(o.base().items()).isEqualTo(2);
-          assertThat(o.base().perplexity()).isCloseTo(Math.exp(nll / tokens), within(1e-3 * Math.exp(nll / tokens)));
+          assertThat(o.base().perplexity())
+              .isCloseTo(Math.exp(nll / tokens), within(1e-3 * Math.exp(nll / tokens)));
           // A random 300-token model is near-uniform: perplexity close to the vocabulary size.
           assertThat(o.base().perplexity()).isBetween(200.0, 400.0);
-          assertThat(o.deactivated().perplexity()).isNotCloseTo(o.base().perplexity(), within(1e-6));
+          assertThat(o.deactivated().perplexity())
+              .isNotCloseTo(o.base().perplexity(), within(1e-6));
           assertThat(o.base().accuracy()).isZero(); // an untrained model writes no boxed answer
         }
       }

@@ -18,29 +18,47 @@ class NeuronClassifierTest {
   static final int LAYERS = 4, NEURONS = 25;
   static final double TOL = 1e-3;
   // Where the crafted neurons sit: layer * NEURONS + index.
-  static final Neuron A = new Neuron(0, 3), Z = new Neuron(1, 0), B = new Neuron(2, 7), G = new Neuron(3, 1), G2 = new Neuron(3, 2);
+  static final Neuron A = new Neuron(0, 3),
+      Z = new Neuron(1, 0),
+      B = new Neuron(2, 7),
+      G = new Neuron(3, 1),
+      G2 = new Neuron(3, 2);
 
   /**
    * Fillers p = (0.1, 0.1, 0.1); A = (0.9, 0, 0) (specific to a); Z = (0.05, 0, 0) (low entropy,
-   * but never above τ); B = (0.2, 0.2, 0.1) (related to a, b); G = (0.9, 0.9, 0.9) and
-   * G2 = (0.5, 0.5, 0.5) (general). Of the 300 values, 286 are 0.1 and sit at sorted positions
-   * covering 299·0.95 = 284.05, so τ = 0.1 exactly.
+   * but never above τ); B = (0.2, 0.2, 0.1) (related to a, b); G = (0.9, 0.9, 0.9) and G2 = (0.5,
+   * 0.5, 0.5) (general). Of the 300 values, 286 are 0.1 and sit at sorted positions covering
+   * 299·0.95 = 284.05, so τ = 0.1 exactly.
    */
   static double[][] table(Map<Neuron, double[]> overrides) {
     double[][] p = new double[LANGS.size()][LAYERS * NEURONS];
     for (double[] row : p) Arrays.fill(row, 0.1);
-    Map<Neuron, double[]> crafted = new HashMap<>(Map.of(A, new double[] {0.9, 0, 0}, Z, new double[] {0.05, 0, 0},
-        B, new double[] {0.2, 0.2, 0.1}, G, new double[] {0.9, 0.9, 0.9}, G2, new double[] {0.5, 0.5, 0.5}));
+    Map<Neuron, double[]> crafted =
+        new HashMap<>(
+            Map.of(
+                A,
+                new double[] {0.9, 0, 0},
+                Z,
+                new double[] {0.05, 0, 0},
+                B,
+                new double[] {0.2, 0.2, 0.1},
+                G,
+                new double[] {0.9, 0.9, 0.9},
+                G2,
+                new double[] {0.5, 0.5, 0.5}));
     crafted.putAll(overrides);
-    crafted.forEach((n, values) -> {
-      for (int k = 0; k < values.length; k++) p[k][n.layer() * NEURONS + n.index()] = values[k];
-    });
+    crafted.forEach(
+        (n, values) -> {
+          for (int k = 0; k < values.length; k++) p[k][n.layer() * NEURONS + n.index()] = values[k];
+        });
     return p;
   }
 
   static NeuronReport classify(double[][] p) {
-    NeuronSettings settings = new NeuronSettings(0.03, 95, 0.2, TOL, List.of()); // 3 of 100 neurons selected
-    return NeuronClassifier.classify(ActivationTable.ofProbabilities(LANGS, LAYERS, NEURONS, p), settings);
+    NeuronSettings settings =
+        new NeuronSettings(0.03, 95, 0.2, TOL, List.of()); // 3 of 100 neurons selected
+    return NeuronClassifier.classify(
+        ActivationTable.ofProbabilities(LANGS, LAYERS, NEURONS, p), settings);
   }
 
   static double normalizedEntropy(double... p) {
@@ -53,24 +71,31 @@ class NeuronClassifierTest {
   void percentileIsNumpysLinearInterpolation() {
     // np.percentile([1, 2, 3, 4], 95) == 3.85; np.percentile(range(10), 95) == 8.55
     assertThat(Percentile.linear(new double[] {4, 1, 3, 2}, 95)).isCloseTo(3.85, within(1e-12));
-    assertThat(Percentile.linear(new double[] {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}, 95)).isCloseTo(8.55, within(1e-12));
+    assertThat(Percentile.linear(new double[] {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}, 95))
+        .isCloseTo(8.55, within(1e-12));
     assertThat(Percentile.linear(new double[] {5, 1, 3}, 0)).isEqualTo(1);
     assertThat(Percentile.linear(new double[] {5, 1, 3}, 100)).isEqualTo(5);
     assertThat(Percentile.linear(new double[] {0.7}, 95)).isEqualTo(0.7);
-    assertThatThrownBy(() -> Percentile.linear(new double[] {1}, 101)).hasMessageContaining("[0, 100]");
+    assertThatThrownBy(() -> Percentile.linear(new double[] {1}, 101))
+        .hasMessageContaining("[0, 100]");
   }
 
   @Test
   void tauIsThePercentileOfTheWholeTensorNotOfEachLanguage() {
-    // a = 0, 0.1, ..., 0.9; b = all 0. Whole tensor (20 values): h = 19·0.95 = 18.05 between 0.8 and 0.9 -> 0.805.
+    // a = 0, 0.1, ..., 0.9; b = all 0. Whole tensor (20 values): h = 19·0.95 = 18.05 between 0.8
+    // and 0.9 -> 0.805.
     // Per language it would be 0.855 for a and 0 for b.
     double[][] p = new double[2][10];
     for (int j = 0; j < 10; j++) p[0][j] = j / 10.0;
     ActivationTable table = ActivationTable.ofProbabilities(List.of("a", "b"), 1, 10, p);
     assertThat(table.threshold(95)).isCloseTo(0.805, within(1e-12));
-    // The classifier on 4 copies of the layer: 80 values, h = 79·0.95 = 75.05, again 0.805 (per language: 0.9 and 0).
-    NeuronReport report = NeuronClassifier.classify(ActivationTable.ofProbabilities(List.of("a", "b"), 4, 10,
-        new double[][] {repeat(p[0], 4), repeat(p[1], 4)}), new NeuronSettings(0.1, 95, 0.2, TOL, List.of()));
+    // The classifier on 4 copies of the layer: 80 values, h = 79·0.95 = 75.05, again 0.805 (per
+    // language: 0.9 and 0).
+    NeuronReport report =
+        NeuronClassifier.classify(
+            ActivationTable.ofProbabilities(
+                List.of("a", "b"), 4, 10, new double[][] {repeat(p[0], 4), repeat(p[1], 4)}),
+            new NeuronSettings(0.1, 95, 0.2, TOL, List.of()));
     assertThat(report.tau()).isCloseTo(0.805, within(1e-12));
   }
 
@@ -84,7 +109,8 @@ class NeuronClassifierTest {
   void lambdaIsTheLargestThatKeepsGeneralNeuronsOutOfTheSelection() {
     NeuronReport report = classify(table(Map.of()));
     // B (entropy 0.9602) and G (entropy 1) swap places in the ranking where
-    // H_B − λ·0.2/c = 1 − λ·0.9/c, c = (1 + 1/2 + 1/3)/3: above that λ, G (N = K) would be selected.
+    // H_B − λ·0.2/c = 1 − λ·0.9/c, c = (1 + 1/2 + 1/3)/3: above that λ, G (N = K) would be
+    // selected.
     double c = (1 + 1 / 2.0 + 1 / 3.0) / 3;
     double crossing = (1 - normalizedEntropy(0.2, 0.2, 0.1)) * c / (0.9 - 0.2);
     assertThat(crossing).isBetween(0.03, 0.04);
@@ -92,10 +118,12 @@ class NeuronClassifierTest {
     assertThat(report.lambdaSatisfied()).isTrue();
     assertThat(report.tau()).isEqualTo(0.1);
     // The score is the code's form at the λ found.
-    assertThat(report.score(B)).isCloseTo(normalizedEntropy(0.2, 0.2, 0.1) - report.lambda() * 0.2 / c, within(1e-12));
+    assertThat(report.score(B))
+        .isCloseTo(normalizedEntropy(0.2, 0.2, 0.1) - report.lambda() * 0.2 / c, within(1e-12));
     assertThat(report.score(A)).isCloseTo(-report.lambda() * 0.9 / c, within(1e-12));
     // Just above the crossing the selection would hold G instead of B.
-    boolean[] above = NeuronClassifier.lowest(NeuronClassifier.scores(report.table(), crossing + TOL), 3);
+    boolean[] above =
+        NeuronClassifier.lowest(NeuronClassifier.scores(report.table(), crossing + TOL), 3);
     assertThat(above[G.layer() * NEURONS + G.index()]).isTrue();
     assertThat(above[B.layer() * NEURONS + B.index()]).isFalse();
   }
@@ -124,24 +152,41 @@ class NeuronClassifierTest {
     // 4 layers: the scaled default stages are layers 0, 1, 2 and 3.
     assertThat(report.stages().starts()).containsExactly(0, 1, 2, 3);
     assertThat(report.perStage(NeuronType.GENERAL)).containsExactly(0, 0, 0, 2);
-    assertThatThrownBy(() -> report.neurons(NeuronType.SPECIFIC, "zz")).hasMessageContaining("not among the analyzed [a, b, c]");
+    assertThatThrownBy(() -> report.neurons(NeuronType.SPECIFIC, "zz"))
+        .hasMessageContaining("not among the analyzed [a, b, c]");
   }
 
   @Test
   void lapeKeepsLowestEntropyNeuronsWithALanguageAboveTauAndAssignsEveryLanguageAboveIt() {
-    ActivationTable table = ActivationTable.ofProbabilities(LANGS, LAYERS, NEURONS, table(Map.of()));
+    ActivationTable table =
+        ActivationTable.ofProbabilities(LANGS, LAYERS, NEURONS, table(Map.of()));
     Lape.Result lape = Lape.identify(table, new NeuronSettings(0.03, 95, 0.2, TOL, List.of()));
-    // Entropies: A 0 < B 1.055 < G = G2 = ln 3 (G first by position); Z and the fillers have no p above τ = 0.1.
+    // Entropies: A 0 < B 1.055 < G = G2 = ln 3 (G first by position); Z and the fillers have no p
+    // above τ = 0.1.
     assertThat(lape.tau()).isEqualTo(0.1);
     assertThat(lape.neurons()).containsExactly(A, B, G);
-    assertThat(lape.byLanguage()).containsExactly(Map.entry("a", List.of(A, B, G)), Map.entry("b", List.of(B, G)), Map.entry("c", List.of(G)));
+    assertThat(lape.byLanguage())
+        .containsExactly(
+            Map.entry("a", List.of(A, B, G)),
+            Map.entry("b", List.of(B, G)),
+            Map.entry("c", List.of(G)));
   }
 
   @Test
   void comparisonCountsPerLayerAndPerNChangesAndOverlapsOverTheBeforeSet() {
     NeuronReport before = classify(table(Map.of()));
-    // After: A turns specific to b, B related to a and c (same entropies, so the same λ), G2 stops being general.
-    NeuronReport after = classify(table(Map.of(A, new double[] {0, 0.9, 0}, B, new double[] {0.2, 0.1, 0.2}, G2, new double[] {0.05, 0.05, 0.05})));
+    // After: A turns specific to b, B related to a and c (same entropies, so the same λ), G2 stops
+    // being general.
+    NeuronReport after =
+        classify(
+            table(
+                Map.of(
+                    A,
+                    new double[] {0, 0.9, 0},
+                    B,
+                    new double[] {0.2, 0.1, 0.2},
+                    G2,
+                    new double[] {0.05, 0.05, 0.05})));
     NeuronComparison.Result diff = NeuronComparison.compare(before, after);
     assertThat(diff.perLayerDelta().get(NeuronType.GENERAL)).containsExactly(0, 0, 0, -1);
     assertThat(diff.perLayerDelta().get(NeuronType.SPECIFIC)).containsExactly(0, 0, 0, 0);
@@ -154,13 +199,20 @@ class NeuronClassifierTest {
 
   @Test
   void badTablesAndSettingsFailWithTheKeyToFix() {
-    assertThatThrownBy(() -> ActivationTable.ofProbabilities(List.of("a"), 1, 2, new double[][] {{0.1, 0.2}}))
+    assertThatThrownBy(
+            () -> ActivationTable.ofProbabilities(List.of("a"), 1, 2, new double[][] {{0.1, 0.2}}))
         .hasMessageContaining("at least 2 languages");
-    assertThatThrownBy(() -> ActivationTable.ofProbabilities(List.of("a", "b"), 1, 2, new double[][] {{0.1, 0.2}, {0.1, 1.5}}))
+    assertThatThrownBy(
+            () ->
+                ActivationTable.ofProbabilities(
+                    List.of("a", "b"), 1, 2, new double[][] {{0.1, 0.2}, {0.1, 1.5}}))
         .hasMessageContaining("b: activation probability 1.5 is outside [0, 1]");
-    assertThatThrownBy(() -> new NeuronSettings(0, 95, 0.2, TOL, List.of())).hasMessageContaining("neurons.rate");
-    assertThatThrownBy(() -> new LayerStages(List.of(0, 8, 8, 31), 32)).hasMessageContaining("strictly increasing");
-    assertThatThrownBy(() -> LayerStages.scaledDefault(3)).hasMessageContaining("set neurons.stages explicitly");
+    assertThatThrownBy(() -> new NeuronSettings(0, 95, 0.2, TOL, List.of()))
+        .hasMessageContaining("neurons.rate");
+    assertThatThrownBy(() -> new LayerStages(List.of(0, 8, 8, 31), 32))
+        .hasMessageContaining("strictly increasing");
+    assertThatThrownBy(() -> LayerStages.scaledDefault(3))
+        .hasMessageContaining("set neurons.stages explicitly");
     assertThat(LayerStages.scaledDefault(32).starts()).containsExactly(0, 8, 20, 31);
     assertThat(LayerStages.scaledDefault(28).starts()).containsExactly(0, 7, 17, 27);
     assertThat(LayerStages.scaledDefault(32).stageOf(19)).isEqualTo(1);

@@ -1,7 +1,5 @@
 package dev.stepwise.sampling;
 
-import java.util.HashSet;
-import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -9,8 +7,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class BatchSamplerTest {
@@ -18,7 +18,10 @@ class BatchSamplerTest {
   /** The tiny preset's vocabulary size. */
   private static final int VOCAB = 2048;
 
-  /** Rows of logits with the shapes sampling meets: flat, peaked, heavy-tailed, tied maxima, masked tokens. */
+  /**
+   * Rows of logits with the shapes sampling meets: flat, peaked, heavy-tailed, tied maxima, masked
+   * tokens.
+   */
   private static float[][] rows(Random rng, int count) {
     float[][] rows = new float[count][VOCAB];
     for (int b = 0; b < count; b++) {
@@ -30,9 +33,14 @@ class BatchSamplerTest {
     return rows;
   }
 
-  private static final List<TokenChooser.Draw> SETTINGS = List.of(
-      new TokenChooser.Draw(1.0, 0, 1.0, 0), new TokenChooser.Draw(0.5, 0, 0.95, 0), new TokenChooser.Draw(0.7, 40, 0.9, 0),
-      new TokenChooser.Draw(1.3, 5, 1.0, 0), new TokenChooser.Draw(0.06, 0, 0.95, 0), new TokenChooser.Draw(0, 0, 1.0, 0));
+  private static final List<TokenChooser.Draw> SETTINGS =
+      List.of(
+          new TokenChooser.Draw(1.0, 0, 1.0, 0),
+          new TokenChooser.Draw(0.5, 0, 0.95, 0),
+          new TokenChooser.Draw(0.7, 40, 0.9, 0),
+          new TokenChooser.Draw(1.3, 5, 1.0, 0),
+          new TokenChooser.Draw(0.06, 0, 0.95, 0),
+          new TokenChooser.Draw(0, 0, 1.0, 0));
 
   @Test
   void picksExactlyTheTokensOfTheJavaSamplerForEveryRowAndSetting() {
@@ -54,15 +62,23 @@ class BatchSamplerTest {
         BatchSampler.Picked[] picked;
         try (NDManager scope = manager.newSubManager()) {
           NDArray batch = scope.create(flat, new Shape(rows, VOCAB));
-          picked = BatchSampler.pick(batch, (row, entropy) -> {
-            entropies[row] = entropy;
-            return draws[row];
-          });
+          picked =
+              BatchSampler.pick(
+                  batch,
+                  (row, entropy) -> {
+                    entropies[row] = entropy;
+                    return draws[row];
+                  });
         }
         for (int b = 0; b < rows; b++) {
-          assertThat(picked[b].token()).as("trial %d row %d %s", trial, b, draws[b]).isEqualTo(Logits.sample(logits[b], draws[b]));
-          assertThat(picked[b].entropy()).isEqualTo(entropies[b]).isCloseTo(Logits.entropy(logits[b]), within(1e-9));
-          assertThat(picked[b].logProb()).isCloseTo(Logits.logProb(logits[b], picked[b].token()), within(1e-9));
+          assertThat(picked[b].token())
+              .as("trial %d row %d %s", trial, b, draws[b])
+              .isEqualTo(Logits.sample(logits[b], draws[b]));
+          assertThat(picked[b].entropy())
+              .isEqualTo(entropies[b])
+              .isCloseTo(Logits.entropy(logits[b]), within(1e-9));
+          assertThat(picked[b].logProb())
+              .isCloseTo(Logits.logProb(logits[b], picked[b].token()), within(1e-9));
           assertThat(picked[b].temperature()).isEqualTo(draws[b].temperature());
           seen.add(picked[b].token());
           compared++;
@@ -88,7 +104,10 @@ class BatchSamplerTest {
         try (NDManager scope = manager.newSubManager()) {
           NDArray batch = logits.duplicate();
           batch.attach(scope);
-          BatchSampler.Picked[] p = BatchSampler.pick(batch, (row, h) -> new TokenChooser.Draw(1, row == 1 ? 1 : 0, row == 2 ? 0.75 : 1, u));
+          BatchSampler.Picked[] p =
+              BatchSampler.pick(
+                  batch,
+                  (row, h) -> new TokenChooser.Draw(1, row == 1 ? 1 : 0, row == 2 ? 0.75 : 1, u));
           for (int b = 0; b < 3; b++) counts[b][p[b].token()]++;
         }
       }

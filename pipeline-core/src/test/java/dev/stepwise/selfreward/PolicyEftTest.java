@@ -27,15 +27,19 @@ class PolicyEftTest {
   static final List<Language> LANGS = List.of(Language.EN, Language.ZH);
 
   /** Candidates from a script given the problem and the index of the step asked for. */
-  static StepProposer scripted(BiFunction<ArithmeticProblem, Integer, List<String>> script, List<StepProposer.Request> seen) {
+  static StepProposer scripted(
+      BiFunction<ArithmeticProblem, Integer, List<String>> script,
+      List<StepProposer.Request> seen) {
     return requests -> {
       seen.addAll(requests);
       List<List<Candidate>> out = new ArrayList<>();
       for (StepProposer.Request r : requests) {
         long id = Long.parseLong(r.prompt().id().split("-")[3]);
         int step = r.previousSteps().size();
-        out.add(script.apply(TASKS.problem(Split.TRAIN, id), step).stream()
-            .map(text -> new Candidate(text, 5, StepFormat.isFinal(text))).toList());
+        out.add(
+            script.apply(TASKS.problem(Split.TRAIN, id), step).stream()
+                .map(text -> new Candidate(text, 5, StepFormat.isFinal(text)))
+                .toList());
       }
       return out;
     };
@@ -50,14 +54,29 @@ class PolicyEftTest {
     String right = p.equation(step), result = StepCheck.result(right);
     String wrong = right.substring(0, right.lastIndexOf("= ") + 2) + (Integer.parseInt(result) + d);
     boolean last = step == p.steps().size() - 1;
-    return StepFormat.prefix(step + 1) + wrong + (last ? ". The answer is \\boxed{" + (Integer.parseInt(result) + d) + "}." : "");
+    return StepFormat.prefix(step + 1)
+        + wrong
+        + (last ? ". The answer is \\boxed{" + (Integer.parseInt(result) + d) + "}." : "");
   }
 
   @Test
   void pairsTheMostFrequentWrongCandidateWithARightOne() {
     List<StepProposer.Request> seen = new ArrayList<>();
-    PolicyEft eft = new PolicyEft(TASKS, scripted((p, s) -> List.of(offBy(p, s, 1), offBy(p, s, 2), offBy(p, s, 2), reference(p, s),
-        "Step " + (s + 1) + ": I do not know", reference(p, s)), seen), 6, 11);
+    PolicyEft eft =
+        new PolicyEft(
+            TASKS,
+            scripted(
+                (p, s) ->
+                    List.of(
+                        offBy(p, s, 1),
+                        offBy(p, s, 2),
+                        offBy(p, s, 2),
+                        reference(p, s),
+                        "Step " + (s + 1) + ": I do not know",
+                        reference(p, s)),
+                seen),
+            6,
+            11);
     List<TaskExample> examples = eft.examples(Split.TRAIN, 0, 8, LANGS);
 
     assertThat(examples).hasSize(8);
@@ -75,9 +94,16 @@ class PolicyEftTest {
       List<String> prefix = new ArrayList<>();
       for (int k = 0; k < step; k++) prefix.add(reference(p, k));
       assertThat(r.previousSteps()).isEqualTo(prefix);
-      assertThat(e.prompt()).isEqualTo(JudgePrompt.build(TASKS.question(Split.TRAIN, i, Language.of(e.lang())), r.previousSteps(),
-          better == Verdict.A ? good : bad, better == Verdict.A ? bad : good));
-      assertThat(e.completion()).startsWith("Expected: " + p.equation(step) + "\n").endsWith("Verdict: " + better.tag());
+      assertThat(e.prompt())
+          .isEqualTo(
+              JudgePrompt.build(
+                  TASKS.question(Split.TRAIN, i, Language.of(e.lang())),
+                  r.previousSteps(),
+                  better == Verdict.A ? good : bad,
+                  better == Verdict.A ? bad : good));
+      assertThat(e.completion())
+          .startsWith("Expected: " + p.equation(step) + "\n")
+          .endsWith("Verdict: " + better.tag());
       assertThat(Verdict.parse(e.completion())).isEqualTo(better);
     }
   }
@@ -85,7 +111,9 @@ class PolicyEftTest {
   @Test
   void usesTheReferenceStepWhenNoCandidateIsRightAndSkipsProblemsWithoutAUsableWrongStep() {
     List<StepProposer.Request> seen = new ArrayList<>();
-    PolicyEft onlyWrong = new PolicyEft(TASKS, scripted((p, s) -> List.of(offBy(p, s, 3), offBy(p, s, 3)), seen), 2, 11);
+    PolicyEft onlyWrong =
+        new PolicyEft(
+            TASKS, scripted((p, s) -> List.of(offBy(p, s, 3), offBy(p, s, 3)), seen), 2, 11);
     List<TaskExample> examples = onlyWrong.examples(Split.TRAIN, 4, 2, LANGS);
     assertThat(examples).hasSize(2);
     for (TaskExample e : examples) {
@@ -94,23 +122,39 @@ class PolicyEftTest {
       assertThat(e.prompt()).contains(reference(p, step)).contains(offBy(p, step, 3));
     }
 
-    // All right, a wrong step without an equation, a wrong step with the right result: no pair to make.
-    PolicyEft nothing = new PolicyEft(TASKS, scripted((p, s) -> List.of(reference(p, s), "Step " + (s + 1) + ": twelve",
-        reference(p, s).replaceFirst("Step (\\d+): (\\d+)", "Step $1: 1$2")), new ArrayList<>()), 3, 11);
+    // All right, a wrong step without an equation, a wrong step with the right result: no pair to
+    // make.
+    PolicyEft nothing =
+        new PolicyEft(
+            TASKS,
+            scripted(
+                (p, s) ->
+                    List.of(
+                        reference(p, s),
+                        "Step " + (s + 1) + ": twelve",
+                        reference(p, s).replaceFirst("Step (\\d+): (\\d+)", "Step $1: 1$2")),
+                new ArrayList<>()),
+            3,
+            11);
     assertThat(nothing.examples(Split.TRAIN, 0, 6, LANGS)).isEmpty();
   }
 
   @Test
   void theSameSeedAsksForTheSameStepsInAnyChunking() {
     List<StepProposer.Request> whole = new ArrayList<>(), parts = new ArrayList<>();
-    BiFunction<ArithmeticProblem, Integer, List<String>> script = (p, s) -> List.of(offBy(p, s, 1), reference(p, s));
-    List<TaskExample> all = new PolicyEft(TASKS, scripted(script, whole), 2, 11).examples(Split.TRAIN, 0, 10, LANGS);
+    BiFunction<ArithmeticProblem, Integer, List<String>> script =
+        (p, s) -> List.of(offBy(p, s, 1), reference(p, s));
+    List<TaskExample> all =
+        new PolicyEft(TASKS, scripted(script, whole), 2, 11).examples(Split.TRAIN, 0, 10, LANGS);
     PolicyEft chunked = new PolicyEft(TASKS, scripted(script, parts), 2, 11);
     List<TaskExample> joined = new ArrayList<>(chunked.examples(Split.TRAIN, 0, 3, LANGS));
     joined.addAll(chunked.examples(Split.TRAIN, 3, 7, LANGS));
     assertThat(joined).isEqualTo(all);
-    assertThat(parts.stream().map(r -> r.prompt().seed()).toList()).isEqualTo(whole.stream().map(r -> r.prompt().seed()).toList());
-    assertThat(whole.stream().map(r -> r.previousSteps().size()).distinct()).hasSizeGreaterThan(1); // steps vary by problem
-    assertThatThrownBy(() -> new PolicyEft(TASKS, scripted(script, parts), 1, 11)).hasMessageContaining("at least 2 candidates");
+    assertThat(parts.stream().map(r -> r.prompt().seed()).toList())
+        .isEqualTo(whole.stream().map(r -> r.prompt().seed()).toList());
+    assertThat(whole.stream().map(r -> r.previousSteps().size()).distinct())
+        .hasSizeGreaterThan(1); // steps vary by problem
+    assertThatThrownBy(() -> new PolicyEft(TASKS, scripted(script, parts), 1, 11))
+        .hasMessageContaining("at least 2 candidates");
   }
 }

@@ -1,6 +1,5 @@
 package dev.stepwise.train;
 
-import ai.djl.ndarray.types.Shape;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -8,6 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.Map;
@@ -44,15 +44,18 @@ class AdamWTest {
       w.setRequiresGradient(true);
       backwardOfHalfSquaredNorm(w);
       // 300^2 overflows F16 (max 65504): the norm is summed in F32.
-      assertThat(Gradients.clipByGlobalNorm(List.of(w), 0)).isCloseTo(Math.sqrt(1 + 4 + 90_000), within(1e-3));
+      assertThat(Gradients.clipByGlobalNorm(List.of(w), 0))
+          .isCloseTo(Math.sqrt(1 + 4 + 90_000), within(1e-3));
       AdamW adam = new AdamW(AdamW.Settings.defaults());
       adam.update(Map.of("w", w), 0.1);
       assertThat(w.getDataType()).isEqualTo(DataType.FLOAT16);
-      assertThat(adam.state()).allSatisfy(m -> assertThat(m.getDataType()).isEqualTo(DataType.FLOAT32));
+      assertThat(adam.state())
+          .allSatisfy(m -> assertThat(m.getDataType()).isEqualTo(DataType.FLOAT32));
       float[] after = w.toType(DataType.FLOAT32, false).toFloatArray();
       assertThat(after[0]).isCloseTo(0.9f, within(1e-3f));
       assertThat(after[1]).isCloseTo(-1.9f, within(1e-3f));
-      assertThat(after[2]).isEqualTo(300f); // 299.9 rounds back to 300 on F16's grid (0.25 apart there)
+      assertThat(after[2])
+          .isEqualTo(300f); // 299.9 rounds back to 300 on F16's grid (0.25 apart there)
     }
   }
 

@@ -12,7 +12,9 @@ class DataOrderTest {
   static int[] mixedLengths() {
     Random rng = new Random(3);
     // Like IFT (~110 tokens) mixed with EFT (~240 tokens).
-    return rng.ints(SIZE, 0, 2).map(kind -> kind == 0 ? 90 + rng.nextInt(40) : 200 + rng.nextInt(60)).toArray();
+    return rng.ints(SIZE, 0, 2)
+        .map(kind -> kind == 0 ? 90 + rng.nextInt(40) : 200 + rng.nextInt(60))
+        .toArray();
   }
 
   /** Padded slots over one epoch: each batch costs batch * its longest row. */
@@ -43,8 +45,10 @@ class DataOrderTest {
   void groupedOrderDependsOnlyOnSeedAndBatchIndex() {
     int[] lengths = mixedLengths();
     DataOrder a = new DataOrder(lengths, 7, BATCH, 8), b = new DataOrder(lengths, 7, BATCH, 8);
-    assertThat(a.microBatch(33, BATCH)).isEqualTo(b.microBatch(33, BATCH)); // second epoch, read first here
+    assertThat(a.microBatch(33, BATCH))
+        .isEqualTo(b.microBatch(33, BATCH)); // second epoch, read first here
     assertThat(a.microBatch(3, BATCH)).isEqualTo(b.microBatch(3, BATCH));
-    assertThat(new DataOrder(lengths, 8, BATCH, 8).microBatch(3, BATCH)).isNotEqualTo(a.microBatch(3, BATCH));
+    assertThat(new DataOrder(lengths, 8, BATCH, 8).microBatch(3, BATCH))
+        .isNotEqualTo(a.microBatch(3, BATCH));
   }
 }

@@ -1,6 +1,5 @@
 package dev.stepwise.train;
 
-import org.assertj.core.data.Offset;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,16 +17,21 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** LoRA runs of the trainer on the tiny decoder: only adapters train, checkpoints are adapters, resume is exact. */
+/**
+ * LoRA runs of the trainer on the tiny decoder: only adapters train, checkpoints are adapters,
+ * resume is exact.
+ */
 class LoraTrainingTest {
 
   static final LoraSettings LORA = new LoraSettings(4, 8, 0.0, LoraAdapter.MODULES);
 
   static TrainSettings settings(long steps, int saveEvery, LoraSettings lora) {
-    return new TrainSettings(3, 1, steps, 0, 1e-2, 0.1, 0.1, 1.0, 0.0, 5, 1, saveEvery, false, lora);
+    return new TrainSettings(
+        3, 1, steps, 0, 1e-2, 0.1, 0.1, 1.0, 0.0, 5, 1, saveEvery, false, lora);
   }
 
   static Map<String, float[]> snapshot(Map<String, NDArray> parameters) {
@@ -37,35 +41,54 @@ class LoraTrainingTest {
   }
 
   @Test
-  void loraSftTrainsOnlyTheAdapterLeavesTheBaseBitIdenticalAndWritesAnAdapterDirectory(@TempDir Path dir) throws IOException {
+  void loraSftTrainsOnlyTheAdapterLeavesTheBaseBitIdenticalAndWritesAnAdapterDirectory(
+      @TempDir Path dir) throws IOException {
     TinyPreset.writeRandomInit(LlamaTrainableTest.CONFIG, 21, dir.resolve("init"), null);
     try (NDManager manager = NDManager.newBaseManager();
         LlamaModel model = Checkpoint.load(dir.resolve("init"), manager)) {
       Map<String, float[]> base = snapshot(model.parameters());
-      LlamaTrainable trainable = new LlamaTrainable(model, null, settings(40, 0, LORA), dir.resolve("init").toString());
-      assertThat(trainable.parameters()).hasSize(4 * 7 * 2).allSatisfy((name, p) -> assertThat(name).startsWith("base_model.model.model.layers."));
-      Trainer.Result result = new Trainer<>(settings(40, 0, LORA), new SftObjective(), trainable, trainable, new Trainer.Listener() {})
-          .train(LlamaTrainableTest.sequences(), dir.resolve("out"));
+      LlamaTrainable trainable =
+          new LlamaTrainable(model, null, settings(40, 0, LORA), dir.resolve("init").toString());
+      assertThat(trainable.parameters())
+          .hasSize(4 * 7 * 2)
+          .allSatisfy((name, p) -> assertThat(name).startsWith("base_model.model.model.layers."));
+      Trainer.Result result =
+          new Trainer<>(
+                  settings(40, 0, LORA),
+                  new SftObjective(),
+                  trainable,
+                  trainable,
+                  new Trainer.Listener() {})
+              .train(LlamaTrainableTest.sequences(), dir.resolve("out"));
       double first = (Double) result.logHistory().get(0).get("loss");
       assertThat(first).isGreaterThan(2.5); // ~ln 32: B = 0 leaves the random base as it was
       assertThat(result.lastMetrics().get("loss")).isLessThan(first / 2);
-      model.parameters().forEach((name, p) -> {
-        assertThat(p.toFloatArray()).as(name).containsExactly(base.get(name));
-        assertThat(p.hasGradient()).as(name + " has no gradient").isFalse();
-      });
+      model
+          .parameters()
+          .forEach(
+              (name, p) -> {
+                assertThat(p.toFloatArray()).as(name).containsExactly(base.get(name));
+                assertThat(p.hasGradient()).as(name + " has no gradient").isFalse();
+              });
 
       Path out = dir.resolve("out");
       assertThat(out.resolve("adapter_config.json")).exists();
       assertThat(out.resolve("model.safetensors")).doesNotExist();
       try (SafetensorsFile optimizer = SafetensorsFile.open(out.resolve(Trainer.OPTIMIZER_FILE))) {
-        assertThat(optimizer.names()).hasSize(2 * 4 * 7 * 2).allSatisfy(name -> assertThat(name).matches("exp_avg(_sq)?\\.base_model\\.model\\..*lora_[AB]\\.weight"));
+        assertThat(optimizer.names())
+            .hasSize(2 * 4 * 7 * 2)
+            .allSatisfy(
+                name ->
+                    assertThat(name)
+                        .matches("exp_avg(_sq)?\\.base_model\\.model\\..*lora_[AB]\\.weight"));
       }
       List<int[]> prompts = List.of(new int[] {2, 3}, new int[] {12});
       List<int[]> completions = List.of(new int[] {4, 5, 6, 1}, new int[] {13, 14, 1});
       var trained = new CompletionScorer(model).score(prompts, completions);
       try (LlamaModel reloaded = Checkpoint.load(out, manager)) {
         var loaded = new CompletionScorer(reloaded).score(prompts, completions);
-        for (int i = 0; i < prompts.size(); i++) assertThat(loaded.get(i).tokenLogProbs()).containsExactly(trained.get(i).tokenLogProbs());
+        for (int i = 0; i < prompts.size(); i++)
+          assertThat(loaded.get(i).tokenLogProbs()).containsExactly(trained.get(i).tokenLogProbs());
       }
     }
   }
@@ -79,62 +102,122 @@ class LoraTrainingTest {
       Map<String, float[]> straight;
       try (LlamaModel model = Checkpoint.load(dir.resolve("init"), manager)) {
         LlamaTrainable trainable = new LlamaTrainable(model, null, settings(12, 0, lora), init);
-        new Trainer<>(settings(12, 0, lora), new SftObjective(), trainable, trainable, new Trainer.Listener() {})
+        new Trainer<>(
+                settings(12, 0, lora),
+                new SftObjective(),
+                trainable,
+                trainable,
+                new Trainer.Listener() {})
             .train(LlamaTrainableTest.sequences(), dir.resolve("straight"));
         straight = snapshot(trainable.parameters());
       }
       Path out = dir.resolve("resumed");
       try (LlamaModel model = Checkpoint.load(dir.resolve("init"), manager)) {
         LlamaTrainable trainable = new LlamaTrainable(model, null, settings(12, 3, lora), init);
-        Trainer.Listener stopAt7 = new Trainer.Listener() {
-          @Override
-          public void beforeStep(long step) {
-            if (step == 7) throw new IllegalStateException("simulated kill");
-          }
-        };
-        assertThatThrownBy(() -> new Trainer<>(settings(12, 3, lora), new SftObjective(), trainable, trainable, stopAt7)
-            .train(LlamaTrainableTest.sequences(), out)).hasMessageContaining("simulated kill");
+        Trainer.Listener stopAt7 =
+            new Trainer.Listener() {
+              @Override
+              public void beforeStep(long step) {
+                if (step == 7) throw new IllegalStateException("simulated kill");
+              }
+            };
+        assertThatThrownBy(
+                () ->
+                    new Trainer<>(
+                            settings(12, 3, lora),
+                            new SftObjective(),
+                            trainable,
+                            trainable,
+                            stopAt7)
+                        .train(LlamaTrainableTest.sequences(), out))
+            .hasMessageContaining("simulated kill");
       }
       assertThat(Trainer.latestCheckpoint(out)).isEqualTo(out.resolve("checkpoint-6"));
       try (LlamaModel model = Checkpoint.load(dir.resolve("init"), manager)) {
         LlamaTrainable trainable = new LlamaTrainable(model, null, settings(12, 3, lora), init);
-        trainable.parameters().values().forEach(p -> p.set(new float[(int) p.size()])); // everything must come from the checkpoint
-        new Trainer<>(settings(12, 3, lora), new SftObjective(), trainable, trainable, new Trainer.Listener() {})
+        trainable
+            .parameters()
+            .values()
+            .forEach(
+                p -> p.set(new float[(int) p.size()])); // everything must come from the checkpoint
+        new Trainer<>(
+                settings(12, 3, lora),
+                new SftObjective(),
+                trainable,
+                trainable,
+                new Trainer.Listener() {})
             .train(LlamaTrainableTest.sequences(), out);
-        snapshot(trainable.parameters()).forEach((name, values) -> assertThat(values).as(name).containsExactly(straight.get(name)));
+        snapshot(trainable.parameters())
+            .forEach(
+                (name, values) -> assertThat(values).as(name).containsExactly(straight.get(name)));
       }
     }
   }
 
   @Test
-  void trainingFromAnAdapterDirectoryContinuesThatAdapterAndFullTrainingMergesIt(@TempDir Path dir) throws IOException {
+  void trainingFromAnAdapterDirectoryContinuesThatAdapterAndFullTrainingMergesIt(@TempDir Path dir)
+      throws IOException {
     TinyPreset.writeRandomInit(LlamaTrainableTest.CONFIG, 23, dir.resolve("init"), null);
     String init = dir.resolve("init").toAbsolutePath().toString();
     try (NDManager manager = NDManager.newBaseManager()) {
       try (LlamaModel model = Checkpoint.load(dir.resolve("init"), manager)) {
         LlamaTrainable trainable = new LlamaTrainable(model, null, settings(5, 0, LORA), init);
-        new Trainer<>(settings(5, 0, LORA), new SftObjective(), trainable, trainable, new Trainer.Listener() {})
+        new Trainer<>(
+                settings(5, 0, LORA),
+                new SftObjective(),
+                trainable,
+                trainable,
+                new Trainer.Listener() {})
             .train(LlamaTrainableTest.sequences(), dir.resolve("round1"));
       }
       try (LlamaModel model = Checkpoint.load(dir.resolve("round1"), manager)) {
         Map<String, float[]> round1 = snapshot(((LoraAdapter) model.projectionHook()).parameters());
-        LlamaTrainable trainable = new LlamaTrainable(model, null, settings(5, 0, LORA), dir.resolve("round1").toString());
-        assertThat(snapshot(trainable.parameters()).get("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight"))
-            .as("starts from round 1's adapter").containsExactly(round1.get("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight"));
-        new Trainer<>(settings(5, 0, LORA), new SftObjective(), trainable, trainable, new Trainer.Listener() {})
+        LlamaTrainable trainable =
+            new LlamaTrainable(model, null, settings(5, 0, LORA), dir.resolve("round1").toString());
+        assertThat(
+                snapshot(trainable.parameters())
+                    .get("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight"))
+            .as("starts from round 1's adapter")
+            .containsExactly(
+                round1.get("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight"));
+        new Trainer<>(
+                settings(5, 0, LORA),
+                new SftObjective(),
+                trainable,
+                trainable,
+                new Trainer.Listener() {})
             .train(LlamaTrainableTest.sequences(), dir.resolve("round2"));
-        assertThat(((LoraAdapter) model.projectionHook()).base()).as("the base stays the plain checkpoint").isEqualTo(init);
-        assertThatThrownBy(() -> new LlamaTrainable(model, null, settings(5, 0, new LoraSettings(8, 8, 0, LoraAdapter.MODULES)), init))
-            .hasMessageContaining("r=4").hasMessageContaining("r=8");
-        assertThatThrownBy(() -> new LlamaTrainable(model, null, settings(5, 0, new LoraSettings(4, 8, 0.05, LoraAdapter.MODULES)), init))
+        assertThat(((LoraAdapter) model.projectionHook()).base())
+            .as("the base stays the plain checkpoint")
+            .isEqualTo(init);
+        assertThatThrownBy(
+                () ->
+                    new LlamaTrainable(
+                        model,
+                        null,
+                        settings(5, 0, new LoraSettings(8, 8, 0, LoraAdapter.MODULES)),
+                        init))
+            .hasMessageContaining("r=4")
+            .hasMessageContaining("r=8");
+        assertThatThrownBy(
+                () ->
+                    new LlamaTrainable(
+                        model,
+                        null,
+                        settings(5, 0, new LoraSettings(4, 8, 0.05, LoraAdapter.MODULES)),
+                        init))
             .hasMessageContaining("lora dropout 0.05 is not supported for training");
       }
       try (LlamaModel model = Checkpoint.load(dir.resolve("round2"), manager)) {
-        var before = new CompletionScorer(model).score(List.of(new int[] {2, 3}), List.of(new int[] {4, 5, 6, 1}));
+        var before =
+            new CompletionScorer(model)
+                .score(List.of(new int[] {2, 3}), List.of(new int[] {4, 5, 6, 1}));
         LlamaTrainable full = new LlamaTrainable(model, null, settings(5, 0, null), null);
         assertThat(model.projectionHook()).isNull();
         assertThat(full.parameters()).containsKey("model.layers.0.self_attn.q_proj.weight");
-        var after = new CompletionScorer(model).score(List.of(new int[] {2, 3}), List.of(new int[] {4, 5, 6, 1}));
+        var after =
+            new CompletionScorer(model)
+                .score(List.of(new int[] {2, 3}), List.of(new int[] {4, 5, 6, 1}));
         assertThat(after.get(0).sum()).isCloseTo(before.get(0).sum(), Offset.offset(1e-4));
       }
     }

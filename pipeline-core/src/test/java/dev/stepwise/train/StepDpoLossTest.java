@@ -34,8 +34,13 @@ class StepDpoLossTest {
       assertThat(metrics.get("logps/rejected")).isEqualTo(-2.0);
       assertThat(metrics.keySet())
           .containsExactly(
-              "loss", "rewards/chosen", "rewards/rejected", "rewards/accuracies",
-              "rewards/margins", "logps/chosen", "logps/rejected");
+              "loss",
+              "rewards/chosen",
+              "rewards/rejected",
+              "rewards/accuracies",
+              "rewards/margins",
+              "logps/chosen",
+              "logps/rejected");
     }
   }
 
@@ -43,8 +48,16 @@ class StepDpoLossTest {
   void likelihoodTermAddsTheChosenStepsMeanTokenNll() {
     try (NDManager m = NDManager.newBaseManager()) {
       var one = m.create(new float[] {-2f});
-      double plain = new StepDpoLoss(0.1, 0).compute(one, one, one, one, m.create(new float[] {4f})).metrics().get("loss");
-      double mixed = new StepDpoLoss(0.1, 0.5).compute(one, one, one, one, m.create(new float[] {4f})).metrics().get("loss");
+      double plain =
+          new StepDpoLoss(0.1, 0)
+              .compute(one, one, one, one, m.create(new float[] {4f}))
+              .metrics()
+              .get("loss");
+      double mixed =
+          new StepDpoLoss(0.1, 0.5)
+              .compute(one, one, one, one, m.create(new float[] {4f}))
+              .metrics()
+              .get("loss");
       assertThat(plain).isCloseTo(Math.log(2), within(1e-6));
       assertThat(mixed - plain).isCloseTo(0.5 * 2.0 / 4, within(1e-6));
     }

@@ -1,7 +1,5 @@
 package dev.stepwise.train;
 
-import ai.djl.ndarray.index.NDIndex;
-import java.util.LinkedHashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +7,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +15,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The loop's mechanics on a bigram language model (logits of the next token = a row of one
- * matrix): small enough to train in milliseconds, real enough to learn a sequence.
+ * The loop's mechanics on a bigram language model (logits of the next token = a row of one matrix):
+ * small enough to train in milliseconds, real enough to learn a sequence.
  */
 class TrainerTest {
 
@@ -51,7 +51,8 @@ class TrainerTest {
     }
 
     @Override
-    public NDArray completionTokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions) {
+    public NDArray completionTokenLogProbs(
+        NDManager scope, List<int[]> prompts, List<int[]> completions) {
       int width = completions.stream().mapToInt(c -> c.length).max().orElseThrow();
       List<NDArray> rows = new ArrayList<>();
       for (int b = 0; b < prompts.size(); b++) {
@@ -101,41 +102,52 @@ class TrainerTest {
   void sftLearnsTheSequenceAndWritesAnHfStyleCheckpoint(@TempDir Path dir) throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
       Bigram model = new Bigram(manager, 1);
-      var trainer = new Trainer<>(settings(60, 0), new SftObjective(), model, model, new Trainer.Listener() {});
+      var trainer =
+          new Trainer<>(
+              settings(60, 0), new SftObjective(), model, model, new Trainer.Listener() {});
       Trainer.Result result = trainer.train(countingData(), dir);
       assertThat(result.logHistory().get(0).get("loss")).isInstanceOf(Double.class);
       double first = (Double) result.logHistory().get(0).get("loss");
       assertThat(result.lastMetrics().get("loss")).isLessThan(first / 5);
       assertThat(dir.resolve("model.safetensors")).exists();
       assertThat(dir.resolve("optimizer.safetensors")).exists();
-      assertThat(Files.readString(dir.resolve("trainer_state.json"))).contains("\"global_step\": 60");
+      assertThat(Files.readString(dir.resolve("trainer_state.json")))
+          .contains("\"global_step\": 60");
     }
   }
 
   @Test
-  void aResumedRunEndsWithExactlyTheWeightsOfAnUninterruptedOne(@TempDir Path dir) throws IOException {
+  void aResumedRunEndsWithExactlyTheWeightsOfAnUninterruptedOne(@TempDir Path dir)
+      throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
       Bigram straight = new Bigram(manager, 3);
-      new Trainer<>(settings(20, 0), new SftObjective(), straight, straight, new Trainer.Listener() {})
+      new Trainer<>(
+              settings(20, 0), new SftObjective(), straight, straight, new Trainer.Listener() {})
           .train(countingData(), dir.resolve("straight"));
 
       Bigram interrupted = new Bigram(manager, 3);
-      Trainer.Listener stopAt13 = new Trainer.Listener() {
-        @Override
-        public void beforeStep(long step) {
-          if (step == 13) {
-            throw new IllegalStateException("simulated kill");
-          }
-        }
-      };
+      Trainer.Listener stopAt13 =
+          new Trainer.Listener() {
+            @Override
+            public void beforeStep(long step) {
+              if (step == 13) {
+                throw new IllegalStateException("simulated kill");
+              }
+            }
+          };
       Path out = dir.resolve("resumed");
-      assertThatThrownBy(() -> new Trainer<>(settings(20, 5), new SftObjective(), interrupted, interrupted, stopAt13)
-              .train(countingData(), out))
+      assertThatThrownBy(
+              () ->
+                  new Trainer<>(
+                          settings(20, 5), new SftObjective(), interrupted, interrupted, stopAt13)
+                      .train(countingData(), out))
           .hasMessageContaining("simulated kill");
       assertThat(Trainer.latestCheckpoint(out)).isEqualTo(out.resolve("checkpoint-10"));
 
-      Bigram resumed = new Bigram(manager, 99); // different init: everything must come from the checkpoint
-      new Trainer<>(settings(20, 5), new SftObjective(), resumed, resumed, new Trainer.Listener() {})
+      Bigram resumed =
+          new Bigram(manager, 99); // different init: everything must come from the checkpoint
+      new Trainer<>(
+              settings(20, 5), new SftObjective(), resumed, resumed, new Trainer.Listener() {})
           .train(countingData(), out);
       assertThat(resumed.weight.toFloatArray()).containsExactly(straight.weight.toFloatArray());
     }
@@ -148,7 +160,9 @@ class TrainerTest {
       model.weight.set(new float[VOCAB * VOCAB]);
       model.weight.set(new NDIndex("0, 0"), Float.NaN);
       List<SftExample> data = List.of(new SftExample(new int[] {0}, new int[] {1}));
-      var trainer = new Trainer<>(settings(5, 1), new SftObjective(), model, model, new Trainer.Listener() {});
+      var trainer =
+          new Trainer<>(
+              settings(5, 1), new SftObjective(), model, model, new Trainer.Listener() {});
       assertThatThrownBy(() -> trainer.train(data, dir))
           .isInstanceOf(NonFiniteLossException.class)
           .hasMessageContaining("step 1")
@@ -158,8 +172,20 @@ class TrainerTest {
   }
 
   static TrainSettings withLearningRate(TrainSettings s, double lr) {
-    return new TrainSettings(s.batchSize(), s.gradientAccumulation(), s.steps(), s.epochs(), lr, s.warmupRatio(),
-        s.minLrRatio(), s.maxGradNorm(), s.weightDecay(), s.seed(), s.logEvery(), s.saveEvery(), s.freezeEmbeddings());
+    return new TrainSettings(
+        s.batchSize(),
+        s.gradientAccumulation(),
+        s.steps(),
+        s.epochs(),
+        lr,
+        s.warmupRatio(),
+        s.minLrRatio(),
+        s.maxGradNorm(),
+        s.weightDecay(),
+        s.seed(),
+        s.logEvery(),
+        s.saveEvery(),
+        s.freezeEmbeddings());
   }
 
   @Test
@@ -167,7 +193,13 @@ class TrainerTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       Bigram model = new Bigram(manager, 1);
       // The loss and gradient of step 1 are finite; only the weights after the update are not.
-      var trainer = new Trainer<>(withLearningRate(settings(3, 1), 1e300), new SftObjective(), model, model, new Trainer.Listener() {});
+      var trainer =
+          new Trainer<>(
+              withLearningRate(settings(3, 1), 1e300),
+              new SftObjective(),
+              model,
+              model,
+              new Trainer.Listener() {});
       assertThatThrownBy(() -> trainer.train(countingData(), dir))
           .isInstanceOf(NonFiniteLossException.class)
           .hasMessageStartingWith("non-finite weight 'lm.weight' after the update at step 1");
@@ -180,23 +212,35 @@ class TrainerTest {
     Path checkpoint = dir.resolve("checkpoint-2");
     try (NDManager manager = NDManager.newBaseManager()) {
       Bigram killed = new Bigram(manager, 1);
-      Trainer.Listener killAt3 = new Trainer.Listener() {
-        @Override
-        public void beforeStep(long step) {
-          if (step == 3) throw new IllegalStateException("simulated kill");
-        }
-      };
-      assertThatThrownBy(() -> new Trainer<>(settings(4, 2), new SftObjective(), killed, killed, killAt3).train(countingData(), dir))
+      Trainer.Listener killAt3 =
+          new Trainer.Listener() {
+            @Override
+            public void beforeStep(long step) {
+              if (step == 3) throw new IllegalStateException("simulated kill");
+            }
+          };
+      assertThatThrownBy(
+              () ->
+                  new Trainer<>(settings(4, 2), new SftObjective(), killed, killed, killAt3)
+                      .train(countingData(), dir))
           .hasMessage("simulated kill");
       // Poison checkpoint-2 as an older version that saved diverged weights would have.
       killed.weight.set(new NDIndex("3, 4"), Float.NaN);
       killed.save(checkpoint);
 
       Bigram resumed = new Bigram(manager, 2);
-      assertThatThrownBy(() -> new Trainer<>(settings(4, 2), new SftObjective(), resumed, resumed, new Trainer.Listener() {})
-              .train(countingData(), dir))
+      assertThatThrownBy(
+              () ->
+                  new Trainer<>(
+                          settings(4, 2),
+                          new SftObjective(),
+                          resumed,
+                          resumed,
+                          new Trainer.Listener() {})
+                      .train(countingData(), dir))
           .isInstanceOf(IllegalStateException.class)
-          .hasMessageStartingWith(checkpoint + " holds non-finite weights ('lm.weight'): it cannot be resumed from");
+          .hasMessageStartingWith(
+              checkpoint + " holds non-finite weights ('lm.weight'): it cannot be resumed from");
       assertThat(dir.resolve("model.safetensors")).doesNotExist();
     }
   }
@@ -221,14 +265,22 @@ class TrainerTest {
   void dpoRaisesTheChosenStepOverTheRejectedOne(@TempDir Path dir) throws IOException {
     try (NDManager manager = NDManager.newBaseManager()) {
       Bigram model = new Bigram(manager, 5);
-      List<PreferencePair> pairs = List.of(
-          new PreferencePair(new int[] {1}, new int[] {2, 3}, new int[] {2, 4}, -4.2, -4.2),
-          new PreferencePair(new int[] {5}, new int[] {6}, new int[] {7}, -2.1, -2.1));
-      var trainer = new Trainer<>(settings(30, 0), new DpoObjective(new StepDpoLoss(0.5, 0)), model, model, new Trainer.Listener() {});
+      List<PreferencePair> pairs =
+          List.of(
+              new PreferencePair(new int[] {1}, new int[] {2, 3}, new int[] {2, 4}, -4.2, -4.2),
+              new PreferencePair(new int[] {5}, new int[] {6}, new int[] {7}, -2.1, -2.1));
+      var trainer =
+          new Trainer<>(
+              settings(30, 0),
+              new DpoObjective(new StepDpoLoss(0.5, 0)),
+              model,
+              model,
+              new Trainer.Listener() {});
       Trainer.Result result = trainer.train(pairs, dir);
       assertThat(result.lastMetrics().get("rewards/accuracies")).isEqualTo(1.0);
       assertThat(result.lastMetrics().get("rewards/margins")).isGreaterThan(1.0);
-      assertThat(result.lastMetrics()).containsKeys("logps/chosen", "logps/rejected", "grad_norm", "learning_rate");
+      assertThat(result.lastMetrics())
+          .containsKeys("logps/chosen", "logps/rejected", "grad_norm", "learning_rate");
     }
   }
 }

@@ -1,7 +1,5 @@
 package dev.stepwise.train;
 
-import java.io.IOException;
-import java.util.Collections;
 import ai.djl.ndarray.NDManager;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CompletionScorer;
@@ -18,34 +16,46 @@ import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
 import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.text.StepFormat;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 
 /**
- * One short SFT and one short step-wise DPO run of a model in this JVM, as the loop's stages
- * train (same trainer, objectives and settings shape), written to {@code OUT/sft} and
- * {@code OUT/dpo}, then the DPO as two concurrent workers ({@code OUT/dpo-worker0}, {@code 1}). {@link CrossProcessReproducibilityTest} runs it in two JVMs and compares bytes.
+ * One short SFT and one short step-wise DPO run of a model in this JVM, as the loop's stages train
+ * (same trainer, objectives and settings shape), written to {@code OUT/sft} and {@code OUT/dpo},
+ * then the DPO as two concurrent workers ({@code OUT/dpo-worker0}, {@code 1}). {@link
+ * CrossProcessReproducibilityTest} runs it in two JVMs and compares bytes.
  *
- * <p>Arguments: MODEL_DIR OUT SFT_THREADS DPO_THREADS (torch intra-op threads; the commands
- * train SFT with stepwise.sft.threads = 2 and the loop's DPO tasks with 1).
+ * <p>Arguments: MODEL_DIR OUT SFT_THREADS DPO_THREADS (torch intra-op threads; the commands train
+ * SFT with stepwise.sft.threads = 2 and the loop's DPO tasks with 1).
  */
 public final class TrainingReplay {
 
   public static void main(String[] args) throws Exception {
     Path model = Path.of(args[0]);
     Path out = Path.of(args[1]);
-    TaskGenerator tasks = new TaskGenerator(new TaskConfig(2, 2, 20, 5, 100, EnumSet.allOf(Operation.class)), 1);
+    TaskGenerator tasks =
+        new TaskGenerator(new TaskConfig(2, 2, 20, 5, 100, EnumSet.allOf(Operation.class)), 1);
     List<Language> languages = List.of(Language.of("en"), Language.of("de"));
-    try (HfTokenizer tokenizer = HfTokenizer.load(model); NDManager manager = NDManager.newBaseManager()) {
+    try (HfTokenizer tokenizer = HfTokenizer.load(model);
+        NDManager manager = NDManager.newBaseManager()) {
       ChatFormat chat = new ChatFormat(tokenizer);
       try (LlamaModel m = Checkpoint.load(model, manager)) {
         TorchThreads.set(Integer.parseInt(args[2]));
         LlamaTrainable trainable = new LlamaTrainable(m, model);
-        List<SftExample> examples = SftMixture.tokenized(new SftMixture(languages, 24, 24).taskExamples(tasks, Split.TRAIN), chat);
-        new Trainer<>(new TrainSettings(8, 1, 12, 0, 1e-3, 0.1, 0.1, 1.0, 0.0, 3, 4, 0, false), new SftObjective(),
-            trainable, trainable, new Trainer.Listener() {}).train(examples, out.resolve("sft"));
+        List<SftExample> examples =
+            SftMixture.tokenized(
+                new SftMixture(languages, 24, 24).taskExamples(tasks, Split.TRAIN), chat);
+        new Trainer<>(
+                new TrainSettings(8, 1, 12, 0, 1e-3, 0.1, 0.1, 1.0, 0.0, 3, 4, 0, false),
+                new SftObjective(),
+                trainable,
+                trainable,
+                new Trainer.Listener() {})
+            .train(examples, out.resolve("sft"));
       }
       List<PreferencePair> pairs;
       try (LlamaModel m = Checkpoint.load(model, manager)) {
@@ -60,13 +70,20 @@ public final class TrainingReplay {
         int worker = w;
         List<PreferencePair> shard = new ArrayList<>();
         for (int i = worker; i < pairs.size(); i += 2) shard.add(pairs.get(i));
-        Thread t = new Thread(() -> {
-          try {
-            dpo(model, manager, shard, Integer.parseInt(args[3]), out.resolve("dpo-worker" + worker));
-          } catch (Throwable e) {
-            failures.add(e);
-          }
-        });
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    dpo(
+                        model,
+                        manager,
+                        shard,
+                        Integer.parseInt(args[3]),
+                        out.resolve("dpo-worker" + worker));
+                  } catch (Throwable e) {
+                    failures.add(e);
+                  }
+                });
         workers.add(t);
         t.start();
       }
@@ -75,26 +92,44 @@ public final class TrainingReplay {
     }
   }
 
-  private static void dpo(Path model, NDManager manager, List<PreferencePair> pairs, int threads, Path out) throws IOException {
+  private static void dpo(
+      Path model, NDManager manager, List<PreferencePair> pairs, int threads, Path out)
+      throws IOException {
     TorchThreads.set(threads);
     try (LlamaModel m = Checkpoint.load(model, manager)) {
       LlamaTrainable trainable = new LlamaTrainable(m, model);
-      new Trainer<>(new TrainSettings(8, 2, 12, 0, 3e-4, 0.1, 0.1, 1.0, 0.0, 5, 4, 0, false),
-          new DpoObjective(new StepDpoLoss(0.1, 0)), trainable, trainable, new Trainer.Listener() {})
+      new Trainer<>(
+              new TrainSettings(8, 2, 12, 0, 3e-4, 0.1, 0.1, 1.0, 0.0, 5, 4, 0, false),
+              new DpoObjective(new StepDpoLoss(0.1, 0)),
+              trainable,
+              trainable,
+              new Trainer.Listener() {})
           .train(pairs, out);
     }
   }
 
-  /** The first reference step of each problem against the same step with its result off by one, scored by the model itself. */
+  /**
+   * The first reference step of each problem against the same step with its result off by one,
+   * scored by the model itself.
+   */
   static List<PreferencePair> pairs(TaskGenerator tasks, ChatFormat chat, LlamaModel model) {
     List<StepPairTokens> tokens = new ArrayList<>();
     for (int item = 0; item < 48; item++) {
       ArithmeticProblem problem = tasks.problem(Split.TRAIN, item);
       String chosen = StepFormat.render(problem.solutionSteps()).lines().findFirst().orElseThrow();
       int result = chosen.lastIndexOf(' ') + 1;
-      String rejected = chosen.substring(0, result) + (Integer.parseInt(chosen.substring(result).replaceAll("\\D", "")) + 1);
+      String rejected =
+          chosen.substring(0, result)
+              + (Integer.parseInt(chosen.substring(result).replaceAll("\\D", "")) + 1);
       Language lang = Language.of(item % 2 == 0 ? "en" : "de");
-      tokens.add(StepPairTokens.of(chat, PromptTemplates.DEFAULT, tasks.question(Split.TRAIN, item, lang), "", chosen, rejected));
+      tokens.add(
+          StepPairTokens.of(
+              chat,
+              PromptTemplates.DEFAULT,
+              tasks.question(Split.TRAIN, item, lang),
+              "",
+              chosen,
+              rejected));
     }
     List<int[]> prefixes = new ArrayList<>();
     List<int[]> steps = new ArrayList<>();

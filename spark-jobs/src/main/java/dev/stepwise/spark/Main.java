@@ -26,15 +26,32 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The `stepwise` command, the same under bin/stepwise and spark-submit. Each command is a
- * class in dev.stepwise.spark.cli; add new ones to {@code subcommands}.
- * Exit status: 0 success, 1 failure, 2 bad usage.
+ * The `stepwise` command, the same under bin/stepwise and spark-submit. Each command is a class in
+ * dev.stepwise.spark.cli; add new ones to {@code subcommands}. Exit status: 0 success, 1 failure, 2
+ * bad usage.
  */
-@Command(name = "stepwise", mixinStandardHelpOptions = true, version = "stepwise 0.1.0",
+@Command(
+    name = "stepwise",
+    mixinStandardHelpOptions = true,
+    version = "stepwise 0.1.0",
     description = "Step-by-step reasoning pipelines on Apache Spark.",
-    subcommands = {ImportCommand.class, DemoCommand.class, RunCommand.class, StageCommand.class, StagesCommand.class, SqlCommand.class, ModelCommand.class,
-        SftCommand.class, BenchCommand.class, TranslationPairsCommand.class, AlignCommand.class, AlignEvalCommand.class,
-        NeuronsCommand.class, BenchNeuronsCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ImportCommand.class,
+      DemoCommand.class,
+      RunCommand.class,
+      StageCommand.class,
+      StagesCommand.class,
+      SqlCommand.class,
+      ModelCommand.class,
+      SftCommand.class,
+      BenchCommand.class,
+      TranslationPairsCommand.class,
+      AlignCommand.class,
+      AlignEvalCommand.class,
+      NeuronsCommand.class,
+      BenchNeuronsCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
   @Spec CommandSpec spec;
 
@@ -45,28 +62,38 @@ public final class Main implements Runnable {
 
   public static void main(String[] args) {
     TorchThreads.byDefault(TorchThreads.available(), false);
-    System.exit(commandLine(Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v")).execute(args));
+    System.exit(
+        commandLine(Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v"))
+            .execute(args));
   }
 
-  /** The command line with stepwise's error handling: one line per failure, stack traces only when verbose. */
+  /**
+   * The command line with stepwise's error handling: one line per failure, stack traces only when
+   * verbose.
+   */
   public static CommandLine commandLine(boolean verbose) {
     CommandLine cl = new CommandLine(new Main());
     HelpText.apply(cl);
     // A command's run lock is held until the command ends, also when the JVM goes on (tests, demo).
-    cl.setExecutionStrategy(parseResult -> {
-      try {
-        return new CommandLine.RunLast().execute(parseResult);
-      } finally {
-        RunLock.releaseAll();
-      }
-    });
-    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (verbose) e.printStackTrace(commandLine.getErr());
-      String log = RunLogs.current() == null ? "" : ", or see " + RunLogs.current();
-      String hint = verbose || StepwiseException.innermostKnown(e) != null ? "" : " (rerun with --verbose for details" + log + ")";
-      commandLine.getErr().println("stepwise: error: " + StepwiseException.oneLine(e) + hint);
-      return 1;
-    });
+    cl.setExecutionStrategy(
+        parseResult -> {
+          try {
+            return new CommandLine.RunLast().execute(parseResult);
+          } finally {
+            RunLock.releaseAll();
+          }
+        });
+    cl.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          if (verbose) e.printStackTrace(commandLine.getErr());
+          String log = RunLogs.current() == null ? "" : ", or see " + RunLogs.current();
+          String hint =
+              verbose || StepwiseException.innermostKnown(e) != null
+                  ? ""
+                  : " (rerun with --verbose for details" + log + ")";
+          commandLine.getErr().println("stepwise: error: " + StepwiseException.oneLine(e) + hint);
+          return 1;
+        });
     return cl;
   }
 }

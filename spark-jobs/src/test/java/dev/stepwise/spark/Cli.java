@@ -43,16 +43,21 @@ public final class Cli {
       File candidate = new File(dir, "shared/data");
       if (new File(candidate, "gsm8k/train.jsonl").isFile()) return candidate;
     }
-    throw new IllegalStateException("shared/data (GSM8K and MGSM) not found above " + new File("").getAbsolutePath());
+    throw new IllegalStateException(
+        "shared/data (GSM8K and MGSM) not found above " + new File("").getAbsolutePath());
   }
 
-  /** The shipped M1 (models/tiny-m1), a real trained model, from the project root or a parent folder. */
+  /**
+   * The shipped M1 (models/tiny-m1), a real trained model, from the project root or a parent
+   * folder.
+   */
   public static String tinyM1() {
     for (File dir = new File("").getAbsoluteFile(); dir != null; dir = dir.getParentFile()) {
       File candidate = new File(dir, "models/tiny-m1");
       if (new File(candidate, "model.safetensors").isFile()) return candidate.getPath();
     }
-    throw new IllegalStateException("models/tiny-m1 not found above " + new File("").getAbsolutePath());
+    throw new IllegalStateException(
+        "models/tiny-m1 not found above " + new File("").getAbsolutePath());
   }
 
   public static String resource(String name) {

@@ -49,9 +49,15 @@ class HdfsIT {
     args.set(args.indexOf("--run") + 1, run);
     // Two training workers average their weights through the run's storage, here HDFS; the
     // alignment stage always trains (DPO may find no pairs in a micro round).
-    for (String kv : List.of("stepwise.train.workers=2", "stepwise.train.sync_every=1", "stepwise.align.enabled=true",
-        "stepwise.align.synthetic_problems=2", "stepwise.align.steps=2", "stepwise.align.batch_size=2",
-        "stepwise.align.eval_problems=1")) {
+    for (String kv :
+        List.of(
+            "stepwise.train.workers=2",
+            "stepwise.train.sync_every=1",
+            "stepwise.align.enabled=true",
+            "stepwise.align.synthetic_problems=2",
+            "stepwise.align.steps=2",
+            "stepwise.align.batch_size=2",
+            "stepwise.align.eval_problems=1")) {
       args.add("--set");
       args.add(kv);
     }
@@ -66,18 +72,36 @@ class HdfsIT {
       manifest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     List<StageRecord> stages = Manifest.parseStages(manifest);
-    assertThat(stages).extracting(StageRecord::key).containsExactly("tasks", "sft", "eval@round=1",
-        "translation_pairs", "align@round=1", "align_eval@round=1", "search@round=1", "pairs@round=1", "ref@round=1", "dpo@round=1", "eval@round=2");
+    assertThat(stages)
+        .extracting(StageRecord::key)
+        .containsExactly(
+            "tasks",
+            "sft",
+            "eval@round=1",
+            "translation_pairs",
+            "align@round=1",
+            "align_eval@round=1",
+            "search@round=1",
+            "pairs@round=1",
+            "ref@round=1",
+            "dpo@round=1",
+            "eval@round=2");
     assertThat(stages).allSatisfy(s -> assertThat(s.status()).isEqualTo(StageRecord.SUCCEEDED));
-    StageRecord align = stages.stream().filter(s -> s.name().equals("align")).findFirst().orElseThrow();
+    StageRecord align =
+        stages.stream().filter(s -> s.name().equals("align")).findFirst().orElseThrow();
     assertThat(align.metrics()).containsEntry("workers", 2L);
     assertThat(fs.exists(new Path(root, "checkpoints/align/round=1/model.safetensors"))).isTrue();
     assertThat(fs.exists(new Path(root, "checkpoints/round=2/model.safetensors"))).isTrue();
     assertThat(fs.exists(new Path(root, "reports/report.md"))).isTrue();
 
-    // Read back over HDFS through Spark SQL: the search's solutions and the eval rows of both models.
-    Cli.Result rows = Cli.run("sql", "--run", run,
-        "SELECT (SELECT count(*) FROM solutions) AS solutions, (SELECT count(DISTINCT model_id) FROM eval_results WHERE round = 2) AS models");
+    // Read back over HDFS through Spark SQL: the search's solutions and the eval rows of both
+    // models.
+    Cli.Result rows =
+        Cli.run(
+            "sql",
+            "--run",
+            run,
+            "SELECT (SELECT count(*) FROM solutions) AS solutions, (SELECT count(DISTINCT model_id) FROM eval_results WHERE round = 2) AS models");
     assertThat(rows.exitCode()).as(rows.err()).isZero();
     assertThat(rows.out().strip()).isEqualTo("{\"solutions\":3,\"models\":1}");
   }

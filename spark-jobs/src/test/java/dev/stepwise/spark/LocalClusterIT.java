@@ -18,8 +18,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A real standalone cluster (Master + two Workers with one simulated GPU each), started by the
- * same bin/local-cluster users run, and the -all.jar submitted to it through SparkSubmit.
+ * A real standalone cluster (Master + two Workers with one simulated GPU each), started by the same
+ * bin/local-cluster users run, and the -all.jar submitted to it through SparkSubmit.
  */
 class LocalClusterIT {
   private static final File ROOT = new File("..").getAbsoluteFile().toPath().normalize().toFile();
@@ -41,20 +41,33 @@ class LocalClusterIT {
   static void stop() throws Exception {
     List<Long> pids = new ArrayList<>();
     try (var files = Files.list(state.resolve("cluster"))) {
-      for (Path f : files.filter(f -> f.toString().endsWith(".pid")).toList()) pids.add(Long.parseLong(Files.readString(f).strip()));
+      for (Path f : files.filter(f -> f.toString().endsWith(".pid")).toList())
+        pids.add(Long.parseLong(Files.readString(f).strip()));
     }
     assertThat(pids).as("master + 2 workers").hasSize(3);
     Result r = cluster("stop");
     assertThat(r.code()).as(r.output()).isZero();
     assertThat(cluster("status").output()).contains("not running");
     // The recorded PIDs are the JVMs themselves, and stop ended every one of them.
-    assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse());
+    assertThat(pids)
+        .allSatisfy(
+            pid ->
+                assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                    .isFalse());
   }
 
   @Test
   void importRunsOnBothExecutorsWithDistinctGpus() throws Exception {
     Path run = state.resolve("run");
-    Result r = cluster("submit", "import", "mgsm", "--input", new File(Cli.sharedData(), "mgsm").getPath(), "--run", run.toString());
+    Result r =
+        cluster(
+            "submit",
+            "import",
+            "mgsm",
+            "--input",
+            new File(Cli.sharedData(), "mgsm").getPath(),
+            "--run",
+            run.toString());
     assertThat(r.code()).as(r.output()).isZero();
     assertThat(r.output()).contains("import mgsm: 2500 imported, 0 rejected, from 10 file(s)");
     assertThat(ParquetFiles.read(run.resolve("data/prompts/source=mgsm/split=test"))).hasSize(2500);
@@ -65,12 +78,30 @@ class LocalClusterIT {
   @Test
   void theSearchStageRunsOnBothExecutors() throws Exception {
     Path run = state.resolve("search");
-    List<String> micro = List.of("--run", run.toString(), "--set", "stepwise.spark.min_executors=2",
-        "--set", "stepwise.model.m1=" + Cli.tinyM1(), "--set", "stepwise.tasks.train_problems=16",
-        "--set", "stepwise.tasks.eval_problems=1", "--set", "stepwise.tasks.eft_test_problems=4",
-        "--set", "stepwise.search.prompts_per_round=4", "--set", "stepwise.search.partitions=2",
-        "--set", "stepwise.search.candidates=3", "--set", "stepwise.search.max_iterations=3");
-    for (List<String> stage : List.of(List.of("tasks"), List.of("sft"), List.of("search", "--round", "1"))) {
+    List<String> micro =
+        List.of(
+            "--run",
+            run.toString(),
+            "--set",
+            "stepwise.spark.min_executors=2",
+            "--set",
+            "stepwise.model.m1=" + Cli.tinyM1(),
+            "--set",
+            "stepwise.tasks.train_problems=16",
+            "--set",
+            "stepwise.tasks.eval_problems=1",
+            "--set",
+            "stepwise.tasks.eft_test_problems=4",
+            "--set",
+            "stepwise.search.prompts_per_round=4",
+            "--set",
+            "stepwise.search.partitions=2",
+            "--set",
+            "stepwise.search.candidates=3",
+            "--set",
+            "stepwise.search.max_iterations=3");
+    for (List<String> stage :
+        List.of(List.of("tasks"), List.of("sft"), List.of("search", "--round", "1"))) {
       List<String> args = new ArrayList<>(List.of("submit", "stage"));
       args.addAll(stage);
       args.addAll(micro);
@@ -84,8 +115,10 @@ class LocalClusterIT {
   }
 
   private static StageRecord stage(Path run, String name) throws IOException {
-    return Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream().filter(s -> s.name().equals(name))
-        .findFirst().orElseThrow();
+    return Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
+        .filter(s -> s.name().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   private static void assertOnBothExecutors(StageRecord stage) {
@@ -93,8 +126,12 @@ class LocalClusterIT {
     List<String> placements = (List<String>) stage.metrics().get("task_placements");
     // e.g. ["executor=0 gpu=1", "executor=1 gpu=0"]: two executors, each with its own worker's GPU.
     assertThat(placements).as(stage.name() + " task placements").hasSize(2);
-    assertThat(placements.stream().map(p -> p.split(" ")[0]).distinct()).hasSize(2).noneMatch(e -> e.equals("executor=driver"));
-    assertThat(placements.stream().map(p -> p.split(" ")[1]).distinct()).hasSize(2).allMatch(g -> g.matches("gpu=[01]"));
+    assertThat(placements.stream().map(p -> p.split(" ")[0]).distinct())
+        .hasSize(2)
+        .noneMatch(e -> e.equals("executor=driver"));
+    assertThat(placements.stream().map(p -> p.split(" ")[1]).distinct())
+        .hasSize(2)
+        .allMatch(g -> g.matches("gpu=[01]"));
   }
 
   record Result(int code, String output) {}
@@ -106,7 +143,7 @@ class LocalClusterIT {
     Map<String, String> env = pb.environment();
     env.put("STEPWISE_CLUSTER_DIR", state.resolve("cluster").toString());
     env.put("STEPWISE_MASTER_PORT", Integer.toString(port));
-    env.put("STEPWISE_NO_BUILD", "1");  // Maven just built the jars this test submits
+    env.put("STEPWISE_NO_BUILD", "1"); // Maven just built the jars this test submits
     Process p = pb.start();
     String output = new String(p.getInputStream().readAllBytes());
     if (!p.waitFor(5, TimeUnit.MINUTES)) p.destroyForcibly();

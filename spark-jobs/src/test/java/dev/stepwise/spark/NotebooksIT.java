@@ -20,14 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Executes notebooks/*.ipynb headless (jupyter-nbconvert, Debian's python3-ipykernel, pandas and
- * matplotlib) against a micro run this test makes, through notebooks/stepwise_nb.py's
- * `stepwise sql` path (Debian has no DuckDB for Python). Fails when any cell errors, and checks
- * that each notebook drew the figures it is meant to draw.
+ * matplotlib) against a micro run this test makes, through notebooks/stepwise_nb.py's `stepwise
+ * sql` path (Debian has no DuckDB for Python). Fails when any cell errors, and checks that each
+ * notebook drew the figures it is meant to draw.
  */
 class NotebooksIT {
   private static final File ROOT = new File("..").getAbsoluteFile().toPath().normalize().toFile();
-  private static final Map<String, Integer> FIGURES = Map.of(
-      "01-open-a-run", 0, "02-self-rewarding", 1, "03-multilingual", 2);
+  private static final Map<String, Integer> FIGURES =
+      Map.of("01-open-a-run", 0, "02-self-rewarding", 1, "03-multilingual", 2);
 
   @TempDir Path tmp;
 
@@ -36,20 +36,34 @@ class NotebooksIT {
     Path run = tmp.resolve("run");
     List<String> args = new ArrayList<>(List.of("run"));
     args.addAll(SelfRewardLoopTest.micro(run));
-    for (String kv : List.of("stepwise.align.enabled=true", "stepwise.align.synthetic_problems=2", "stepwise.align.steps=1",
-        "stepwise.align.batch_size=2", "stepwise.align.eval_problems=1")) {
+    for (String kv :
+        List.of(
+            "stepwise.align.enabled=true",
+            "stepwise.align.synthetic_problems=2",
+            "stepwise.align.steps=1",
+            "stepwise.align.batch_size=2",
+            "stepwise.align.eval_problems=1")) {
       args.add("--set");
       args.add(kv);
     }
     Cli.Result loop = Cli.run(args.toArray(String[]::new));
     assertThat(loop.exitCode()).as(loop.err()).isZero();
-    Cli.Result neurons = Cli.run("neurons", "--run", run.toString(), "--model", run.resolve("checkpoints/round=1").toString(),
-        "--set", "stepwise.neurons.problems_per_language=2");
+    Cli.Result neurons =
+        Cli.run(
+            "neurons",
+            "--run",
+            run.toString(),
+            "--model",
+            run.resolve("checkpoints/round=1").toString(),
+            "--set",
+            "stepwise.neurons.problems_per_language=2");
     assertThat(neurons.exitCode()).as(neurons.err()).isZero();
 
     File[] notebooks = new File(ROOT, "notebooks").listFiles((d, n) -> n.endsWith(".ipynb"));
-    assertThat(notebooks).extracting(File::getName).containsExactlyInAnyOrder(
-        FIGURES.keySet().stream().map(n -> n + ".ipynb").toArray(String[]::new));
+    assertThat(notebooks)
+        .extracting(File::getName)
+        .containsExactlyInAnyOrder(
+            FIGURES.keySet().stream().map(n -> n + ".ipynb").toArray(String[]::new));
     for (File notebook : notebooks) {
       String name = notebook.getName().replace(".ipynb", "");
       JsonObject executed = execute(notebook, run);
@@ -58,8 +72,16 @@ class NotebooksIT {
   }
 
   private JsonObject execute(File notebook, Path run) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("jupyter-nbconvert", "--to", "notebook", "--execute",
-        "--ExecutePreprocessor.timeout=600", "--output-dir", tmp.toString(), notebook.getPath());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+            "jupyter-nbconvert",
+            "--to",
+            "notebook",
+            "--execute",
+            "--ExecutePreprocessor.timeout=600",
+            "--output-dir",
+            tmp.toString(),
+            notebook.getPath());
     // Debian's python3 carries ipykernel, pandas and matplotlib; put it before any other python3.
     pb.environment().put("PATH", "/usr/bin:" + System.getenv("PATH"));
     pb.environment().put("STEPWISE_RUN", run.toString());
@@ -71,13 +93,16 @@ class NotebooksIT {
     try {
       p = pb.start();
     } catch (IOException e) {
-      throw new AssertionError("jupyter-nbconvert is not installed: apt-get install jupyter-nbconvert "
-          + "python3-ipykernel python3-pandas python3-matplotlib (.ci/run does)", e);
+      throw new AssertionError(
+          "jupyter-nbconvert is not installed: apt-get install jupyter-nbconvert "
+              + "python3-ipykernel python3-pandas python3-matplotlib (.ci/run does)",
+          e);
     }
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(15, TimeUnit.MINUTES)).isTrue();
     assertThat(p.exitValue()).as(notebook.getName() + " failed:\n" + out).isZero();
-    return JsonParser.parseString(Files.readString(tmp.resolve(notebook.getName()))).getAsJsonObject();
+    return JsonParser.parseString(Files.readString(tmp.resolve(notebook.getName())))
+        .getAsJsonObject();
   }
 
   private static int countImages(JsonObject notebook) {

@@ -21,8 +21,11 @@ public final class ParquetFiles {
     List<GenericRecord> rows = new ArrayList<>();
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".parquet")).sorted().toList()) {
-        var input = HadoopInputFile.fromPath(new org.apache.hadoop.fs.Path(file.toUri()), new Configuration());
-        try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(input).build()) {
+        var input =
+            HadoopInputFile.fromPath(
+                new org.apache.hadoop.fs.Path(file.toUri()), new Configuration());
+        try (ParquetReader<GenericRecord> reader =
+            AvroParquetReader.<GenericRecord>builder(input).build()) {
           for (GenericRecord r = reader.read(); r != null; r = reader.read()) rows.add(r);
         }
       }

@@ -19,42 +19,57 @@ import java.util.Random;
 /**
  * LoRA adapters on a decoder's layer projections, computing as PEFT's {@code lora.Linear} does:
  * {@code y = base(x) + (alpha / r) * lora_B(lora_A(x))}, in F32 whatever the base's dtype (no
- * dropout: see {@link #requireNoDropout}). The weights are named as in PEFT's
- * {@code adapter_model.safetensors}, so the trainer,
- * its optimizer state and the checkpoints all use PEFT's names. Install with
- * {@link LlamaModel#setProjectionHook}.
+ * dropout: see {@link #requireNoDropout}). The weights are named as in PEFT's {@code
+ * adapter_model.safetensors}, so the trainer, its optimizer state and the checkpoints all use
+ * PEFT's names. Install with {@link LlamaModel#setProjectionHook}.
  */
 public final class LoraAdapter implements ProjectionHook {
 
   /** PEFT's names of the layer projections, in HF's order within a layer. */
-  public static final List<String> MODULES = List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+  public static final List<String> MODULES =
+      List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
 
   private final LoraSettings settings;
   private final String base;
   private final Map<String, NDArray> parameters;
+
   /** lora_A and lora_B by [layer][index in MODULES]; null where the module is not targeted. */
   private final NDArray[][] a;
+
   private final NDArray[][] b;
 
   /**
    * @param base the base model this adapter applies to (PEFT's base_model_name_or_path)
    * @param parameters every tensor of {@link #shapes}, by PEFT name
    */
-  public LoraAdapter(LlamaConfig config, LoraSettings settings, String base, Map<String, NDArray> parameters) {
+  public LoraAdapter(
+      LlamaConfig config, LoraSettings settings, String base, Map<String, NDArray> parameters) {
     this.settings = settings;
     this.base = base;
     Map<String, long[]> shapes = shapes(config, settings);
     Map<String, NDArray> ordered = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : shapes.entrySet()) {
       NDArray p = parameters.get(e.getKey());
-      if (p == null) throw new IllegalArgumentException("adapter has no tensor '" + e.getKey() + "'");
+      if (p == null)
+        throw new IllegalArgumentException("adapter has no tensor '" + e.getKey() + "'");
       if (!p.getShape().equals(new Shape(e.getValue()))) {
-        throw new IllegalArgumentException("adapter tensor '" + e.getKey() + "' has shape " + p.getShape() + ", expected " + new Shape(e.getValue()));
+        throw new IllegalArgumentException(
+            "adapter tensor '"
+                + e.getKey()
+                + "' has shape "
+                + p.getShape()
+                + ", expected "
+                + new Shape(e.getValue()));
       }
       ordered.put(e.getKey(), p);
     }
     for (String name : parameters.keySet()) {
-      if (!shapes.containsKey(name)) throw new IllegalArgumentException("unexpected adapter tensor '" + name + "' for target_modules " + settings.targetModules());
+      if (!shapes.containsKey(name))
+        throw new IllegalArgumentException(
+            "unexpected adapter tensor '"
+                + name
+                + "' for target_modules "
+                + settings.targetModules());
     }
     this.parameters = Collections.unmodifiableMap(ordered);
     this.a = new NDArray[config.numHiddenLayers()][MODULES.size()];
@@ -68,11 +83,12 @@ public final class LoraAdapter implements ProjectionHook {
   }
 
   /**
-   * A new adapter on {@code model}'s projections, in its manager: lora_A drawn as PyTorch's
-   * {@code kaiming_uniform_(a=sqrt(5))} (uniform in +-1/sqrt(in)), seeded by (seed, layer,
-   * module), and lora_B zero, so the adapted model starts out equal to the base.
+   * A new adapter on {@code model}'s projections, in its manager: lora_A drawn as PyTorch's {@code
+   * kaiming_uniform_(a=sqrt(5))} (uniform in +-1/sqrt(in)), seeded by (seed, layer, module), and
+   * lora_B zero, so the adapted model starts out equal to the base.
    */
-  public static LoraAdapter create(LlamaModel model, LoraSettings settings, String base, long seed) {
+  public static LoraAdapter create(
+      LlamaModel model, LoraSettings settings, String base, long seed) {
     NDManager manager = model.manager();
     Map<String, NDArray> parameters = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : shapes(model.config(), settings).entrySet()) {
@@ -83,14 +99,17 @@ public final class LoraAdapter implements ProjectionHook {
         String module = moduleOf(e.getKey());
         Random rng = Seeds.random(seed, layer, MODULES.indexOf(module));
         double bound = 1 / Math.sqrt(shape[1]);
-        for (int i = 0; i < data.length; i++) data[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
+        for (int i = 0; i < data.length; i++)
+          data[i] = (float) ((2 * rng.nextDouble() - 1) * bound);
       }
       parameters.put(e.getKey(), manager.create(data, new Shape(shape)));
     }
     return new LoraAdapter(model.config(), settings, base, parameters);
   }
 
-  /** Every adapter tensor of {@code config}'s model by PEFT name, layer by layer, with its shape. */
+  /**
+   * Every adapter tensor of {@code config}'s model by PEFT name, layer by layer, with its shape.
+   */
   public static Map<String, long[]> shapes(LlamaConfig config, LoraSettings settings) {
     Map<String, long[]> base = LlamaModel.expectedShapes(config);
     Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -105,14 +124,21 @@ public final class LoraAdapter implements ProjectionHook {
     return shapes;
   }
 
-  /** PEFT's tensor name, e.g. {@code base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight}. */
+  /**
+   * PEFT's tensor name, e.g. {@code
+   * base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight}.
+   */
   static String peftName(int layer, String module, String part) {
     return "base_model.model." + hfName(layer, module) + "." + part + ".weight";
   }
 
   /** HF's module path, e.g. {@code model.layers.0.mlp.up_proj}. */
   private static String hfName(int layer, String module) {
-    return "model.layers." + layer + "." + (MODULES.indexOf(module) < 4 ? "self_attn." : "mlp.") + module;
+    return "model.layers."
+        + layer
+        + "."
+        + (MODULES.indexOf(module) < 4 ? "self_attn." : "mlp.")
+        + module;
   }
 
   private static int layerOf(String peftName) {
@@ -142,26 +168,34 @@ public final class LoraAdapter implements ProjectionHook {
     int m = MODULES.indexOf(module);
     NDArray loraA = a[layer][m];
     if (loraA == null) return output;
-    NDArray x = input.getDataType() == DataType.FLOAT32 ? input : input.toType(DataType.FLOAT32, false);
-    NDArray delta = Linear.linear(Linear.linear(x, loraA).singletonOrThrow(), b[layer][m]).singletonOrThrow().mul(settings.scale());
-    return output.add(delta.getDataType() == output.getDataType() ? delta : delta.toType(output.getDataType(), false));
+    NDArray x =
+        input.getDataType() == DataType.FLOAT32 ? input : input.toType(DataType.FLOAT32, false);
+    NDArray delta =
+        Linear.linear(Linear.linear(x, loraA).singletonOrThrow(), b[layer][m])
+            .singletonOrThrow()
+            .mul(settings.scale());
+    return output.add(
+        delta.getDataType() == output.getDataType()
+            ? delta
+            : delta.toType(output.getDataType(), false));
   }
 
   /**
-   * Training refuses LoRA dropout: on DJL 0.36 every way of applying a mask to the adapter's
-   * input (a Java-drawn mask, a torch constant, torch's own dropout) made gradients differ from
-   * run to run and turned them NaN on real batches, while the same code without the mask is
-   * exact. Adapters with lora_dropout > 0 still load (dropout does not act at inference).
+   * Training refuses LoRA dropout: on DJL 0.36 every way of applying a mask to the adapter's input
+   * (a Java-drawn mask, a torch constant, torch's own dropout) made gradients differ from run to
+   * run and turned them NaN on real batches, while the same code without the mask is exact.
+   * Adapters with lora_dropout > 0 still load (dropout does not act at inference).
    */
   public static void requireNoDropout(LoraSettings settings) {
     if (settings.dropout() != 0) {
-      throw new IllegalArgumentException("lora dropout " + settings.dropout() + " is not supported for training; set it to 0");
+      throw new IllegalArgumentException(
+          "lora dropout " + settings.dropout() + " is not supported for training; set it to 0");
     }
   }
 
   /**
-   * Folds the adapter into {@code model}'s weights, W' = W + (alpha/r) B A, and removes it from
-   * the model: the merged model computes what base + adapter did, with no adapter.
+   * Folds the adapter into {@code model}'s weights, W' = W + (alpha/r) B A, and removes it from the
+   * model: the merged model computes what base + adapter did, with no adapter.
    */
   public void mergeInto(LlamaModel model) {
     Map<String, NDArray> weights = model.parameters();
@@ -171,7 +205,10 @@ public final class LoraAdapter implements ProjectionHook {
         NDArray w = weights.get(hfName(layer, module) + ".weight");
         try (NDScope scope = new NDScope()) {
           NDArray delta = b[layer][m].matMul(a[layer][m]).mul(settings.scale());
-          w.addi(delta.getDataType() == w.getDataType() ? delta : delta.toType(w.getDataType(), false));
+          w.addi(
+              delta.getDataType() == w.getDataType()
+                  ? delta
+                  : delta.toType(w.getDataType(), false));
         }
       }
     }

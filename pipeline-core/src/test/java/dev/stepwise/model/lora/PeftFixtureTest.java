@@ -25,18 +25,38 @@ class PeftFixtureTest {
 
   @Test
   void anAdapterSavedByPeftScoresWhatPeftScored() throws Exception {
-    Path adapter = Path.of(PeftFixtureTest.class.getResource("/fixtures/qwen2-tiny-peft-lora/adapter_config.json").toURI()).getParent();
-    JsonObject reference = JsonParser.parseString(Files.readString(adapter.resolve("reference_logprobs.json"))).getAsJsonObject();
+    Path adapter =
+        Path.of(
+                PeftFixtureTest.class
+                    .getResource("/fixtures/qwen2-tiny-peft-lora/adapter_config.json")
+                    .toURI())
+            .getParent();
+    JsonObject reference =
+        JsonParser.parseString(Files.readString(adapter.resolve("reference_logprobs.json")))
+            .getAsJsonObject();
     try (NDManager root = NDManager.newBaseManager();
-        LlamaModel model = Checkpoint.load(adapter, root, TensorDType.F32, base -> LoraAdapterTest.base())) {
+        LlamaModel model =
+            Checkpoint.load(adapter, root, TensorDType.F32, base -> LoraAdapterTest.base())) {
       LoraAdapter lora = (LoraAdapter) model.projectionHook();
-      assertThat(lora.settings()).isEqualTo(new LoraSettings(2, 6, 0.1, List.of("up_proj", "q_proj", "o_proj")));
+      assertThat(lora.settings())
+          .isEqualTo(new LoraSettings(2, 6, 0.1, List.of("up_proj", "q_proj", "o_proj")));
       CompletionScorer scorer = new CompletionScorer(model);
       for (String key : List.of("a", "b")) {
-        int[] ids = reference.getAsJsonObject(key).getAsJsonArray("ids").asList().stream().mapToInt(e -> e.getAsInt()).toArray();
-        double[] expected = reference.getAsJsonObject(key).getAsJsonArray("logprobs").asList().stream().mapToDouble(e -> e.getAsDouble()).toArray();
-        float[] actual = scorer.score(List.of(new int[] {ids[0]}), List.of(Arrays.copyOfRange(ids, 1, ids.length))).get(0).tokenLogProbs();
-        for (int t = 0; t < expected.length; t++) assertThat((double) actual[t]).as("%s[%d]", key, t).isCloseTo(expected[t], within(1e-4));
+        int[] ids =
+            reference.getAsJsonObject(key).getAsJsonArray("ids").asList().stream()
+                .mapToInt(e -> e.getAsInt())
+                .toArray();
+        double[] expected =
+            reference.getAsJsonObject(key).getAsJsonArray("logprobs").asList().stream()
+                .mapToDouble(e -> e.getAsDouble())
+                .toArray();
+        float[] actual =
+            scorer
+                .score(List.of(new int[] {ids[0]}), List.of(Arrays.copyOfRange(ids, 1, ids.length)))
+                .get(0)
+                .tokenLogProbs();
+        for (int t = 0; t < expected.length; t++)
+          assertThat((double) actual[t]).as("%s[%d]", key, t).isCloseTo(expected[t], within(1e-4));
       }
     }
   }

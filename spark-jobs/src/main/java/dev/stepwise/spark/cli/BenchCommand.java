@@ -1,7 +1,5 @@
 package dev.stepwise.spark.cli;
 
-import dev.stepwise.tasks.TinyTokenizer;
-import java.util.Locale;
 import com.google.gson.GsonBuilder;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.ModelBenchmark;
@@ -9,11 +7,12 @@ import dev.stepwise.eval.SyntheticEval;
 import dev.stepwise.spark.config.ModelConfig;
 import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.config.TasksConfig;
+import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.tasks.Split;
 import dev.stepwise.tasks.TaskExample;
 import dev.stepwise.tasks.TaskGenerator;
+import dev.stepwise.tasks.TinyTokenizer;
 import dev.stepwise.text.ChatFormat;
-import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.train.TorchThreads;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,64 +34,122 @@ import picocli.CommandLine.Spec;
  * `bench pipeline`: the search stage's throughput and Spark overhead; `bench judge`: step-judge
  * accuracy on synthetic and on the policy's own pairs; `bench rounds` (BenchRoundsCommand).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Benchmarks.",
     subcommands = BenchRoundsCommand.class)
 public final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing subcommand: model, pipeline, judge or rounds");
+    throw new ParameterException(
+        spec.commandLine(), "missing subcommand: model, pipeline, judge or rounds");
   }
 
-  @Command(name = "pipeline", mixinStandardHelpOptions = true,
-      description = {"The search stage on the embedded Spark at local[1] and local[2]: prompts/s, generated",
-          "tokens/s, judge comparisons/s, and Spark's overhead: stage wall time over the in-task model time",
-          "per task slot (target <= 1.3). Starts from a ready-made M1 (default: the demo's)."})
+  @Command(
+      name = "pipeline",
+      mixinStandardHelpOptions = true,
+      description = {
+        "The search stage on the embedded Spark at local[1] and local[2]: prompts/s, generated",
+        "tokens/s, judge comparisons/s, and Spark's overhead: stage wall time over the in-task model time",
+        "per task slot (target <= 1.3). Starts from a ready-made M1 (default: the demo's)."
+      })
   int pipeline(
-      @Option(names = "--model", paramLabel = "DIR", description = "M1 to search with (default: stepwise.demo.m1).") String model,
-      @Option(names = "--prompts", defaultValue = "16", description = "Prompts searched (default ${DEFAULT-VALUE}).") int prompts,
-      @Option(names = "--masters", split = ",", defaultValue = "local[1],local[2]",
-          description = "Spark masters to compare (default ${DEFAULT-VALUE}).") List<String> masters,
-      @Mixin CommonOptions common) throws Exception {
+      @Option(
+              names = "--model",
+              paramLabel = "DIR",
+              description = "M1 to search with (default: stepwise.demo.m1).")
+          String model,
+      @Option(
+              names = "--prompts",
+              defaultValue = "16",
+              description = "Prompts searched (default ${DEFAULT-VALUE}).")
+          int prompts,
+      @Option(
+              names = "--masters",
+              split = ",",
+              defaultValue = "local[1],local[2]",
+              description = "Spark masters to compare (default ${DEFAULT-VALUE}).")
+          List<String> masters,
+      @Mixin CommonOptions common)
+      throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     String m1 = model != null ? model : demoM1(common, "--model");
     out.println("bench pipeline: search of " + prompts + " prompts with " + m1);
-    out.printf("  %-10s %10s %12s %15s %14s%n", "master", "prompts/s", "tokens/s", "comparisons/s", "wall/model");
+    out.printf(
+        "  %-10s %10s %12s %15s %14s%n",
+        "master", "prompts/s", "tokens/s", "comparisons/s", "wall/model");
     for (String master : masters) {
       PipelineBenchmark.Result r = PipelineBenchmark.run(common, master, m1, prompts);
-      out.printf(Locale.ROOT, "  %-10s %10.3f %12.0f %15.1f %14.2f%n", master, r.prompts() / r.wallSeconds(),
-          r.tokens() / r.wallSeconds(), r.comparisons() / r.wallSeconds(), r.overhead());
+      out.printf(
+          Locale.ROOT,
+          "  %-10s %10.3f %12.0f %15.1f %14.2f%n",
+          master,
+          r.prompts() / r.wallSeconds(),
+          r.tokens() / r.wallSeconds(),
+          r.comparisons() / r.wallSeconds(),
+          r.overhead());
       out.flush();
     }
     return 0;
   }
 
-  @Command(name = "judge", mixinStandardHelpOptions = true,
-      description = {"Step-judge accuracy on two kinds of held-out pairs (eft_test problems, one language each):",
-          "synthetic corruptions, as `sft` reports, and the policy's own candidate steps (its most frequent wrong",
-          "step against a right one, sampled as stepwise.sft.policy_eft says), the kind the search must tell apart."})
+  @Command(
+      name = "judge",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Step-judge accuracy on two kinds of held-out pairs (eft_test problems, one language each):",
+        "synthetic corruptions, as `sft` reports, and the policy's own candidate steps (its most frequent wrong",
+        "step against a right one, sampled as stepwise.sft.policy_eft says), the kind the search must tell apart."
+      })
   int judge(
-      @Option(names = "--policy", paramLabel = "DIR", description = "Model whose candidate steps make the pairs (default: stepwise.demo.m1).") String policy,
-      @Option(names = "--judges", paramLabel = "DIR", split = ",", description = "Models to evaluate as judges (default: the policy).") List<String> judges,
-      @Option(names = "--problems", defaultValue = "400", description = "Held-out problems (default ${DEFAULT-VALUE}).") int problems,
-      @Mixin CommonOptions common) throws Exception {
+      @Option(
+              names = "--policy",
+              paramLabel = "DIR",
+              description =
+                  "Model whose candidate steps make the pairs (default: stepwise.demo.m1).")
+          String policy,
+      @Option(
+              names = "--judges",
+              paramLabel = "DIR",
+              split = ",",
+              description = "Models to evaluate as judges (default: the policy).")
+          List<String> judges,
+      @Option(
+              names = "--problems",
+              defaultValue = "400",
+              description = "Held-out problems (default ${DEFAULT-VALUE}).")
+          int problems,
+      @Mixin CommonOptions common)
+      throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     var injector = common.injector();
     SftConfig config = injector.getInstance(SftConfig.class);
     TaskGenerator tasks = injector.getInstance(TasksConfig.class).generator();
     Path policyDir = Path.of(policy != null ? policy : demoM1(common, "--policy"));
-    List<TaskExample> synthetic = tasks.eftOneLanguageEach(Split.EFT_TEST, 0, problems, config.languages()), own;
+    List<TaskExample>
+        synthetic = tasks.eftOneLanguageEach(Split.EFT_TEST, 0, problems, config.languages()),
+        own;
     ModelConfig modelConfig = injector.getInstance(ModelConfig.class);
     try (LoadedModel loaded = LoadedModel.open(policyDir, modelConfig)) {
-      own = SftCommand.policyEft(loaded, new ChatFormat(loaded.tokenizer()), tasks, config).examples(Split.EFT_TEST, 0, problems, config.languages());
+      own =
+          SftCommand.policyEft(loaded, new ChatFormat(loaded.tokenizer()), tasks, config)
+              .examples(Split.EFT_TEST, 0, problems, config.languages());
     }
-    out.printf("bench judge: %d synthetic pairs, %d pairs of %s's own candidate steps (from %d problems)%n", synthetic.size(), own.size(), policyDir, problems);
+    out.printf(
+        "bench judge: %d synthetic pairs, %d pairs of %s's own candidate steps (from %d problems)%n",
+        synthetic.size(), own.size(), policyDir, problems);
     out.printf("  %-40s %12s %12s%n", "judge", "synthetic", "own steps");
     for (String judge : judges != null ? judges : List.of(policyDir.toString())) {
       try (LoadedModel loaded = LoadedModel.open(Path.of(judge), modelConfig)) {
         HeldOutEval eval = loaded.heldOutEval(config.evalMaxNewTokens());
-        out.printf(Locale.ROOT, "  %-40s %11.1f%% %11.1f%%%n", judge, 100 * SyntheticEval.judgeAccuracy(eval, synthetic).accuracy(),
+        out.printf(
+            Locale.ROOT,
+            "  %-40s %11.1f%% %11.1f%%%n",
+            judge,
+            100 * SyntheticEval.judgeAccuracy(eval, synthetic).accuracy(),
             100 * SyntheticEval.judgeAccuracy(eval, own).accuracy());
         out.flush();
       }
@@ -99,40 +157,110 @@ public final class BenchCommand implements Runnable {
     return 0;
   }
 
-  @Command(name = "model", mixinStandardHelpOptions = true,
-      description = {"Speed and memory of a model on this machine, against the project's targets, each figure printed as it is measured.",
+  @Command(
+      name = "model",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Speed and memory of a model on this machine, against the project's targets, each figure printed as it is measured.",
         "Generation tokens/s (batch 1 and 16, KV cache on and off, contexts 32-512), cached step latency at",
-          "position 32 vs 512, scoring tokens/s, SFT and DPO steps/s, peak RSS per part and RSS growth over many small generate calls.",
-          "From " + ModelBenchmark.REAL_SIZE_PARAMETERS / 1_000_000 + "M parameters the defaults shrink so a 0.5B model runs in minutes within 24 GB."})
+        "position 32 vs 512, scoring tokens/s, SFT and DPO steps/s, peak RSS per part and RSS growth over many small generate calls.",
+        "From "
+            + ModelBenchmark.REAL_SIZE_PARAMETERS / 1_000_000
+            + "M parameters the defaults shrink so a 0.5B model runs in minutes within 24 GB."
+      })
   int model(
-      @Option(names = "--model", paramLabel = "DIR", description = "HF model directory (default: a fresh tiny init in a temp dir).") Path model,
-      @Option(names = "--contexts", split = ",", description = "Sequence lengths at which decoding is timed (default 32,128,256,512; real size 32,128).") List<Integer> contexts,
-      @Option(names = "--calls", description = "Small generate calls in the RSS-growth run (default 10000; real size 100).") Integer calls,
-      @Option(names = "--train-steps", description = "Timed SFT and DPO steps after one warm-up step (default 3; real size 1).") Integer trainSteps,
-      @Option(names = "--train-batch", description = "SFT rows per step; DPO takes a quarter as many pairs (default 32; real size 4).") Integer trainBatch,
-      @Option(names = "--train-tokens", description = "Tokens per SFT row; a DPO side has 3/4 as many (default 160; real size 128).") Integer trainTokens,
-      @Option(names = "--repeats", description = "Decoding figures are the best of this many runs (default 7; real size 1).") Integer repeats,
-      @Option(names = "--threads", description = "Torch intra-op threads for the whole run (default: as started, see STEPWISE_THREADS).") Integer threads,
-      @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.") Path json) throws Exception {
+      @Option(
+              names = "--model",
+              paramLabel = "DIR",
+              description = "HF model directory (default: a fresh tiny init in a temp dir).")
+          Path model,
+      @Option(
+              names = "--contexts",
+              split = ",",
+              description =
+                  "Sequence lengths at which decoding is timed (default 32,128,256,512; real size 32,128).")
+          List<Integer> contexts,
+      @Option(
+              names = "--calls",
+              description =
+                  "Small generate calls in the RSS-growth run (default 10000; real size 100).")
+          Integer calls,
+      @Option(
+              names = "--train-steps",
+              description =
+                  "Timed SFT and DPO steps after one warm-up step (default 3; real size 1).")
+          Integer trainSteps,
+      @Option(
+              names = "--train-batch",
+              description =
+                  "SFT rows per step; DPO takes a quarter as many pairs (default 32; real size 4).")
+          Integer trainBatch,
+      @Option(
+              names = "--train-tokens",
+              description =
+                  "Tokens per SFT row; a DPO side has 3/4 as many (default 160; real size 128).")
+          Integer trainTokens,
+      @Option(
+              names = "--repeats",
+              description =
+                  "Decoding figures are the best of this many runs (default 7; real size 1).")
+          Integer repeats,
+      @Option(
+              names = "--threads",
+              description =
+                  "Torch intra-op threads for the whole run (default: as started, see STEPWISE_THREADS).")
+          Integer threads,
+      @Option(
+              names = "--json",
+              paramLabel = "FILE",
+              description = "Also write the results as JSON.")
+          Path json)
+      throws Exception {
     Path dir = model != null ? model : Files.createTempDirectory("stepwise-bench-model");
     if (model == null) {
       ModelInitCommand.writeTiny(dir, 1, TinyTokenizer.DEFAULT_VOCAB_SIZE);
     } else if (!Files.isRegularFile(dir.resolve("config.json"))) {
-      throw new StepwiseException("--model " + dir + ": no config.json; expected an HF model directory");
+      throw new StepwiseException(
+          "--model " + dir + ": no config.json; expected an HF model directory");
     }
     if (threads != null) TorchThreads.set(threads);
     long parameters = LoadedModel.userErrors(() -> ModelBenchmark.parameters(dir));
     ModelBenchmark.Settings d = ModelBenchmark.Settings.forModel(parameters);
-    ModelBenchmark.Settings settings = LoadedModel.userErrors(() -> new ModelBenchmark.Settings(or(contexts, d.contexts()), d.batches(),
-        d.uncachedBatches(), or(calls, d.memoryCalls()), or(trainSteps, d.trainSteps()), or(trainBatch, d.trainBatch()),
-        or(trainTokens, d.trainTokens()), or(repeats, d.repeats()), d.seed()));
+    ModelBenchmark.Settings settings =
+        LoadedModel.userErrors(
+            () ->
+                new ModelBenchmark.Settings(
+                    or(contexts, d.contexts()),
+                    d.batches(),
+                    d.uncachedBatches(),
+                    or(calls, d.memoryCalls()),
+                    or(trainSteps, d.trainSteps()),
+                    or(trainBatch, d.trainBatch()),
+                    or(trainTokens, d.trainTokens()),
+                    or(repeats, d.repeats()),
+                    d.seed()));
     PrintWriter w = spec.commandLine().getOut();
-    w.printf("bench model: %s, %,d parameters, %d torch thread(s)%n", dir, parameters, TorchThreads.get());
+    w.printf(
+        "bench model: %s, %,d parameters, %d torch thread(s)%n",
+        dir, parameters, TorchThreads.get());
     w.flush();
-    ModelBenchmark.Result r = LoadedModel.userErrors(() -> new ModelBenchmark(dir, settings, (part, figure) -> {
-      w.printf(Locale.ROOT, "  %-46s %-26s %6.1f s, peak RSS %,6d MB%n", part.name(), figure, part.seconds(), part.peakRssKb() / 1024);
-      w.flush();
-    }).run());
+    ModelBenchmark.Result r =
+        LoadedModel.userErrors(
+            () ->
+                new ModelBenchmark(
+                        dir,
+                        settings,
+                        (part, figure) -> {
+                          w.printf(
+                              Locale.ROOT,
+                              "  %-46s %-26s %6.1f s, peak RSS %,6d MB%n",
+                              part.name(),
+                              figure,
+                              part.seconds(),
+                              part.peakRssKb() / 1024);
+                          w.flush();
+                        })
+                    .run());
     print(w, r, settings);
     if (json != null) {
       Map<String, Object> all = new LinkedHashMap<>();
@@ -144,7 +272,14 @@ public final class BenchCommand implements Runnable {
       all.put("cached_speedup_context", speedupContext(settings));
       all.put("batch16_vs_batch1", batchRatio(r));
       all.put("rss_growth", r.rssGrowth());
-      Files.writeString(json, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(all) + "\n",
+      Files.writeString(
+          json,
+          new GsonBuilder()
+                  .setPrettyPrinting()
+                  .serializeSpecialFloatingPointValues()
+                  .create()
+                  .toJson(all)
+              + "\n",
           StandardCharsets.UTF_8);
     }
     return 0;
@@ -154,19 +289,28 @@ public final class BenchCommand implements Runnable {
     return given != null ? given : fallback;
   }
 
-  /** stepwise.demo.m1, found in the project directory; the error names the flag that overrides it. */
+  /**
+   * stepwise.demo.m1, found in the project directory; the error names the flag that overrides it.
+   */
   private static String demoM1(CommonOptions common, String flag) {
-    return DemoCommand.projectDir(common.config().raw().getString("stepwise.demo.m1"), "the demo's M1", flag).getPath();
+    return DemoCommand.projectDir(
+            common.config().raw().getString("stepwise.demo.m1"), "the demo's M1", flag)
+        .getPath();
   }
 
-  /** Cached over uncached batch-1 decoding at context 256, or the longest context measured when 256 was not. */
+  /**
+   * Cached over uncached batch-1 decoding at context 256, or the longest context measured when 256
+   * was not.
+   */
   private static double speedup(ModelBenchmark.Result r, ModelBenchmark.Settings s) {
     int c = speedupContext(s);
     return r.tokensPerSecond(1, c, true) / r.tokensPerSecond(1, c, false);
   }
 
   private static int speedupContext(ModelBenchmark.Settings s) {
-    return s.contexts().contains(256) ? 256 : s.contexts().stream().mapToInt(Integer::intValue).max().orElse(256);
+    return s.contexts().contains(256)
+        ? 256
+        : s.contexts().stream().mapToInt(Integer::intValue).max().orElse(256);
   }
 
   private static double batchRatio(ModelBenchmark.Result r) {
@@ -182,23 +326,47 @@ public final class BenchCommand implements Runnable {
       for (boolean cached : List.of(true, false)) {
         if (!cached && !s.uncachedBatches().contains(batch)) continue;
         w.printf("  %-28s", "batch " + batch + (cached ? " cached" : " uncached"));
-        for (int c : s.contexts()) w.printf(Locale.ROOT, "%10.1f", r.tokensPerSecond(batch, c, cached));
+        for (int c : s.contexts())
+          w.printf(Locale.ROOT, "%10.1f", r.tokensPerSecond(batch, c, cached));
         w.println();
       }
     }
-    w.printf("  %-44s %8.2f ms / %.2f ms = %.2fx (target <= 1.5x) %s%n", "cached step at position 512 vs 32",
-        r.stepMillisAt512(), r.stepMillisAt32(), r.latencyRatio(), verdict(r.latencyRatio() <= 1.5));
-    w.printf("  %-44s %8.1fx (target >= 5x) %s%n", "cached vs uncached at context " + speedupContext(s) + ", batch 1", speedup(r, s),
+    w.printf(
+        "  %-44s %8.2f ms / %.2f ms = %.2fx (target <= 1.5x) %s%n",
+        "cached step at position 512 vs 32",
+        r.stepMillisAt512(),
+        r.stepMillisAt32(),
+        r.latencyRatio(),
+        verdict(r.latencyRatio() <= 1.5));
+    w.printf(
+        "  %-44s %8.1fx (target >= 5x) %s%n",
+        "cached vs uncached at context " + speedupContext(s) + ", batch 1",
+        speedup(r, s),
         verdict(speedup(r, s) >= 5));
-    w.printf("  %-44s %8.1fx (target >= 8x) %s%n", "batch 16 vs batch 1 tokens/s, context 128", batchRatio(r), verdict(batchRatio(r) >= 8));
-    w.printf("  %-44s %8.0f%n", "scoring tokens/s (" + s.scoreBatch() + " x 128 tokens)", r.scoringTokensPerSecond());
-    w.printf("  %-44s %8.2f steps/s %8.0f tokens/s%n", "SFT (batch " + s.trainBatch() + " x " + s.trainTokens() + " tokens)",
-        r.sftStepsPerSecond(), r.sftTokensPerSecond());
-    w.printf("  %-44s %8.2f steps/s %8.0f tokens/s%n", "DPO (" + s.dpoPairs() + " pairs x 2 x " + s.dpoSide() + " tokens)",
-        r.dpoStepsPerSecond(), r.dpoTokensPerSecond());
+    w.printf(
+        "  %-44s %8.1fx (target >= 8x) %s%n",
+        "batch 16 vs batch 1 tokens/s, context 128", batchRatio(r), verdict(batchRatio(r) >= 8));
+    w.printf(
+        "  %-44s %8.0f%n",
+        "scoring tokens/s (" + s.scoreBatch() + " x 128 tokens)", r.scoringTokensPerSecond());
+    w.printf(
+        "  %-44s %8.2f steps/s %8.0f tokens/s%n",
+        "SFT (batch " + s.trainBatch() + " x " + s.trainTokens() + " tokens)",
+        r.sftStepsPerSecond(),
+        r.sftTokensPerSecond());
+    w.printf(
+        "  %-44s %8.2f steps/s %8.0f tokens/s%n",
+        "DPO (" + s.dpoPairs() + " pairs x 2 x " + s.dpoSide() + " tokens)",
+        r.dpoStepsPerSecond(),
+        r.dpoTokensPerSecond());
     w.printf("  %-44s %8.0f MB%n", "peak RSS (VmHWM, highest part)", r.peakRssKb() / 1024.0);
-    w.printf("  %-44s %8.1f%% (lowest %d -> end %d MB, target < 10%%) %s%n", "RSS growth over " + r.memoryCalls() + " generate calls",
-        100 * r.rssGrowth(), r.rssLowestKb() / 1024, r.rssEndKb() / 1024, verdict(r.rssGrowth() < 0.10));
+    w.printf(
+        "  %-44s %8.1f%% (lowest %d -> end %d MB, target < 10%%) %s%n",
+        "RSS growth over " + r.memoryCalls() + " generate calls",
+        100 * r.rssGrowth(),
+        r.rssLowestKb() / 1024,
+        r.rssEndKb() / 1024,
+        verdict(r.rssGrowth() < 0.10));
     w.flush();
   }
 

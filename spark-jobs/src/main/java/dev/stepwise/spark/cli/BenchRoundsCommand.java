@@ -20,22 +20,36 @@ import picocli.CommandLine.Spec;
  * round's model per seed and on average, against the targets: at least +5 points of held-out
  * accuracy, at most 5 points of judge accuracy lost.
  */
-@Command(name = "rounds", mixinStandardHelpOptions = true,
-    description = {"The self-rewarding loop over several seeds, M1 vs the last round's model, against the targets",
-        "(held-out accuracy +5 points on average, judge accuracy down at most 5 points). Uses the demo's settings",
-        "(conf/demo.conf, the shipped M1) unless --config / --set say otherwise; each seed runs in <run>/seed=S",
-        "(default run: runs/bench-rounds) and resumes there when rerun."})
+@Command(
+    name = "rounds",
+    mixinStandardHelpOptions = true,
+    description = {
+      "The self-rewarding loop over several seeds, M1 vs the last round's model, against the targets",
+      "(held-out accuracy +5 points on average, judge accuracy down at most 5 points). Uses the demo's settings",
+      "(conf/demo.conf, the shipped M1) unless --config / --set say otherwise; each seed runs in <run>/seed=S",
+      "(default run: runs/bench-rounds) and resumes there when rerun."
+    })
 public final class BenchRoundsCommand implements Callable<Integer> {
   static final double ACCURACY_GAIN = 0.05, JUDGE_DROP = 0.05;
 
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
 
-  @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "Run seeds (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seeds",
+      split = ",",
+      defaultValue = "1,2,3",
+      description = "Run seeds (default ${DEFAULT-VALUE}).")
   List<Long> seeds;
 
   /** M1 and the last round's model of one seed's run. */
-  record Outcome(long seed, RoundReport.Row first, RoundReport.Row last, long pairs, long right, long inverted) {
+  record Outcome(
+      long seed,
+      RoundReport.Row first,
+      RoundReport.Row last,
+      long pairs,
+      long right,
+      long inverted) {
     double gain() {
       return last.accuracy() - first.accuracy();
     }
@@ -77,19 +91,45 @@ public final class BenchRoundsCommand implements Callable<Integer> {
 
   static void print(PrintWriter out, List<Outcome> outcomes) {
     out.println("bench rounds: M1 vs the last round's model, per seed");
-    out.printf("  %-6s %9s %9s %8s %9s %9s %8s %7s %10s%n", "seed", "M1 acc", "last acc", "gain", "M1 judge", "last jdg",
-        "change", "pairs", "right/inv");
+    out.printf(
+        "  %-6s %9s %9s %8s %9s %9s %8s %7s %10s%n",
+        "seed",
+        "M1 acc",
+        "last acc",
+        "gain",
+        "M1 judge",
+        "last jdg",
+        "change",
+        "pairs",
+        "right/inv");
     double gain = 0, judge = 0;
     for (Outcome o : outcomes) {
-      out.printf(Locale.ROOT, "  %-6d %8.1f%% %8.1f%% %+7.1f %8.1f%% %8.1f%% %+7.1f %7d %10s%n", o.seed(), 100 * o.first().accuracy(),
-          100 * o.last().accuracy(), 100 * o.gain(), 100 * o.first().judgeAccuracy(), 100 * o.last().judgeAccuracy(),
-          100 * o.judgeChange(), o.pairs(), o.right() + "/" + o.inverted());
+      out.printf(
+          Locale.ROOT,
+          "  %-6d %8.1f%% %8.1f%% %+7.1f %8.1f%% %8.1f%% %+7.1f %7d %10s%n",
+          o.seed(),
+          100 * o.first().accuracy(),
+          100 * o.last().accuracy(),
+          100 * o.gain(),
+          100 * o.first().judgeAccuracy(),
+          100 * o.last().judgeAccuracy(),
+          100 * o.judgeChange(),
+          o.pairs(),
+          o.right() + "/" + o.inverted());
       gain += o.gain() / outcomes.size();
       judge += o.judgeChange() / outcomes.size();
     }
-    out.printf(Locale.ROOT, "  mean accuracy gain %+.1f points (target >= +%.0f) %s%n", 100 * gain, 100 * ACCURACY_GAIN,
+    out.printf(
+        Locale.ROOT,
+        "  mean accuracy gain %+.1f points (target >= +%.0f) %s%n",
+        100 * gain,
+        100 * ACCURACY_GAIN,
         gain >= ACCURACY_GAIN ? "ok" : "MISSED");
-    out.printf(Locale.ROOT, "  mean judge change  %+.1f points (target >= -%.0f) %s%n", 100 * judge, 100 * JUDGE_DROP,
+    out.printf(
+        Locale.ROOT,
+        "  mean judge change  %+.1f points (target >= -%.0f) %s%n",
+        100 * judge,
+        100 * JUDGE_DROP,
         judge >= -JUDGE_DROP ? "ok" : "MISSED");
     out.flush();
   }

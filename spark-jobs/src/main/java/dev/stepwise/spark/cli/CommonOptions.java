@@ -15,19 +15,35 @@ import picocli.CommandLine.Option;
 
 /** Options every command takes: configuration, run directory, Spark master, verbosity. */
 public final class CommonOptions {
-  @Option(names = "--config", paramLabel = "FILE", description = "HOCON file overriding conf/pipeline.conf.")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "HOCON file overriding conf/pipeline.conf.")
   File config;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config key, e.g. --set stepwise.import.max_chars=4000 (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description =
+          "Override one config key, e.g. --set stepwise.import.max_chars=4000 (repeatable).")
   Map<String, String> sets = new LinkedHashMap<>();
 
-  @Option(names = "--run", paramLabel = "DIR", description = "Run directory, any Hadoop URI (stepwise.run.dir; default runs/demo).")
+  @Option(
+      names = "--run",
+      paramLabel = "DIR",
+      description = "Run directory, any Hadoop URI (stepwise.run.dir; default runs/demo).")
   String run;
 
-  @Option(names = "--master", paramLabel = "URL", description = "Spark master when not under spark-submit (stepwise.spark.master; default local[*]).")
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description =
+          "Spark master when not under spark-submit (stepwise.spark.master; default local[*]).")
   String master;
 
-  @Option(names = {"-v", "--verbose"}, description = "Print stack traces on errors.")
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Print stack traces on errors.")
   boolean verbose;
 
   /** The resolved configuration: reference, then --config, then --set, then --run/--master. */

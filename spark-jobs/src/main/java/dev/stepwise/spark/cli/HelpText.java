@@ -6,10 +6,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.UsageMessageSpec;
 
 /**
- * Help that reads well at any width: command descriptions are written as short source lines,
- * which picocli would print as they are (ragged); they are joined into paragraphs here and
- * wrapped by picocli at {@link #WIDTH}. A line that starts with spaces (an example command)
- * stays a line of its own, as does a line after one that ends with ':'.
+ * Help that reads well at any width: command descriptions are written as short source lines, which
+ * picocli would print as they are (ragged); they are joined into paragraphs here and wrapped by
+ * picocli at {@link #WIDTH}. A line that starts with spaces (an example command) stays a line of
+ * its own, as does a line after one that ends with ':'.
  */
 public final class HelpText {
   static final int WIDTH = 100;

@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 
-/** Output rows of the model commands: a file written whole (temp file, then rename), or standard output. */
+/**
+ * Output rows of the model commands: a file written whole (temp file, then rename), or standard
+ * output.
+ */
 final class Jsonl {
   private Jsonl() {}
 

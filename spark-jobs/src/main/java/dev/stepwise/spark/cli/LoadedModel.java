@@ -21,10 +21,12 @@ import java.util.concurrent.Callable;
 
 /**
  * An HF model directory (or a PEFT adapter directory, loaded onto its base) opened for the model
- * commands: weights (in stepwise.model.dtype; an adapter's stay F32) and its tokenizer, from
- * {@code tokenizerDir} (an adapter without tokenizer files uses its base's).
+ * commands: weights (in stepwise.model.dtype; an adapter's stay F32) and its tokenizer, from {@code
+ * tokenizerDir} (an adapter without tokenizer files uses its base's).
  */
-record LoadedModel(Path dir, NDManager manager, LlamaModel model, HfTokenizer tokenizer, Path tokenizerDir) implements AutoCloseable {
+record LoadedModel(
+    Path dir, NDManager manager, LlamaModel model, HfTokenizer tokenizer, Path tokenizerDir)
+    implements AutoCloseable {
 
   static LoadedModel open(Path dir, ModelConfig config) {
     return open(dir, config.computeDtype(Engine.getInstance().defaultDevice()));

@@ -28,13 +28,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * `stepwise model generate`: batched sampling from a checkpoint. Row i draws from its own
- * Random seeded with (seed, row id or index), so its output does not depend on batching.
+ * `stepwise model generate`: batched sampling from a checkpoint. Row i draws from its own Random
+ * seeded with (seed, row id or index), so its output does not depend on batching.
  */
-@Command(name = "generate", mixinStandardHelpOptions = true,
-    description = {"Generate completions (batched; a row's sample does not depend on batching).",
-        "One JSON object per prompt: text, tokens, per-token logprobs, finish_reason, and for EDT the per-token temperatures and entropies. Input rows: {\"prompt\": text} or {\"prompt_ids\": [...]},",
-        "optional \"id\" (seeds the row instead of its index)."})
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Generate completions (batched; a row's sample does not depend on batching).",
+      "One JSON object per prompt: text, tokens, per-token logprobs, finish_reason, and for EDT the per-token temperatures and entropies. Input rows: {\"prompt\": text} or {\"prompt_ids\": [...]},",
+      "optional \"id\" (seeds the row instead of its index)."
+    })
 public final class ModelGenerateCommand implements Callable<Integer> {
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
@@ -42,56 +46,105 @@ public final class ModelGenerateCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory with its tokenizer.")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "HF model directory with its tokenizer.")
   Path model;
 
   static final class Prompts {
     @Option(names = "--prompt", paramLabel = "TEXT", description = "One prompt.")
     String prompt;
-    @Option(names = "--input", paramLabel = "FILE.jsonl", description = "Prompts, one JSON object a line.")
+
+    @Option(
+        names = "--input",
+        paramLabel = "FILE.jsonl",
+        description = "Prompts, one JSON object a line.")
     Path input;
   }
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Prompts prompts;
 
-  @Option(names = "--output", paramLabel = "FILE.jsonl", description = "Write rows here (default: standard output).")
+  @Option(
+      names = "--output",
+      paramLabel = "FILE.jsonl",
+      description = "Write rows here (default: standard output).")
   Path output;
 
-  @Option(names = "--chat", description = "Wrap prompt text in the tokenizer's chat template (a user turn, then the assistant prompt).")
+  @Option(
+      names = "--chat",
+      description =
+          "Wrap prompt text in the tokenizer's chat template (a user turn, then the assistant prompt).")
   boolean chat;
 
-  @Option(names = "--max-new-tokens", defaultValue = "128", description = "Tokens to generate at most per row (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-new-tokens",
+      defaultValue = "128",
+      description = "Tokens to generate at most per row (default ${DEFAULT-VALUE}).")
   int maxNewTokens;
 
-  @Option(names = "--sampler", defaultValue = "greedy", description = "greedy, temperature, top-p, edt or edt-instance (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--sampler",
+      defaultValue = "greedy",
+      description = "greedy, temperature, top-p, edt or edt-instance (default ${DEFAULT-VALUE}).")
   String sampler;
 
-  @Option(names = "--temperature", defaultValue = "0.5", description = "temperature and top-p samplers (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--temperature",
+      defaultValue = "0.5",
+      description = "temperature and top-p samplers (default ${DEFAULT-VALUE}).")
   double temperature;
 
-  @Option(names = "--top-k", defaultValue = "0", description = "Keep the k most probable tokens, 0 = off (temperature, top-p; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--top-k",
+      defaultValue = "0",
+      description =
+          "Keep the k most probable tokens, 0 = off (temperature, top-p; default ${DEFAULT-VALUE}).")
   int topK;
 
-  @Option(names = "--top-p", defaultValue = "0.95", description = "Nucleus mass (top-p and EDT samplers; default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--top-p",
+      defaultValue = "0.95",
+      description = "Nucleus mass (top-p and EDT samplers; default ${DEFAULT-VALUE}).")
   double topP;
 
-  @Option(names = "--edt-t0", defaultValue = "0.6", description = "EDT temperature ceiling T0 (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--edt-t0",
+      defaultValue = "0.6",
+      description = "EDT temperature ceiling T0 (default ${DEFAULT-VALUE}).")
   double edtT0;
 
-  @Option(names = "--edt-theta", defaultValue = "0.1", description = "EDT theta; 0 = fixed T0 (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--edt-theta",
+      defaultValue = "0.1",
+      description = "EDT theta; 0 = fixed T0 (default ${DEFAULT-VALUE}).")
   double edtTheta;
 
-  @Option(names = "--edt-n", defaultValue = "0.8", description = "EDT base N in (0, 1) (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--edt-n",
+      defaultValue = "0.8",
+      description = "EDT base N in (0, 1) (default ${DEFAULT-VALUE}).")
   double edtN;
 
-  @Option(names = "--seed", defaultValue = "42", description = "Run seed; row r uses (seed, id or index) (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      defaultValue = "42",
+      description = "Run seed; row r uses (seed, id or index) (default ${DEFAULT-VALUE}).")
   long seed;
 
-  @Option(names = "--stop", arity = "1..*", paramLabel = "STR", description = "Stop when the completion contains STR (repeatable).")
+  @Option(
+      names = "--stop",
+      arity = "1..*",
+      paramLabel = "STR",
+      description = "Stop when the completion contains STR (repeatable).")
   List<String> stop = new ArrayList<>();
 
-  @Option(names = "--batch-size", defaultValue = "16", description = "Prompts per forward pass (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "16",
+      description = "Prompts per forward pass (default ${DEFAULT-VALUE}).")
   int batchSize;
 
   @Override
@@ -100,7 +153,8 @@ public final class ModelGenerateCommand implements Callable<Integer> {
   }
 
   private Integer generate() throws Exception {
-    if (maxNewTokens < 1) throw new StepwiseException("--max-new-tokens must be >= 1, got " + maxNewTokens);
+    if (maxNewTokens < 1)
+      throw new StepwiseException("--max-new-tokens must be >= 1, got " + maxNewTokens);
     if (batchSize < 1) throw new StepwiseException("--batch-size must be >= 1, got " + batchSize);
     SamplingStrategy strategy = strategy();
     boolean edt = strategy instanceof Edt;
@@ -108,11 +162,18 @@ public final class ModelGenerateCommand implements Callable<Integer> {
       PromptRows rows = PromptRows.read(prompts.prompt, prompts.input, loaded, chat);
       Set<Integer> eos = new HashSet<>();
       loaded.tokenizer().specialTokens().eos().ifPresent(eos::add);
-      if (loaded.model().config().eosTokenId() != null) eos.add(loaded.model().config().eosTokenId());
+      if (loaded.model().config().eosTokenId() != null)
+        eos.add(loaded.model().config().eosTokenId());
       List<GenerationRequest> requests = new ArrayList<>();
       for (int i = 0; i < rows.ids().size(); i++) {
-        requests.add(new GenerationRequest(rows.ids().get(i), maxNewTokens, Seeds.mix(seed, rows.seedKey(i)),
-            strategy.newRequest(), stop, eos));
+        requests.add(
+            new GenerationRequest(
+                rows.ids().get(i),
+                maxNewTokens,
+                Seeds.mix(seed, rows.seedKey(i)),
+                strategy.newRequest(),
+                stop,
+                eos));
       }
       long start = System.nanoTime();
       List<Generation> generations = loaded.generator(batchSize).generate(requests);
@@ -125,8 +186,9 @@ public final class ModelGenerateCommand implements Callable<Integer> {
       }
       Jsonl.write(lines, output, spec.commandLine().getOut());
       PrintWriter err = spec.commandLine().getErr();
-      err.printf("generate: %d rows, %d tokens in %.1f s, prompt prefill included (%.1f tokens/s)%s%n", lines.size(), tokens, seconds, tokens / seconds,
-          output == null ? "" : " -> " + output);
+      err.printf(
+          "generate: %d rows, %d tokens in %.1f s, prompt prefill included (%.1f tokens/s)%s%n",
+          lines.size(), tokens, seconds, tokens / seconds, output == null ? "" : " -> " + output);
       err.flush();
     }
     return 0;
@@ -139,7 +201,11 @@ public final class ModelGenerateCommand implements Callable<Integer> {
       case "top-p" -> new FixedSampler(temperature, topK, topP);
       case "edt" -> new Edt(edtT0, edtTheta, edtN, topP, false);
       case "edt-instance" -> new Edt(edtT0, edtTheta, edtN, topP, true);
-      default -> throw new StepwiseException("--sampler " + sampler + " is unknown: use greedy, temperature, top-p, edt or edt-instance");
+      default ->
+          throw new StepwiseException(
+              "--sampler "
+                  + sampler
+                  + " is unknown: use greedy, temperature, top-p, edt or edt-instance");
     };
   }
 
@@ -179,9 +245,14 @@ public final class ModelGenerateCommand implements Callable<Integer> {
       List<Long> keys = new ArrayList<>();
       for (int i = 0; i < rows.size(); i++) {
         JsonlRows.Row row = rows.get(i);
-        int[] tokens = row.has("prompt_ids") ? row.ids("prompt_ids", loaded.model().config().vocabSize())
-            : format != null ? format.prompt(row.text("prompt")) : loaded.tokenizer().encode(row.text("prompt"));
-        if (tokens.length == 0) throw new IllegalArgumentException(row.where() + ": the prompt encodes to no tokens");
+        int[] tokens =
+            row.has("prompt_ids")
+                ? row.ids("prompt_ids", loaded.model().config().vocabSize())
+                : format != null
+                    ? format.prompt(row.text("prompt"))
+                    : loaded.tokenizer().encode(row.text("prompt"));
+        if (tokens.length == 0)
+          throw new IllegalArgumentException(row.where() + ": the prompt encodes to no tokens");
         ids.add(tokens);
         source.add(row.json());
         // An id keeps a row's seed when rows are reordered or filtered; else its index does.

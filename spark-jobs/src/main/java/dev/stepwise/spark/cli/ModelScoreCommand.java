@@ -20,10 +20,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** `stepwise model score`: log p(completion | prompt) per token, for each input row. */
-@Command(name = "score", mixinStandardHelpOptions = true,
-    description = {"Score completions: per-token log-probs and their sum.",
-        "Each row {\"prompt\", \"completion\"} (text) or {\"prompt_ids\", \"completion_ids\"}",
-        "gets \"token_logprobs\" (one per completion token) and \"logprob_sum\"; other fields are kept."})
+@Command(
+    name = "score",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Score completions: per-token log-probs and their sum.",
+      "Each row {\"prompt\", \"completion\"} (text) or {\"prompt_ids\", \"completion_ids\"}",
+      "gets \"token_logprobs\" (one per completion token) and \"logprob_sum\"; other fields are kept."
+    })
 public final class ModelScoreCommand implements Callable<Integer> {
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
 
@@ -31,19 +35,37 @@ public final class ModelScoreCommand implements Callable<Integer> {
 
   @Mixin CommonOptions common;
 
-  @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory with its tokenizer.")
+  @Option(
+      names = "--model",
+      required = true,
+      paramLabel = "DIR",
+      description = "HF model directory with its tokenizer.")
   Path model;
 
-  @Option(names = "--input", required = true, paramLabel = "FILE.jsonl", description = "Rows to score.")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "FILE.jsonl",
+      description = "Rows to score.")
   Path input;
 
-  @Option(names = "--output", required = true, paramLabel = "FILE.jsonl", description = "Scored rows.")
+  @Option(
+      names = "--output",
+      required = true,
+      paramLabel = "FILE.jsonl",
+      description = "Scored rows.")
   Path output;
 
-  @Option(names = "--chat", description = "Text prompts go through the chat template and text completions get EOS, as in SFT.")
+  @Option(
+      names = "--chat",
+      description =
+          "Text prompts go through the chat template and text completions get EOS, as in SFT.")
   boolean chat;
 
-  @Option(names = "--batch-size", defaultValue = "16", description = "Rows per forward pass (default ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--batch-size",
+      defaultValue = "16",
+      description = "Rows per forward pass (default ${DEFAULT-VALUE}).")
   int batchSize;
 
   @Override
@@ -66,12 +88,19 @@ public final class ModelScoreCommand implements Callable<Integer> {
         } else if (row.has("prompt") || row.has("completion")) {
           String prompt = row.text("prompt"), completion = row.text("completion");
           prompts.add(format != null ? format.prompt(prompt) : loaded.tokenizer().encode(prompt));
-          completions.add(format != null ? format.completion(completion) : loaded.tokenizer().encode(completion));
+          completions.add(
+              format != null
+                  ? format.completion(completion)
+                  : loaded.tokenizer().encode(completion));
         } else {
-          throw new IllegalArgumentException(row.where() + ": expected \"prompt\" and \"completion\" (text) or \"prompt_ids\" and \"completion_ids\"");
+          throw new IllegalArgumentException(
+              row.where()
+                  + ": expected \"prompt\" and \"completion\" (text) or \"prompt_ids\" and \"completion_ids\"");
         }
-        if (prompts.get(prompts.size() - 1).length == 0 || completions.get(completions.size() - 1).length == 0) {
-          throw new IllegalArgumentException(row.where() + ": prompt and completion must each encode to at least one token");
+        if (prompts.get(prompts.size() - 1).length == 0
+            || completions.get(completions.size() - 1).length == 0) {
+          throw new IllegalArgumentException(
+              row.where() + ": prompt and completion must each encode to at least one token");
         }
       }
       long start = System.nanoTime();
@@ -80,7 +109,8 @@ public final class ModelScoreCommand implements Callable<Integer> {
       long tokens = 0;
       for (int from = 0; from < rows.size(); from += batchSize) {
         int to = Math.min(rows.size(), from + batchSize);
-        List<CompletionScorer.Scored> scored = scorer.score(prompts.subList(from, to), completions.subList(from, to));
+        List<CompletionScorer.Scored> scored =
+            scorer.score(prompts.subList(from, to), completions.subList(from, to));
         for (int i = from; i < to; i++) {
           JsonObject out = rows.get(i).json().deepCopy();
           out.add("token_logprobs", GSON.toJsonTree(scored.get(i - from).tokenLogProbs()));
@@ -92,7 +122,9 @@ public final class ModelScoreCommand implements Callable<Integer> {
       double seconds = (System.nanoTime() - start) / 1e9;
       Jsonl.write(lines, output, spec.commandLine().getOut());
       PrintWriter out = spec.commandLine().getOut();
-      out.printf("score: %d rows, %d tokens in %.1f s (%.0f tokens/s) -> %s%n", lines.size(), tokens, seconds, tokens / seconds, output);
+      out.printf(
+          "score: %d rows, %d tokens in %.1f s (%.0f tokens/s) -> %s%n",
+          lines.size(), tokens, seconds, tokens / seconds, output);
       out.flush();
     }
     return 0;

@@ -17,7 +17,13 @@ import org.apache.spark.sql.SparkSession;
 /** One search stage in a scratch run on a given master, measured from its manifest entry. */
 final class PipelineBenchmark {
 
-  record Result(long prompts, double wallSeconds, double modelSeconds, long tokens, long comparisons, int slots) {
+  record Result(
+      long prompts,
+      double wallSeconds,
+      double modelSeconds,
+      long tokens,
+      long comparisons,
+      int slots) {
     /** Wall time over the model time one task slot spent: 1.0 means Spark added nothing. */
     double overhead() {
       return wallSeconds / (modelSeconds / slots);
@@ -26,7 +32,10 @@ final class PipelineBenchmark {
 
   private PipelineBenchmark() {}
 
-  /** One search in a fresh temporary run; the user's --config and --set apply, then the bench's own sizes. */
+  /**
+   * One search in a fresh temporary run; the user's --config and --set apply, then the bench's own
+   * sizes.
+   */
   static Result run(CommonOptions user, String master, String m1, int prompts) throws Exception {
     CommonOptions options = new CommonOptions();
     options.config = user.config;
@@ -44,12 +53,26 @@ final class PipelineBenchmark {
       loop.runStage("tasks", null);
       loop.runStage("sft", null);
       loop.runStage("search", 1);
-      Map<String, Object> m = Manifest.load(injector.getInstance(RunLayout.class)).stage("search", 1).orElseThrow().metrics();
-      long judged = injector.getInstance(DatasetIO.class).read(Datasets.STEP_JUDGMENTS).filter(col("round").equalTo(1))
-          .agg(sum(size(col("comparisons")))).first().getLong(0);
-      return new Result(((Number) m.get("prompts")).longValue(), ((Number) m.get("wall_seconds")).doubleValue(),
-          ((Number) m.get("model_seconds")).doubleValue(), ((Number) m.get("tokens_sampled")).longValue(),
-          judged / 2, spark.sparkContext().defaultParallelism());
+      Map<String, Object> m =
+          Manifest.load(injector.getInstance(RunLayout.class))
+              .stage("search", 1)
+              .orElseThrow()
+              .metrics();
+      long judged =
+          injector
+              .getInstance(DatasetIO.class)
+              .read(Datasets.STEP_JUDGMENTS)
+              .filter(col("round").equalTo(1))
+              .agg(sum(size(col("comparisons"))))
+              .first()
+              .getLong(0);
+      return new Result(
+          ((Number) m.get("prompts")).longValue(),
+          ((Number) m.get("wall_seconds")).doubleValue(),
+          ((Number) m.get("model_seconds")).doubleValue(),
+          ((Number) m.get("tokens_sampled")).longValue(),
+          judged / 2,
+          spark.sparkContext().defaultParallelism());
     } finally {
       spark.stop();
     }

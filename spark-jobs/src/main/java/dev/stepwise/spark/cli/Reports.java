@@ -9,7 +9,9 @@ final class Reports {
   private Reports() {}
 
   static void printImport(PrintWriter out, ImportJob.Result r) {
-    out.printf("import %s: %d imported, %d rejected, from %d file(s)%n", r.source(), r.imported(), r.rejected(), r.files().size());
+    out.printf(
+        "import %s: %d imported, %d rejected, from %d file(s)%n",
+        r.source(), r.imported(), r.rejected(), r.files().size());
     printCounts(out, new String[] {"split", "lang"}, r.counts());
     out.flush();
   }
@@ -19,10 +21,12 @@ final class Reports {
     StringBuilder header = new StringBuilder("  ");
     for (String c : columns) header.append(String.format("%-10s", c));
     out.println(header.append(String.format("%8s", "rows")));
-    counts.forEach((key, n) -> {
-      StringBuilder line = new StringBuilder("  ");
-      for (String part : key.split("/", columns.length)) line.append(String.format("%-10s", part));
-      out.println(line.append(String.format("%8d", n)));
-    });
+    counts.forEach(
+        (key, n) -> {
+          StringBuilder line = new StringBuilder("  ");
+          for (String part : key.split("/", columns.length))
+            line.append(String.format("%-10s", part));
+          out.println(line.append(String.format("%8d", n)));
+        });
   }
 }

@@ -18,19 +18,26 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** `stepwise run`: the self-rewarding loop, resuming at the first stage that has not succeeded. */
-@Command(name = "run", mixinStandardHelpOptions = true,
-    description = {"Run process-based self-rewarding: tasks -> sft -> eval, then per round",
-        "search -> pairs -> ref -> dpo -> eval. Stages that already succeeded in the run with the same",
-        "config sections and outside inputs are skipped, so rerunning after a failure resumes where it",
-        "stopped; a changed stage and every stage after it run again, saying why. Ends with the per-round table",
-        "(also in <run>/reports/report.md, with rounds.png); with stepwise.align.enabled, then the",
-        "before/after alignment table (<run>/reports/multilingual.md, with multilingual.png)."})
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run process-based self-rewarding: tasks -> sft -> eval, then per round",
+      "search -> pairs -> ref -> dpo -> eval. Stages that already succeeded in the run with the same",
+      "config sections and outside inputs are skipped, so rerunning after a failure resumes where it",
+      "stopped; a changed stage and every stage after it run again, saying why. Ends with the per-round table",
+      "(also in <run>/reports/report.md, with rounds.png); with stepwise.align.enabled, then the",
+      "before/after alignment table (<run>/reports/multilingual.md, with multilingual.png)."
+    })
 public final class RunCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
 
-  @Option(names = "--force-stage", paramLabel = "NAME",
-      description = "Run this stage again in every round even if it succeeded, and every stage after it (repeatable).")
+  @Option(
+      names = "--force-stage",
+      paramLabel = "NAME",
+      description =
+          "Run this stage again in every round even if it succeeded, and every stage after it (repeatable).")
   Set<String> force = new LinkedHashSet<>();
 
   @Override

@@ -16,19 +16,25 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * `stepwise stages [--json]`: the loop's stages for the configuration, in the order `stepwise
- * run` runs them. Schedulers build their task graph from the JSON form (airflow/stepwise_dag.py),
- * so a scheduler's DAG and the loop cannot drift. Starts no Spark.
+ * `stepwise stages [--json]`: the loop's stages for the configuration, in the order `stepwise run`
+ * runs them. Schedulers build their task graph from the JSON form (airflow/stepwise_dag.py), so a
+ * scheduler's DAG and the loop cannot drift. Starts no Spark.
  */
-@Command(name = "stages", mixinStandardHelpOptions = true,
-    description = {"List the loop's stages for the configuration (rounds, alignment) in run order.",
-        "--json prints what a scheduler needs per stage: task id, stage, round, the `stepwise` arguments",
-        "that run it alone, and the task ids it runs after."})
+@Command(
+    name = "stages",
+    mixinStandardHelpOptions = true,
+    description = {
+      "List the loop's stages for the configuration (rounds, alignment) in run order.",
+      "--json prints what a scheduler needs per stage: task id, stage, round, the `stepwise` arguments",
+      "that run it alone, and the task ids it runs after."
+    })
 public final class StagesCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin CommonOptions common;
 
-  @Option(names = "--json", description = "One JSON document: {\"stages\": [{task_id, stage, round, args, upstream}]}.")
+  @Option(
+      names = "--json",
+      description = "One JSON document: {\"stages\": [{task_id, stage, round, args, upstream}]}.")
   boolean json;
 
   @Override

@@ -2,12 +2,12 @@ package dev.stepwise.spark.config;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
-import com.google.inject.name.Named;
 import com.google.inject.Singleton;
+import com.google.inject.name.Named;
 
 /**
- * Binds the resolved configuration and one typed record per section. A new section is a
- * record with a {@code from(Config)} factory and one {@code @Provides} method here.
+ * Binds the resolved configuration and one typed record per section. A new section is a record with
+ * a {@code from(Config)} factory and one {@code @Provides} method here.
  */
 public final class ConfigModule extends AbstractModule {
   private final StepwiseConfig config;
@@ -21,67 +21,102 @@ public final class ConfigModule extends AbstractModule {
     bind(StepwiseConfig.class).toInstance(config);
   }
 
-  @Provides @Singleton RunConfig run() {
+  @Provides
+  @Singleton
+  RunConfig run() {
     return RunConfig.from(config.raw());
   }
 
-  @Provides @Singleton SparkConfig spark() {
+  @Provides
+  @Singleton
+  SparkConfig spark() {
     return SparkConfig.from(config.raw());
   }
 
-  @Provides @Singleton ImportConfig importConfig() {
+  @Provides
+  @Singleton
+  ImportConfig importConfig() {
     return ImportConfig.from(config.raw());
   }
 
-  @Provides @Singleton DemoConfig demo() {
+  @Provides
+  @Singleton
+  DemoConfig demo() {
     return DemoConfig.from(config.raw());
   }
 
-  @Provides @Singleton TasksConfig tasks() {
+  @Provides
+  @Singleton
+  TasksConfig tasks() {
     return TasksConfig.from(config.raw());
   }
 
-  @Provides @Singleton ModelConfig model() {
+  @Provides
+  @Singleton
+  ModelConfig model() {
     return ModelConfig.from(config.raw());
   }
 
-  @Provides @Singleton SelfRewardConfig selfReward() {
+  @Provides
+  @Singleton
+  SelfRewardConfig selfReward() {
     return SelfRewardConfig.from(config.raw());
   }
 
-  @Provides @Singleton @Named("sft") TrainingConfig sft() {
+  @Provides
+  @Singleton
+  @Named("sft")
+  TrainingConfig sft() {
     return TrainingConfig.from(config.raw(), "sft");
   }
 
-  @Provides @Singleton @Named("dpo") TrainingConfig dpo() {
+  @Provides
+  @Singleton
+  @Named("dpo")
+  TrainingConfig dpo() {
     return TrainingConfig.from(config.raw(), "dpo");
   }
 
-  @Provides @Singleton AlignConfig align() {
+  @Provides
+  @Singleton
+  AlignConfig align() {
     return AlignConfig.from(config.raw());
   }
 
-  @Provides @Singleton @Named("align") TrainingConfig alignTraining() {
+  @Provides
+  @Singleton
+  @Named("align")
+  TrainingConfig alignTraining() {
     return TrainingConfig.from(config.raw(), "align");
   }
 
-  @Provides @Singleton NeuronsConfig neurons() {
+  @Provides
+  @Singleton
+  NeuronsConfig neurons() {
     return NeuronsConfig.from(config.raw());
   }
 
-  @Provides @Singleton PromptsConfig prompts() {
+  @Provides
+  @Singleton
+  PromptsConfig prompts() {
     return PromptsConfig.from(config.raw());
   }
 
-  @Provides @Singleton SftDataConfig sftData() {
+  @Provides
+  @Singleton
+  SftDataConfig sftData() {
     return SftDataConfig.from(config.raw());
   }
 
-  @Provides @Singleton SearchPromptsConfig searchPrompts() {
+  @Provides
+  @Singleton
+  SearchPromptsConfig searchPrompts() {
     return SearchPromptsConfig.from(config.raw());
   }
 
-  @Provides @Singleton SftConfig sftCommand() {
+  @Provides
+  @Singleton
+  SftConfig sftCommand() {
     return SftConfig.from(config.raw());
   }
 }

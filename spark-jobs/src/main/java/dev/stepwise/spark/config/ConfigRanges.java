@@ -11,9 +11,9 @@ import java.util.function.DoublePredicate;
 
 /**
  * The allowed range of every number in the configuration, checked when it loads: a negative
- * learning rate or {@code eval.batch_size = 0} stops the command at once, naming the key
- * ({@code stepwise.dpo.lr must be > 0 (got -1.0)}), instead of failing minutes later inside a
- * Spark task, or being accepted and producing an empty report.
+ * learning rate or {@code eval.batch_size = 0} stops the command at once, naming the key ({@code
+ * stepwise.dpo.lr must be > 0 (got -1.0)}), instead of failing minutes later inside a Spark task,
+ * or being accepted and producing an empty report.
  */
 final class ConfigRanges {
 
@@ -29,20 +29,71 @@ final class ConfigRanges {
 
   private static List<Rule> rules() {
     List<Rule> r = new ArrayList<>();
-    atLeast(r, 0, "spark.min_executors", "sft.steps", "sft.epochs", "sft.save_every", "sft.policy_eft.problems",
-        "tasks.train_problems", "tasks.eft_problems", "tasks.eval_problems", "tasks.eft_test_problems", "loop.rounds",
-        "search.max_rollbacks", "search.partitions", "sampling.temperature", "sampling.top_k", "sampling.edt_theta",
-        "pairs.min_margin", "dpo.sft_weight", "sft.data.max_ift", "sft.data.max_eft", "align.synthetic_problems",
-        "align.eval_problems", "align.eval_mgsm_per_language", "neurons.lambda_max", "neurons.stages",
+    atLeast(
+        r,
+        0,
+        "spark.min_executors",
+        "sft.steps",
+        "sft.epochs",
+        "sft.save_every",
+        "sft.policy_eft.problems",
+        "tasks.train_problems",
+        "tasks.eft_problems",
+        "tasks.eval_problems",
+        "tasks.eft_test_problems",
+        "loop.rounds",
+        "search.max_rollbacks",
+        "search.partitions",
+        "sampling.temperature",
+        "sampling.top_k",
+        "sampling.edt_theta",
+        "pairs.min_margin",
+        "dpo.sft_weight",
+        "sft.data.max_ift",
+        "sft.data.max_eft",
+        "align.synthetic_problems",
+        "align.eval_problems",
+        "align.eval_mgsm_per_language",
+        "neurons.lambda_max",
+        "neurons.stages",
         "neurons.partitions");
-    atLeast(r, 1, "import.max_chars", "tasks.min_operations", "sft.threads", "sft.length_window", "sft.log_every",
-        "search.prompts_per_round", "search.max_iterations", "search.max_step_tokens", "search.max_judge_tokens",
-        "search.batch_prompts", "search.generation_batch", "train.workers", "train.sync_every", "eval.max_new_tokens",
-        "eval.batch_size", "neurons.problems_per_language", "neurons.max_new_tokens", "neurons.batch_size");
-    atLeast(r, 2, "tasks.max_number", "tasks.max_factor", "sft.policy_eft.candidates", "search.candidates");
+    atLeast(
+        r,
+        1,
+        "import.max_chars",
+        "tasks.min_operations",
+        "sft.threads",
+        "sft.length_window",
+        "sft.log_every",
+        "search.prompts_per_round",
+        "search.max_iterations",
+        "search.max_step_tokens",
+        "search.max_judge_tokens",
+        "search.batch_prompts",
+        "search.generation_batch",
+        "train.workers",
+        "train.sync_every",
+        "eval.max_new_tokens",
+        "eval.batch_size",
+        "neurons.problems_per_language",
+        "neurons.max_new_tokens",
+        "neurons.batch_size");
+    atLeast(
+        r,
+        2,
+        "tasks.max_number",
+        "tasks.max_factor",
+        "sft.policy_eft.candidates",
+        "search.candidates");
     above(r, 0, "sft.policy_eft.temperature", "sampling.edt_t0", "dpo.beta", "neurons.lambda_tol");
     for (String section : List.of("sft", "dpo", "align")) {
-      atLeast(r, 0, section + ".steps", section + ".epochs", section + ".max_grad_norm", section + ".weight_decay");
+      atLeast(
+          r,
+          0,
+          section + ".steps",
+          section + ".epochs",
+          section + ".max_grad_norm",
+          section + ".weight_decay");
       atLeast(r, 1, section + ".batch_size", section + ".gradient_accumulation");
       above(r, 0, section + ".lr");
       r.add(new Rule("stepwise." + section + ".warmup_ratio", "in [0, 1]", v -> v >= 0 && v <= 1));
@@ -60,25 +111,38 @@ final class ConfigRanges {
   }
 
   private static void atLeast(List<Rule> rules, double min, String... keys) {
-    for (String key : keys) rules.add(new Rule("stepwise." + key, ">= " + (long) min, v -> v >= min));
+    for (String key : keys)
+      rules.add(new Rule("stepwise." + key, ">= " + (long) min, v -> v >= min));
   }
 
   private static void above(List<Rule> rules, double min, String... keys) {
     for (String key : keys) rules.add(new Rule("stepwise." + key, "> " + (long) min, v -> v > min));
   }
 
-  /** Throws a ConfigException naming the first key out of its range, or one out of order with another. */
+  /**
+   * Throws a ConfigException naming the first key out of its range, or one out of order with
+   * another.
+   */
   static void check(Config config) {
     for (Rule rule : RULES) {
       if (!config.hasPath(rule.key())) continue;
       ConfigValue value = config.getValue(rule.key());
-      List<? extends Number> numbers = value.valueType() == ConfigValueType.LIST
-          ? config.getNumberList(rule.key()) : List.of(config.getNumber(rule.key()));
+      List<? extends Number> numbers =
+          value.valueType() == ConfigValueType.LIST
+              ? config.getNumberList(rule.key())
+              : List.of(config.getNumber(rule.key()));
       for (Number n : numbers) {
         // NaN fails every bound: "lr = NaN" is out of range, not a default.
         if (!rule.ok().test(n.doubleValue()) || Double.isInfinite(n.doubleValue())) {
-          throw new ConfigException.Generic(rule.key() + " must be " + rule.bound() + " (got " + n + " from "
-              + value.origin().description() + ")");
+          throw new ConfigException.Generic(
+              rule.key()
+                  + " must be "
+                  + rule.bound()
+                  + " (got "
+                  + n
+                  + " from "
+                  + value.origin().description()
+                  + ")");
         }
       }
     }
@@ -88,8 +152,15 @@ final class ConfigRanges {
 
   private static void notBelow(Config config, String key, String other) {
     if (config.getLong(key) < config.getLong(other)) {
-      throw new ConfigException.Generic(key + " must be >= " + other + " (got " + config.getLong(key) + " < "
-          + config.getLong(other) + ")");
+      throw new ConfigException.Generic(
+          key
+              + " must be >= "
+              + other
+              + " (got "
+              + config.getLong(key)
+              + " < "
+              + config.getLong(other)
+              + ")");
     }
   }
 }

@@ -13,7 +13,8 @@ import dev.stepwise.model.Checkpoint;
 public record ModelConfig(String init, String m1, String dtype) {
   public static ModelConfig from(Config c) {
     Config m = c.getConfig("stepwise.model");
-    ModelConfig config = new ModelConfig(m.getString("init"), m.getString("m1"), m.getString("dtype"));
+    ModelConfig config =
+        new ModelConfig(m.getString("init"), m.getString("m1"), m.getString("dtype"));
     try {
       config.computeDtype(Device.cpu());
     } catch (IllegalArgumentException e) {

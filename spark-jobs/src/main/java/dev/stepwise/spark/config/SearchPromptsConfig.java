@@ -1,7 +1,7 @@
 package dev.stepwise.spark.config;
 
-import java.io.Serializable;
 import com.typesafe.config.Config;
+import java.io.Serializable;
 import java.util.List;
 
 /**
@@ -9,13 +9,15 @@ import java.util.List;
  *
  * @param languages language codes kept; empty = all
  */
-public record SearchPromptsConfig(String source, String split, List<String> languages) implements Serializable {
+public record SearchPromptsConfig(String source, String split, List<String> languages)
+    implements Serializable {
   public SearchPromptsConfig {
     languages = List.copyOf(languages);
   }
 
   public static SearchPromptsConfig from(Config c) {
     Config p = c.getConfig("stepwise.search.prompts");
-    return new SearchPromptsConfig(p.getString("source"), p.getString("split"), p.getStringList("languages"));
+    return new SearchPromptsConfig(
+        p.getString("source"), p.getString("split"), p.getStringList("languages"));
   }
 }

@@ -18,10 +18,10 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The resolved configuration: conf/pipeline.conf (the reference, on the classpath), then a
- * user file, then --set overrides. Every user key must exist in the reference with a
- * compatible type, so a typo fails loudly instead of silently meaning "default", and every
- * number must be in its range ({@link ConfigRanges}).
+ * The resolved configuration: conf/pipeline.conf (the reference, on the classpath), then a user
+ * file, then --set overrides. Every user key must exist in the reference with a compatible type, so
+ * a typo fails loudly instead of silently meaning "default", and every number must be in its range
+ * ({@link ConfigRanges}).
  */
 public final class StepwiseConfig {
   static final String REFERENCE = "stepwise/pipeline.conf";
@@ -40,16 +40,24 @@ public final class StepwiseConfig {
    * @param sets key=value overrides, applied last; values are strings converted to the key's type
    */
   public static StepwiseConfig load(File file, Map<String, String> sets) {
-    Config reference = ConfigFactory.parseResources(StepwiseConfig.class.getClassLoader(), REFERENCE,
-        ConfigParseOptions.defaults().setAllowMissing(false));
+    Config reference =
+        ConfigFactory.parseResources(
+            StepwiseConfig.class.getClassLoader(),
+            REFERENCE,
+            ConfigParseOptions.defaults().setAllowMissing(false));
     Config user = ConfigFactory.empty();
     if (file != null) {
       if (!file.isFile()) throw new ConfigException.Generic("config file not found: " + file);
-      user = ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false)).resolve();
+      user =
+          ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false))
+              .resolve();
     }
     for (var e : sets.entrySet()) {
-      user = user.withValue(e.getKey(), ConfigValueFactory.fromAnyRef(typed(reference, e.getKey(), e.getValue()),
-          "--set " + e.getKey()));
+      user =
+          user.withValue(
+              e.getKey(),
+              ConfigValueFactory.fromAnyRef(
+                  typed(reference, e.getKey(), e.getValue()), "--set " + e.getKey()));
     }
     requireKnownKeys(reference, user);
     StepwiseConfig resolved = new StepwiseConfig(user.withFallback(reference).resolve());
@@ -58,14 +66,20 @@ public final class StepwiseConfig {
     return resolved;
   }
 
-  /** A --set value in the reference key's type, so config.conf shows 200, not "200"; left a string when it does not parse. */
+  /**
+   * A --set value in the reference key's type, so config.conf shows 200, not "200"; left a string
+   * when it does not parse.
+   */
   private static Object typed(Config reference, String key, String value) {
     if (!reference.hasPath(key)) return value;
     ConfigValueType type = reference.getValue(key).valueType();
-    if (type == ConfigValueType.BOOLEAN && (value.equals("true") || value.equals("false"))) return Boolean.valueOf(value);
+    if (type == ConfigValueType.BOOLEAN && (value.equals("true") || value.equals("false")))
+      return Boolean.valueOf(value);
     if (type == ConfigValueType.NUMBER) {
       try {
-        return value.matches("-?\\d+") ? (Object) Long.valueOf(value) : (Object) Double.valueOf(value);
+        return value.matches("-?\\d+")
+            ? (Object) Long.valueOf(value)
+            : (Object) Double.valueOf(value);
       } catch (NumberFormatException e) {
         return value;
       }
@@ -86,9 +100,15 @@ public final class StepwiseConfig {
       String key = e.getKey();
       if (!reference.hasPathOrNull(key)) {
         String section = key.contains(".") ? key.substring(0, key.lastIndexOf('.')) : "";
-        String known = section.isEmpty() || !reference.hasPath(section) ? "" :
-            "; keys in " + section + ": " + new TreeSet<>(reference.getConfig(section).root().keySet());
-        throw new ConfigException.Generic("unknown config key '" + key + "' (" + origin(e.getValue()) + ")" + known);
+        String known =
+            section.isEmpty() || !reference.hasPath(section)
+                ? ""
+                : "; keys in "
+                    + section
+                    + ": "
+                    + new TreeSet<>(reference.getConfig(section).root().keySet());
+        throw new ConfigException.Generic(
+            "unknown config key '" + key + "' (" + origin(e.getValue()) + ")" + known);
       }
     }
   }
@@ -101,7 +121,8 @@ public final class StepwiseConfig {
       try {
         switch (expected) {
           case NUMBER -> {
-            if (e.getValue().unwrapped() instanceof Integer || e.getValue().unwrapped() instanceof Long) config.getLong(key);
+            if (e.getValue().unwrapped() instanceof Integer
+                || e.getValue().unwrapped() instanceof Long) config.getLong(key);
             else config.getDouble(key);
           }
           case BOOLEAN -> config.getBoolean(key);
@@ -111,12 +132,20 @@ public final class StepwiseConfig {
           }
           case LIST -> config.getList(key);
           case OBJECT -> config.getObject(key);
-          default -> { }
+          default -> {}
         }
       } catch (ConfigException.WrongType | ConfigException.BadValue ex) {
         ConfigValue found = config.getValue(key);
-        throw new ConfigException.Generic("config key '" + key + "' must be " + describe(e.getValue())
-            + ", found " + found.render(ConfigRenderOptions.concise()) + " (" + origin(found) + ")");
+        throw new ConfigException.Generic(
+            "config key '"
+                + key
+                + "' must be "
+                + describe(e.getValue())
+                + ", found "
+                + found.render(ConfigRenderOptions.concise())
+                + " ("
+                + origin(found)
+                + ")");
       }
     }
   }
@@ -146,14 +175,23 @@ public final class StepwiseConfig {
 
   /** The stepwise section as HOCON, for <run>/config.conf. */
   public String render() {
-    return config.getConfig("stepwise").atKey("stepwise").root()
-        .render(ConfigRenderOptions.defaults().setOriginComments(false).setComments(false).setJson(false)) + "\n";
+    return config
+            .getConfig("stepwise")
+            .atKey("stepwise")
+            .root()
+            .render(
+                ConfigRenderOptions.defaults()
+                    .setOriginComments(false)
+                    .setComments(false)
+                    .setJson(false))
+        + "\n";
   }
 
   /** SHA-256 of the rendered configuration: stages record it so a changed config is visible. */
   public String hash() {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(render().getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256").digest(render().getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -162,6 +200,9 @@ public final class StepwiseConfig {
 
   /** Keys for error messages and docs, sorted. */
   public List<String> keys() {
-    return config.getConfig("stepwise").entrySet().stream().map(e -> "stepwise." + e.getKey()).sorted().toList();
+    return config.getConfig("stepwise").entrySet().stream()
+        .map(e -> "stepwise." + e.getKey())
+        .sorted()
+        .toList();
   }
 }

@@ -1,25 +1,45 @@
 package dev.stepwise.spark.config;
 
-import java.io.Serializable;
 import com.typesafe.config.Config;
 import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.Operation;
 import dev.stepwise.tasks.TaskConfig;
 import dev.stepwise.tasks.TaskGenerator;
+import java.io.Serializable;
 import java.util.EnumSet;
 import java.util.List;
 
 /** stepwise.tasks: the synthetic problems (SFT data, search prompts, held-out evaluation). */
-public record TasksConfig(long seed, List<Language> languages, TaskConfig difficulty,
-    int trainProblems, int eftProblems, int evalProblems, int eftTestProblems) implements Serializable {
+public record TasksConfig(
+    long seed,
+    List<Language> languages,
+    TaskConfig difficulty,
+    int trainProblems,
+    int eftProblems,
+    int evalProblems,
+    int eftTestProblems)
+    implements Serializable {
 
   public static TasksConfig from(Config c) {
     Config t = c.getConfig("stepwise.tasks");
-    List<Language> languages = List.copyOf(t.getStringList("languages").stream().map(Language::of).toList());
-    TaskConfig difficulty = new TaskConfig(t.getInt("min_operations"), t.getInt("max_operations"),
-        t.getInt("max_number"), t.getInt("max_factor"), t.getInt("max_value"), EnumSet.allOf(Operation.class));
-    return new TasksConfig(t.getLong("seed"), languages, difficulty, t.getInt("train_problems"),
-        t.getInt("eft_problems"), t.getInt("eval_problems"), t.getInt("eft_test_problems"));
+    List<Language> languages =
+        List.copyOf(t.getStringList("languages").stream().map(Language::of).toList());
+    TaskConfig difficulty =
+        new TaskConfig(
+            t.getInt("min_operations"),
+            t.getInt("max_operations"),
+            t.getInt("max_number"),
+            t.getInt("max_factor"),
+            t.getInt("max_value"),
+            EnumSet.allOf(Operation.class));
+    return new TasksConfig(
+        t.getLong("seed"),
+        languages,
+        difficulty,
+        t.getInt("train_problems"),
+        t.getInt("eft_problems"),
+        t.getInt("eval_problems"),
+        t.getInt("eft_test_problems"));
   }
 
   public TaskGenerator generator() {

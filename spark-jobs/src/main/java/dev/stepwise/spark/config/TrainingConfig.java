@@ -1,36 +1,66 @@
 package dev.stepwise.spark.config;
 
-import java.io.Serializable;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import dev.stepwise.model.lora.LoraAdapter;
 import dev.stepwise.model.lora.LoraSettings;
 import dev.stepwise.train.TrainSettings;
+import java.io.Serializable;
 
 /**
  * The optimisation keys shared by stepwise.sft and stepwise.dpo, plus stepwise.train (how many
  * training tasks, and how often they average; LoRA, {@code lora} null when off). The seed comes
  * from the run.
  */
-public record TrainingConfig(int batchSize, int gradientAccumulation, long steps, double epochs, double lr,
-    double warmupRatio, double minLrRatio, double maxGradNorm, double weightDecay, boolean freezeEmbeddings, int workers,
-    int syncEvery, LoraSettings lora) implements Serializable {
+public record TrainingConfig(
+    int batchSize,
+    int gradientAccumulation,
+    long steps,
+    double epochs,
+    double lr,
+    double warmupRatio,
+    double minLrRatio,
+    double maxGradNorm,
+    double weightDecay,
+    boolean freezeEmbeddings,
+    int workers,
+    int syncEvery,
+    LoraSettings lora)
+    implements Serializable {
 
   /** Reads section {@code stepwise.<name>} (sft or dpo) and stepwise.train. */
   public static TrainingConfig from(Config c, String name) {
     Config s = c.getConfig("stepwise." + name);
     Config t = c.getConfig("stepwise.train");
-    return new TrainingConfig(s.getInt("batch_size"), s.getInt("gradient_accumulation"), s.getLong("steps"),
-        s.getDouble("epochs"), s.getDouble("lr"), s.getDouble("warmup_ratio"), s.getDouble("min_lr_ratio"),
-        s.getDouble("max_grad_norm"), s.getDouble("weight_decay"), s.getBoolean("freeze_embeddings"), t.getInt("workers"),
-        t.getInt("sync_every"), lora(t.getConfig("lora")));
+    return new TrainingConfig(
+        s.getInt("batch_size"),
+        s.getInt("gradient_accumulation"),
+        s.getLong("steps"),
+        s.getDouble("epochs"),
+        s.getDouble("lr"),
+        s.getDouble("warmup_ratio"),
+        s.getDouble("min_lr_ratio"),
+        s.getDouble("max_grad_norm"),
+        s.getDouble("weight_decay"),
+        s.getBoolean("freeze_embeddings"),
+        t.getInt("workers"),
+        t.getInt("sync_every"),
+        lora(t.getConfig("lora")));
   }
 
-  /** stepwise.train.lora: the adapter every training stage trains when enabled, else null (full fine-tuning). */
+  /**
+   * stepwise.train.lora: the adapter every training stage trains when enabled, else null (full
+   * fine-tuning).
+   */
   static LoraSettings lora(Config l) {
     if (!l.getBoolean("enabled")) return null;
     try {
-      LoraSettings lora = new LoraSettings(l.getInt("r"), l.getDouble("alpha"), l.getDouble("dropout"), l.getStringList("target_modules"));
+      LoraSettings lora =
+          new LoraSettings(
+              l.getInt("r"),
+              l.getDouble("alpha"),
+              l.getDouble("dropout"),
+              l.getStringList("target_modules"));
       LoraAdapter.requireNoDropout(lora);
       return lora;
     } catch (IllegalArgumentException e) {
@@ -39,7 +69,20 @@ public record TrainingConfig(int batchSize, int gradientAccumulation, long steps
   }
 
   public TrainSettings settings(long seed) {
-    return new TrainSettings(batchSize, gradientAccumulation, steps, epochs, lr, warmupRatio, minLrRatio,
-        maxGradNorm, weightDecay, seed, 10, 0, freezeEmbeddings, lora);
+    return new TrainSettings(
+        batchSize,
+        gradientAccumulation,
+        steps,
+        epochs,
+        lr,
+        warmupRatio,
+        minLrRatio,
+        maxGradNorm,
+        weightDecay,
+        seed,
+        10,
+        0,
+        freezeEmbeddings,
+        lora);
   }
 }

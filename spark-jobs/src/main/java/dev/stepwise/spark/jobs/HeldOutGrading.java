@@ -21,23 +21,38 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Greedy grading of held-out items on the executors, one model per call, into {@code
- * eval_results} rows: reasoning items by their boxed answer, judge items by their verdict. Open
- * one per stage: its progress line counts every item graded through it, batch by batch.
+ * Greedy grading of held-out items on the executors, one model per call, into {@code eval_results}
+ * rows: reasoning items by their boxed answer, judge items by their verdict. Open one per stage:
+ * its progress line counts every item graded through it, batch by batch.
  */
 public final class HeldOutGrading implements AutoCloseable {
 
-  /** An item to grade: {@code benchmark} {@link #JUDGE} marks a step-judge pair, anything else a problem. */
-  public static final StructType ITEMS = new StructType()
-      .add("benchmark", DataTypes.StringType).add("split", DataTypes.StringType).add("lang", DataTypes.StringType)
-      .add("prompt_id", DataTypes.StringType).add("user_turn", DataTypes.StringType).add("gold", DataTypes.StringType);
+  /**
+   * An item to grade: {@code benchmark} {@link #JUDGE} marks a step-judge pair, anything else a
+   * problem.
+   */
+  public static final StructType ITEMS =
+      new StructType()
+          .add("benchmark", DataTypes.StringType)
+          .add("split", DataTypes.StringType)
+          .add("lang", DataTypes.StringType)
+          .add("prompt_id", DataTypes.StringType)
+          .add("user_turn", DataTypes.StringType)
+          .add("gold", DataTypes.StringType);
 
   public static final String JUDGE = "synthetic-judge";
 
   /** An {@link #ITEMS} row. */
-  public static Row item(String benchmark, String split, String lang, String promptId, String userTurn, String gold) {
-    return Rows.of("eval items", ITEMS).set("benchmark", benchmark).set("split", split).set("lang", lang)
-        .set("prompt_id", promptId).set("user_turn", userTurn).set("gold", gold).build();
+  public static Row item(
+      String benchmark, String split, String lang, String promptId, String userTurn, String gold) {
+    return Rows.of("eval items", ITEMS)
+        .set("benchmark", benchmark)
+        .set("split", split)
+        .set("lang", lang)
+        .set("prompt_id", promptId)
+        .set("user_turn", userTurn)
+        .set("gold", gold)
+        .build();
   }
 
   private final SparkSession spark;
@@ -45,8 +60,11 @@ public final class HeldOutGrading implements AutoCloseable {
   private final int maxNewTokens;
   private final int batchSize;
 
-  /** @param total items that will be graded, for the progress line's ETA */
-  public HeldOutGrading(SparkSession spark, String label, long total, int maxNewTokens, int batchSize) {
+  /**
+   * @param total items that will be graded, for the progress line's ETA
+   */
+  public HeldOutGrading(
+      SparkSession spark, String label, long total, int maxNewTokens, int batchSize) {
     this.spark = spark;
     this.progress = new Progress(spark, label, total, System.err);
     this.maxNewTokens = maxNewTokens;
@@ -55,12 +73,16 @@ public final class HeldOutGrading implements AutoCloseable {
 
   /** Lazily grades {@code items} ({@link #ITEMS} rows) with the checkpoint at {@code model}. */
   public Dataset<Row> grade(Dataset<Row> items, String model, String modelId, int round) {
-    SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+    SerializableConfiguration hadoop =
+        new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
     Progress.Counters counters = progress.counters();
     int maxNew = maxNewTokens, batch = batchSize;
-    return items.repartition(spark.sparkContext().defaultParallelism())
-        .mapPartitions((MapPartitionsFunction<Row, Row>) rows ->
-            gradePartition(rows, model, modelId, round, hadoop, maxNew, batch, counters),
+    return items
+        .repartition(spark.sparkContext().defaultParallelism())
+        .mapPartitions(
+            (MapPartitionsFunction<Row, Row>)
+                rows ->
+                    gradePartition(rows, model, modelId, round, hadoop, maxNew, batch, counters),
             Encoders.row(Datasets.get(Datasets.EVAL_RESULTS).sparkType()));
   }
 
@@ -69,15 +91,25 @@ public final class HeldOutGrading implements AutoCloseable {
     progress.close();
   }
 
-  private static Iterator<Row> gradePartition(Iterator<Row> rows, String model, String modelId, int round,
-      SerializableConfiguration hadoop, int maxNew, int batch, Progress.Counters counters) {
+  private static Iterator<Row> gradePartition(
+      Iterator<Row> rows,
+      String model,
+      String modelId,
+      int round,
+      SerializableConfiguration hadoop,
+      int maxNew,
+      int batch,
+      Progress.Counters counters) {
     List<Row> out = new ArrayList<>();
     if (!rows.hasNext()) {
       return out.iterator();
     }
     ExecutorModels.Loaded loaded = ExecutorModels.get(model, hadoop.value());
-    HeldOutEval eval = new HeldOutEval(new Generator(loaded.model(), loaded.tokenizer()::decode, null, batch),
-        loaded.chat(), maxNew);
+    HeldOutEval eval =
+        new HeldOutEval(
+            new Generator(loaded.model(), loaded.tokenizer()::decode, null, batch),
+            loaded.chat(),
+            maxNew);
     List<Row> reasoning = new ArrayList<>();
     List<Row> judging = new ArrayList<>();
     rows.forEachRemaining(r -> (JUDGE.equals(r.getAs("benchmark")) ? judging : reasoning).add(r));
@@ -98,24 +130,44 @@ public final class HeldOutGrading implements AutoCloseable {
   private static List<HeldOutEval.Item> toItems(List<Row> rows) {
     List<HeldOutEval.Item> items = new ArrayList<>();
     for (Row r : rows) {
-      items.add(new HeldOutEval.Item(r.getAs("prompt_id"), r.getAs("lang"), r.getAs("user_turn"), r.getAs("gold")));
+      items.add(
+          new HeldOutEval.Item(
+              r.getAs("prompt_id"), r.getAs("lang"), r.getAs("user_turn"), r.getAs("gold")));
     }
     return items;
   }
 
-  private static void collect(List<HeldOutEval.Graded> graded, List<Row> rows, String modelId, int round, List<Row> out,
-      Progress.Counters counters, long started) {
+  private static void collect(
+      List<HeldOutEval.Graded> graded,
+      List<Row> rows,
+      String modelId,
+      int round,
+      List<Row> out,
+      Progress.Counters counters,
+      long started) {
     long tokens = 0;
     for (int i = 0; i < graded.size(); i++) {
       HeldOutEval.Graded g = graded.get(i);
       Row r = rows.get(i);
       boolean judge = JUDGE.equals(r.getAs("benchmark"));
-      String predicted = judge ? Verdict.parse(g.output()).name() : Answers.extract(g.output()).orElse(null);
-      out.add(Rows.of(Datasets.get(Datasets.EVAL_RESULTS)).set("round", round).set("model_id", modelId)
-          .set("benchmark", r.getAs("benchmark")).set("split", r.getAs("split")).set("lang", r.getAs("lang"))
-          .set("prompt_id", r.getAs("prompt_id")).set("method", "greedy").set("output", g.output())
-          .set("predicted", predicted).set("gold", r.getAs("gold")).set("correct", g.correct())
-          .set("num_tokens", g.tokens()).set("num_steps", g.steps()).build());
+      String predicted =
+          judge ? Verdict.parse(g.output()).name() : Answers.extract(g.output()).orElse(null);
+      out.add(
+          Rows.of(Datasets.get(Datasets.EVAL_RESULTS))
+              .set("round", round)
+              .set("model_id", modelId)
+              .set("benchmark", r.getAs("benchmark"))
+              .set("split", r.getAs("split"))
+              .set("lang", r.getAs("lang"))
+              .set("prompt_id", r.getAs("prompt_id"))
+              .set("method", "greedy")
+              .set("output", g.output())
+              .set("predicted", predicted)
+              .set("gold", r.getAs("gold"))
+              .set("correct", g.correct())
+              .set("num_tokens", g.tokens())
+              .set("num_steps", g.steps())
+              .build());
       tokens += g.tokens();
     }
     counters.add(graded.size(), tokens, System.nanoTime() - started);

@@ -1,22 +1,23 @@
 package dev.stepwise.spark.loop;
 
-import jakarta.inject.Inject;
 import dev.stepwise.spark.config.AlignConfig;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
+import jakarta.inject.Inject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * The loop's stages in the order they run: tasks -> sft -> eval, then per round R search ->
- * pairs -> ref -> dpo -> eval; with align.enabled, alignment after sft or after the rounds.
- * The driver loop, `stepwise stages` and the Airflow DAG all take their stage list from here,
- * and it needs no Spark, so listing and validating stages is instant.
+ * The loop's stages in the order they run: tasks -> sft -> eval, then per round R search -> pairs
+ * -> ref -> dpo -> eval; with align.enabled, alignment after sft or after the rounds. The driver
+ * loop, `stepwise stages` and the Airflow DAG all take their stage list from here, and it needs no
+ * Spark, so listing and validating stages is instant.
  */
 public final class LoopPlan {
 
-  public static final List<String> STAGES = List.of("tasks", "sft", "search", "pairs", "ref", "dpo", "eval", "align");
+  public static final List<String> STAGES =
+      List.of("tasks", "sft", "search", "pairs", "ref", "dpo", "eval", "align");
 
   /** A stage of the plan; round is null for the stages that run once. */
   public record Step(String name, Integer round) {
@@ -32,7 +33,9 @@ public final class LoopPlan {
 
     /** The arguments of {@code stepwise stage} that run this step alone. */
     public List<String> stageArgs() {
-      return round == null ? List.of("stage", name) : List.of("stage", name, "--round", String.valueOf(round));
+      return round == null
+          ? List.of("stage", name)
+          : List.of("stage", name, "--round", String.valueOf(round));
     }
   }
 
@@ -46,7 +49,9 @@ public final class LoopPlan {
   }
 
   public List<Step> steps() {
-    List<Step> plan = new ArrayList<>(List.of(new Step("tasks", null), new Step("sft", null), new Step("eval", 1)));
+    List<Step> plan =
+        new ArrayList<>(
+            List.of(new Step("tasks", null), new Step("sft", null), new Step("eval", 1)));
     // Question-translation alignment (align.enabled) of M1 or of the last model; the rounds
     // go on from the unaligned models, so alignment is compared, not compounded.
     if (align.enabled() && align.position().equals("after_sft")) {
@@ -81,23 +86,26 @@ public final class LoopPlan {
 
   public static void requireKnown(String name) {
     if (!STAGES.contains(name)) {
-      throw new StepwiseException("unknown stage '" + name + "'; stages: " + String.join(", ", STAGES));
+      throw new StepwiseException(
+          "unknown stage '" + name + "'; stages: " + String.join(", ", STAGES));
     }
   }
 
   /**
-   * The stage whose output this one reads: M_R's maker for search, eval and align (sft for
-   * R = 1, else dpo of round R - 1), the round's previous stage for pairs, ref and dpo. Without
-   * it a stage would run on nothing and succeed with 0 rows.
+   * The stage whose output this one reads: M_R's maker for search, eval and align (sft for R = 1,
+   * else dpo of round R - 1), the round's previous stage for pairs, ref and dpo. Without it a stage
+   * would run on nothing and succeed with 0 rows.
    */
   public static Optional<Step> inputOf(Step step) {
     Integer round = step.round();
-    return Optional.ofNullable(switch (step.name()) {
-      case "search", "eval", "align" -> round == 1 ? new Step("sft", null) : new Step("dpo", round - 1);
-      case "pairs" -> new Step("search", round);
-      case "ref" -> new Step("pairs", round);
-      case "dpo" -> new Step("ref", round);
-      default -> null;
-    });
+    return Optional.ofNullable(
+        switch (step.name()) {
+          case "search", "eval", "align" ->
+              round == 1 ? new Step("sft", null) : new Step("dpo", round - 1);
+          case "pairs" -> new Step("search", round);
+          case "ref" -> new Step("pairs", round);
+          case "dpo" -> new Step("ref", round);
+          default -> null;
+        });
   }
 }

@@ -1,6 +1,5 @@
 package dev.stepwise.spark.loop;
 
-import jakarta.inject.Inject;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.jobs.selfreward.EvalStage;
 import dev.stepwise.spark.jobs.selfreward.SyntheticPromptsStage;
@@ -8,6 +7,7 @@ import dev.stepwise.spark.runtime.Manifest;
 import dev.stepwise.spark.runtime.ReportCharts;
 import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRecord;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,20 +23,29 @@ import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
- * The run's result, per round, from run.json: held-out accuracy (overall and per language),
- * judge accuracy, pair count and DPO reward accuracy and margin. Printed as a table and written
- * to reports/report.md with a PNG chart (reports/rounds.png).
+ * The run's result, per round, from run.json: held-out accuracy (overall and per language), judge
+ * accuracy, pair count and DPO reward accuracy and margin. Printed as a table and written to
+ * reports/report.md with a PNG chart (reports/rounds.png).
  */
 public final class RoundReport {
 
   /**
-   * One row: the model M_R and how it was made. {@code pairsRight}/{@code pairsInverted}: pairs whose
-   * chosen/rejected step is the reference solution's step (PairsStage's pair_quality). {@code
+   * One row: the model M_R and how it was made. {@code pairsRight}/{@code pairsInverted}: pairs
+   * whose chosen/rejected step is the reference solution's step (PairsStage's pair_quality). {@code
    * imported}/{@code importedByLang}: accuracy on each imported test set the eval stage graded
    * (EvalStage.IMPORTED), overall and per language.
    */
-  public record Row(int round, Double accuracy, Map<String, Double> byLang, Double judgeAccuracy, Long pairs,
-      Long pairsRight, Long pairsInverted, Double rewardAccuracy, Double rewardMargin, Map<String, Double> imported,
+  public record Row(
+      int round,
+      Double accuracy,
+      Map<String, Double> byLang,
+      Double judgeAccuracy,
+      Long pairs,
+      Long pairsRight,
+      Long pairsInverted,
+      Double rewardAccuracy,
+      Double rewardMargin,
+      Map<String, Double> imported,
       Map<String, Map<String, Double>> importedByLang) {}
 
   private final RunLayout layout;
@@ -59,8 +68,9 @@ public final class RoundReport {
       Optional<Map<String, Object>> pairs = metrics(manifest, "pairs", r - 1);
       Optional<Map<String, Object>> dpo = metrics(manifest, "dpo", r - 1);
       @SuppressWarnings("unchecked")
-      Map<String, Double> byLang = (Map<String, Double>) eval.get().getOrDefault(
-          SyntheticPromptsStage.SOURCE + "/accuracy_by_lang", Map.of());
+      Map<String, Double> byLang =
+          (Map<String, Double>)
+              eval.get().getOrDefault(SyntheticPromptsStage.SOURCE + "/accuracy_by_lang", Map.of());
       Map<String, Double> imported = new LinkedHashMap<>();
       Map<String, Map<String, Double>> importedByLang = new LinkedHashMap<>();
       for (String b : EvalStage.IMPORTED) {
@@ -68,41 +78,70 @@ public final class RoundReport {
         if (accuracy == null) continue;
         imported.put(b, accuracy);
         @SuppressWarnings("unchecked")
-        Map<String, Double> langs = (Map<String, Double>) eval.get().getOrDefault(b + "/accuracy_by_lang", Map.of());
+        Map<String, Double> langs =
+            (Map<String, Double>) eval.get().getOrDefault(b + "/accuracy_by_lang", Map.of());
         importedByLang.put(b, langs);
       }
-      rows.add(new Row(r, number(eval, SyntheticPromptsStage.SOURCE + "/accuracy"), byLang,
-          number(eval, EvalStage.JUDGE + "/accuracy"),
-          pairs.map(m -> ((Number) m.get("pairs")).longValue()).orElse(null),
-          quality(pairs, "right"), quality(pairs, "inverted"),
-          number(dpo, "rewards/accuracies"), number(dpo, "rewards/margins"), imported, importedByLang));
+      rows.add(
+          new Row(
+              r,
+              number(eval, SyntheticPromptsStage.SOURCE + "/accuracy"),
+              byLang,
+              number(eval, EvalStage.JUDGE + "/accuracy"),
+              pairs.map(m -> ((Number) m.get("pairs")).longValue()).orElse(null),
+              quality(pairs, "right"),
+              quality(pairs, "inverted"),
+              number(dpo, "rewards/accuracies"),
+              number(dpo, "rewards/margins"),
+              imported,
+              importedByLang));
     }
     return rows;
   }
 
   /**
-   * The table, one line per model: synthetic accuracy, judge, pairs, DPO, each imported test
-   * set's accuracy (gsm8k, mgsm), then the synthetic accuracy per language.
+   * The table, one line per model: synthetic accuracy, judge, pairs, DPO, each imported test set's
+   * accuracy (gsm8k, mgsm), then the synthetic accuracy per language.
    */
   public String table(List<Row> rows) {
     TreeSet<String> langs = new TreeSet<>();
     rows.forEach(r -> langs.addAll(r.byLang().keySet()));
     List<String> imported = importedBenchmarks(rows);
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "| %-5s | %8s | %8s | %6s | %9s | %8s | %8s |", "model", "accuracy", "judge", "pairs",
-        "right/inv", "dpo acc", "margin"));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "| %-5s | %8s | %8s | %6s | %9s | %8s | %8s |",
+            "model",
+            "accuracy",
+            "judge",
+            "pairs",
+            "right/inv",
+            "dpo acc",
+            "margin"));
     imported.forEach(b -> out.append(String.format(Locale.ROOT, " %6s |", b)));
     langs.forEach(l -> out.append(String.format(Locale.ROOT, " %5s |", l)));
-    out.append('\n').append("|-------|----------|----------|--------|-----------|----------|----------|");
+    out.append('\n')
+        .append("|-------|----------|----------|--------|-----------|----------|----------|");
     imported.forEach(b -> out.append("--------|"));
     langs.forEach(l -> out.append("-------|"));
     out.append('\n');
     for (Row r : rows) {
-      out.append(String.format(Locale.ROOT, "| M%-4d | %8s | %8s | %6s | %9s | %8s | %8s |", r.round(), pct(r.accuracy()),
-          pct(r.judgeAccuracy()), r.pairs() == null ? "-" : r.pairs().toString(),
-          r.pairsRight() == null ? "-" : r.pairsRight() + "/" + r.pairsInverted(), pct(r.rewardAccuracy()),
-          r.rewardMargin() == null ? "-" : String.format(Locale.ROOT, "%.3f", r.rewardMargin())));
-      imported.forEach(b -> out.append(String.format(Locale.ROOT, " %6s |", pct(r.imported().get(b)))));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| M%-4d | %8s | %8s | %6s | %9s | %8s | %8s |",
+              r.round(),
+              pct(r.accuracy()),
+              pct(r.judgeAccuracy()),
+              r.pairs() == null ? "-" : r.pairs().toString(),
+              r.pairsRight() == null ? "-" : r.pairsRight() + "/" + r.pairsInverted(),
+              pct(r.rewardAccuracy()),
+              r.rewardMargin() == null
+                  ? "-"
+                  : String.format(Locale.ROOT, "%.3f", r.rewardMargin())));
+      imported.forEach(
+          b -> out.append(String.format(Locale.ROOT, " %6s |", pct(r.imported().get(b)))));
       langs.forEach(l -> out.append(String.format(Locale.ROOT, " %5s |", pct(r.byLang().get(l)))));
       out.append('\n');
     }
@@ -121,9 +160,15 @@ public final class RoundReport {
       langs.forEach(l -> out.append("-------|"));
       out.append('\n');
       for (Row r : rows) {
-        out.append(String.format(Locale.ROOT, "| M%-4d | %6s |", r.round(), pct(r.imported().get(b))));
-        langs.forEach(l -> out.append(String.format(Locale.ROOT, " %5s |",
-            pct(r.importedByLang().getOrDefault(b, Map.of()).get(l)))));
+        out.append(
+            String.format(Locale.ROOT, "| M%-4d | %6s |", r.round(), pct(r.imported().get(b))));
+        langs.forEach(
+            l ->
+                out.append(
+                    String.format(
+                        Locale.ROOT,
+                        " %5s |",
+                        pct(r.importedByLang().getOrDefault(b, Map.of()).get(l)))));
         out.append('\n');
       }
       out.append('\n');
@@ -132,27 +177,45 @@ public final class RoundReport {
   }
 
   private static List<String> importedBenchmarks(List<Row> rows) {
-    return EvalStage.IMPORTED.stream().filter(b -> rows.stream().anyMatch(r -> r.imported().containsKey(b))).toList();
+    return EvalStage.IMPORTED.stream()
+        .filter(b -> rows.stream().anyMatch(r -> r.imported().containsKey(b)))
+        .toList();
   }
 
   /** Writes reports/report.md and reports/rounds.png; returns the table. */
   public String write() throws IOException {
     List<Row> rows = rows();
     String table = table(rows);
-    layout.writeAtomically(new Path(layout.reports(), "report.md"),
+    layout.writeAtomically(
+        new Path(layout.reports(), "report.md"),
         "# Self-rewarding rounds\n\nHeld-out accuracy (greedy), judge accuracy on held-out step pairs, pairs per round, "
             + "right/inv (pairs whose chosen / rejected step is the reference solution's) "
             + "and DPO reward accuracy/margin (TRL names), imported test sets' accuracy (gsm8k, mgsm), from run.json.\n\n"
-            + table + (importedTable(rows).isEmpty() ? "" : "\nImported test sets by language:\n\n" + importedTable(rows))
+            + table
+            + (importedTable(rows).isEmpty()
+                ? ""
+                : "\nImported test sets by language:\n\n" + importedTable(rows))
             + "\n![rounds](rounds.png)\n");
     DefaultCategoryDataset data = new DefaultCategoryDataset();
     for (Row r : rows) {
-      if (r.accuracy() != null) data.addValue(100 * r.accuracy(), "held-out accuracy %", "M" + r.round());
-      if (r.judgeAccuracy() != null) data.addValue(100 * r.judgeAccuracy(), "judge accuracy %", "M" + r.round());
-      r.imported().forEach((b, accuracy) -> data.addValue(100 * accuracy, b + " accuracy %", "M" + r.round()));
+      if (r.accuracy() != null)
+        data.addValue(100 * r.accuracy(), "held-out accuracy %", "M" + r.round());
+      if (r.judgeAccuracy() != null)
+        data.addValue(100 * r.judgeAccuracy(), "judge accuracy %", "M" + r.round());
+      r.imported()
+          .forEach(
+              (b, accuracy) -> data.addValue(100 * accuracy, b + " accuracy %", "M" + r.round()));
     }
-    JFreeChart chart = ChartFactory.createLineChart("Self-rewarding rounds", "model", "%", data,
-        PlotOrientation.VERTICAL, true, false, false);
+    JFreeChart chart =
+        ChartFactory.createLineChart(
+            "Self-rewarding rounds",
+            "model",
+            "%",
+            data,
+            PlotOrientation.VERTICAL,
+            true,
+            false,
+            false);
     ReportCharts.writePng(layout, "rounds.png", chart, 720, 400);
     return table;
   }
@@ -163,12 +226,19 @@ public final class RoundReport {
 
   @SuppressWarnings("unchecked")
   private static Long quality(Optional<Map<String, Object>> pairs, String label) {
-    return pairs.map(m -> (Map<String, Object>) m.get("pair_quality")).filter(q -> q != null)
-        .map(q -> q.get(label) instanceof Number n ? n.longValue() : 0L).orElse(null);
+    return pairs
+        .map(m -> (Map<String, Object>) m.get("pair_quality"))
+        .filter(q -> q != null)
+        .map(q -> q.get(label) instanceof Number n ? n.longValue() : 0L)
+        .orElse(null);
   }
 
   private static Double number(Optional<Map<String, Object>> metrics, String key) {
-    return metrics.map(m -> m.get(key)).filter(Number.class::isInstance).map(v -> ((Number) v).doubleValue()).orElse(null);
+    return metrics
+        .map(m -> m.get(key))
+        .filter(Number.class::isInstance)
+        .map(v -> ((Number) v).doubleValue())
+        .orElse(null);
   }
 
   private static String pct(Double value) {

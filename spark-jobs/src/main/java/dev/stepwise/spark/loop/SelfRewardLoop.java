@@ -1,6 +1,5 @@
 package dev.stepwise.spark.loop;
 
-import jakarta.inject.Inject;
 import dev.stepwise.spark.jobs.multilingual.AlignStage;
 import dev.stepwise.spark.jobs.selfreward.DpoStage;
 import dev.stepwise.spark.jobs.selfreward.EvalStage;
@@ -14,21 +13,23 @@ import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRecord;
 import dev.stepwise.spark.runtime.StageRunner;
 import dev.stepwise.spark.runtime.StepwiseException;
+import jakarta.inject.Inject;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * The driver loop of process-based self-rewarding over the stages of {@link LoopPlan}. Every
- * stage records itself in run.json; a rerun skips the stages that already succeeded with the
- * same config and inputs and resumes at the first one that did not. One stage can also run
- * alone (Airflow runs one per task), once the stage it reads from has succeeded.
+ * The driver loop of process-based self-rewarding over the stages of {@link LoopPlan}. Every stage
+ * records itself in run.json; a rerun skips the stages that already succeeded with the same config
+ * and inputs and resumes at the first one that did not. One stage can also run alone (Airflow runs
+ * one per task), once the stage it reads from has succeeded.
  */
 public final class SelfRewardLoop {
 
   /** The stages whose outputs later stages read; eval and align only report. */
-  private static final Set<String> FEEDS_LATER = Set.of("tasks", "sft", "search", "pairs", "ref", "dpo");
+  private static final Set<String> FEEDS_LATER =
+      Set.of("tasks", "sft", "search", "pairs", "ref", "dpo");
 
   private final RunLayout layout;
   private final StageRunner runner;
@@ -43,8 +44,18 @@ public final class SelfRewardLoop {
   private final AlignStage align;
 
   @Inject
-  SelfRewardLoop(RunLayout layout, StageRunner runner, LoopPlan plan, SyntheticPromptsStage tasks, SftStage sft,
-      SearchStage search, PairsStage pairs, RefStage ref, DpoStage dpo, EvalStage eval, AlignStage align) {
+  SelfRewardLoop(
+      RunLayout layout,
+      StageRunner runner,
+      LoopPlan plan,
+      SyntheticPromptsStage tasks,
+      SftStage sft,
+      SearchStage search,
+      PairsStage pairs,
+      RefStage ref,
+      DpoStage dpo,
+      EvalStage eval,
+      AlignStage align) {
     this.layout = layout;
     this.runner = runner;
     this.plan = plan;
@@ -68,10 +79,10 @@ public final class SelfRewardLoop {
   }
 
   /**
-   * Runs every stage of the plan that has not succeeded, or whose config sections or outside
-   * inputs changed since it did (StageRunner#changed), or that is named in {@code force}; once
-   * a stage that feeds later ones (tasks, sft, search, pairs, ref, dpo) runs, every later stage
-   * runs again too. Each rerun of a finished stage says why.
+   * Runs every stage of the plan that has not succeeded, or whose config sections or outside inputs
+   * changed since it did (StageRunner#changed), or that is named in {@code force}; once a stage
+   * that feeds later ones (tasks, sft, search, pairs, ref, dpo) runs, every later stage runs again
+   * too. Each rerun of a finished stage says why.
    */
   public void run(PrintWriter out, Set<String> force) {
     for (String name : force) LoopPlan.requireKnown(name);
@@ -81,8 +92,14 @@ public final class SelfRewardLoop {
       // Alignment ends with its evaluation: that entry marks it complete.
       String recorded = step.name().equals("align") ? "align_eval" : step.name();
       Optional<StageRecord> done = manifest.succeeded(recorded, step.round());
-      String why = done.isEmpty() ? null : upstream != null ? upstream + " ran again"
-          : force.contains(step.name()) ? "--force-stage " + step.name() : runner.changed(done.get());
+      String why =
+          done.isEmpty()
+              ? null
+              : upstream != null
+                  ? upstream + " ran again"
+                  : force.contains(step.name())
+                      ? "--force-stage " + step.name()
+                      : runner.changed(done.get());
       if (done.isPresent() && why == null) {
         out.println("= " + step + ": already done");
         out.flush();
@@ -102,9 +119,18 @@ public final class SelfRewardLoop {
   public void runStage(String name, Integer round) {
     LoopPlan.Step step = LoopPlan.step(name, round);
     Optional<LoopPlan.Step> input = LoopPlan.inputOf(step);
-    if (input.isPresent() && Manifest.load(layout).succeeded(input.get().name(), input.get().round()).isEmpty()) {
-      throw new StepwiseException("stage " + step + " needs " + input.get() + ", which has not succeeded in "
-          + layout.root() + "; run `stepwise " + String.join(" ", input.get().stageArgs()) + "` (or `stepwise run`) first");
+    if (input.isPresent()
+        && Manifest.load(layout).succeeded(input.get().name(), input.get().round()).isEmpty()) {
+      throw new StepwiseException(
+          "stage "
+              + step
+              + " needs "
+              + input.get()
+              + ", which has not succeeded in "
+              + layout.root()
+              + "; run `stepwise "
+              + String.join(" ", input.get().stageArgs())
+              + "` (or `stepwise run`) first");
     }
     switch (name) {
       case "tasks" -> tasks.run();
@@ -115,7 +141,9 @@ public final class SelfRewardLoop {
       case "dpo" -> dpo.run(round);
       case "eval" -> eval.run(round);
       case "align" -> align.run(round);
-      default -> throw new IllegalStateException("stage '" + name + "' is in LoopPlan.STAGES but has no runner");
+      default ->
+          throw new IllegalStateException(
+              "stage '" + name + "' is in LoopPlan.STAGES but has no runner");
     }
   }
 }

@@ -24,8 +24,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
 
 /**
- * Reads and writes the run's datasets through the schema registry: every read and write is
- * checked against the dataset's .avsc, and a write replaces exactly the partitions it owns.
+ * Reads and writes the run's datasets through the schema registry: every read and write is checked
+ * against the dataset's .avsc, and a write replaces exactly the partitions it owns.
  */
 public final class DatasetIO {
   private final SparkSession spark;
@@ -46,7 +46,8 @@ public final class DatasetIO {
     Path path = pathOf(dataset);
     recover(dataset);
     try {
-      return layout.fs().exists(path) && !partitionDirs(path, Datasets.get(dataset).partitionBy()).isEmpty();
+      return layout.fs().exists(path)
+          && !partitionDirs(path, Datasets.get(dataset).partitionBy()).isEmpty();
     } catch (IOException e) {
       throw new StepwiseException("cannot read " + path + ": " + e.getMessage(), e);
     }
@@ -56,8 +57,14 @@ public final class DatasetIO {
   public Dataset<Row> read(String dataset) {
     Path path = pathOf(dataset);
     if (!exists(dataset)) {
-      throw new StepwiseException("dataset '" + dataset + "' has no data in " + layout.root()
-          + " (expected " + layout.relative(path) + "/); run the stage that writes it first");
+      throw new StepwiseException(
+          "dataset '"
+              + dataset
+              + "' has no data in "
+              + layout.root()
+              + " (expected "
+              + layout.relative(path)
+              + "/); run the stage that writes it first");
     }
     return readPath(dataset, path);
   }
@@ -75,14 +82,19 @@ public final class DatasetIO {
     return rows.select(columnsOf(schema));
   }
 
-  /** Like {@link #read}, but an empty dataset (no partition written yet, or all were empty) when there is none. */
+  /**
+   * Like {@link #read}, but an empty dataset (no partition written yet, or all were empty) when
+   * there is none.
+   */
   public Dataset<Row> readIfAny(String dataset) {
-    return exists(dataset) ? read(dataset) : spark.createDataFrame(List.of(), Datasets.get(dataset).sparkType());
+    return exists(dataset)
+        ? read(dataset)
+        : spark.createDataFrame(List.of(), Datasets.get(dataset).sparkType());
   }
 
   /**
-   * Writes rows and replaces the partitions they cover plus {@code owned} (partitions this
-   * stage is responsible for, which it may leave empty). Other partitions are untouched.
+   * Writes rows and replaces the partitions they cover plus {@code owned} (partitions this stage is
+   * responsible for, which it may leave empty). Other partitions are untouched.
    *
    * @param owned partition directory paths relative to the dataset ("source=gsm8k/split=test")
    * @return the partition paths written or cleared
@@ -94,26 +106,32 @@ public final class DatasetIO {
   }
 
   /**
-   * Writes rows into a hidden temporary directory of the dataset without touching what readers
-   * see; {@link Staged#commit} swaps them in, closing without a commit discards them. A command
-   * that decides after writing whether it succeeded (an import) commits only on success.
+   * Writes rows into a hidden temporary directory of the dataset without touching what readers see;
+   * {@link Staged#commit} swaps them in, closing without a commit discards them. A command that
+   * decides after writing whether it succeeded (an import) commits only on success.
    */
   public Staged stage(String dataset, Dataset<Row> rows, Set<String> owned) {
     DatasetSchema schema = Datasets.get(dataset);
     schema.requireMatches("the rows to write", rows.schema());
-    if (schema.partitionBy().isEmpty()) throw new IllegalStateException(dataset + " has no partition columns");
+    if (schema.partitionBy().isEmpty())
+      throw new IllegalStateException(dataset + " has no partition columns");
     Path root = pathOf(dataset);
     recover(dataset);
     Path tmp = new Path(root, "_tmp-" + UUID.randomUUID());
     try {
-      rows.select(columnsOf(schema)).write().mode(SaveMode.ErrorIfExists).option("compression", "zstd")
-          .partitionBy(schema.partitionBy().toArray(String[]::new)).parquet(tmp.toString());
+      rows.select(columnsOf(schema))
+          .write()
+          .mode(SaveMode.ErrorIfExists)
+          .option("compression", "zstd")
+          .partitionBy(schema.partitionBy().toArray(String[]::new))
+          .parquet(tmp.toString());
       Set<String> partitions = new LinkedHashSet<>(owned);
       partitions.addAll(partitionDirs(tmp, schema.partitionBy()));
       return new Staged(dataset, tmp, List.copyOf(partitions));
     } catch (Exception e) { // Spark's write throws the checked SparkException, e.g. on a full disk
       deleteQuietly(layout.fs(), tmp);
-      throw new StepwiseException("cannot write " + dataset + " into " + tmp + ": " + StepwiseException.oneLine(e), e);
+      throw new StepwiseException(
+          "cannot write " + dataset + " into " + tmp + ": " + StepwiseException.oneLine(e), e);
     }
   }
 
@@ -134,7 +152,9 @@ public final class DatasetIO {
     public Dataset<Row> read() {
       try {
         boolean any = !partitionDirs(tmp, Datasets.get(dataset).partitionBy()).isEmpty();
-        return any ? readPath(dataset, tmp) : spark.createDataFrame(List.of(), Datasets.get(dataset).sparkType());
+        return any
+            ? readPath(dataset, tmp)
+            : spark.createDataFrame(List.of(), Datasets.get(dataset).sparkType());
       } catch (IOException e) {
         throw new StepwiseException("cannot read " + tmp + ": " + e.getMessage(), e);
       }
@@ -145,9 +165,9 @@ public final class DatasetIO {
     }
 
     /**
-     * Swaps the staged partitions in. A journal naming every move is written first, so a
-     * process killed halfway is completed by the next reader or writer of the dataset
-     * ({@link #recover}): no reader through this class sees a partition missing or half old.
+     * Swaps the staged partitions in. A journal naming every move is written first, so a process
+     * killed halfway is completed by the next reader or writer of the dataset ({@link #recover}):
+     * no reader through this class sees a partition missing or half old.
      */
     public List<String> commit() {
       Path root = pathOf(dataset);
@@ -156,8 +176,11 @@ public final class DatasetIO {
         Path target = new Path(root, partition);
         Path fresh = new Path(tmp, partition);
         try {
-          moves.add(new Move(target.toString(), layout.fs().exists(fresh) ? fresh.toString() : null,
-              new Path(target.getParent(), "_old-" + UUID.randomUUID()).toString()));
+          moves.add(
+              new Move(
+                  target.toString(),
+                  layout.fs().exists(fresh) ? fresh.toString() : null,
+                  new Path(target.getParent(), "_old-" + UUID.randomUUID()).toString()));
         } catch (IOException e) {
           throw new StepwiseException("cannot read " + fresh + ": " + e.getMessage(), e);
         }
@@ -175,7 +198,10 @@ public final class DatasetIO {
     }
   }
 
-  /** One partition replacement: {@code target} moves to {@code old}, {@code fresh} (null: none, the partition is cleared) to target. */
+  /**
+   * One partition replacement: {@code target} moves to {@code old}, {@code fresh} (null: none, the
+   * partition is cleared) to target.
+   */
   private record Move(String target, String fresh, String old) {}
 
   private record Journal(String tmp, List<Move> moves) {}
@@ -190,7 +216,8 @@ public final class DatasetIO {
   /**
    * Completes a commit that a killed process left halfway: every move is rolled forward (the new
    * rows were complete before the journal was written), then the journal and the temporaries go.
-   * Each step checks what is already done, so recovering twice, or recovering a finished commit, is safe.
+   * Each step checks what is already done, so recovering twice, or recovering a finished commit, is
+   * safe.
    */
   private void recover(String dataset) {
     Path journal = journal(dataset);
@@ -204,24 +231,35 @@ public final class DatasetIO {
         Path target = new Path(move.target());
         Path old = new Path(move.old());
         boolean freshLeft = move.fresh() != null && fs.exists(new Path(move.fresh()));
-        boolean oldInPlace = fs.exists(target) && !fs.exists(old) && (freshLeft || move.fresh() == null);
-        if (oldInPlace && !fs.rename(target, old)) throw new IOException("cannot move " + target + " aside to " + old);
+        boolean oldInPlace =
+            fs.exists(target) && !fs.exists(old) && (freshLeft || move.fresh() == null);
+        if (oldInPlace && !fs.rename(target, old))
+          throw new IOException("cannot move " + target + " aside to " + old);
         if (freshLeft) {
           fs.mkdirs(target.getParent());
-          if (!fs.rename(new Path(move.fresh()), target)) throw new IOException("cannot rename " + move.fresh() + " to " + target);
+          if (!fs.rename(new Path(move.fresh()), target))
+            throw new IOException("cannot rename " + move.fresh() + " to " + target);
         }
         fs.delete(old, true);
       }
       fs.delete(journal, false);
       fs.delete(new Path(pending.tmp()), true);
     } catch (IOException | RuntimeException e) {
-      throw new StepwiseException("cannot replace " + (current == null ? dataset : current.target()) + ": " + StepwiseException.oneLine(e)
-          + " (fix the cause, e.g. permissions or space, and rerun: the replacement recorded in " + journal
-          + " completes then)", e);
+      throw new StepwiseException(
+          "cannot replace "
+              + (current == null ? dataset : current.target())
+              + ": "
+              + StepwiseException.oneLine(e)
+              + " (fix the cause, e.g. permissions or space, and rerun: the replacement recorded in "
+              + journal
+              + " completes then)",
+          e);
     }
   }
 
-  /** A failed write leaves no temporary directory behind (the failure itself is what gets reported). */
+  /**
+   * A failed write leaves no temporary directory behind (the failure itself is what gets reported).
+   */
   private static void deleteQuietly(FileSystem fs, Path path) {
     try {
       fs.delete(path, true);
@@ -237,7 +275,8 @@ public final class DatasetIO {
     return found;
   }
 
-  private static void collect(FileSystem fs, Path dir, String prefix, List<String> columns, int depth, List<String> out)
+  private static void collect(
+      FileSystem fs, Path dir, String prefix, List<String> columns, int depth, List<String> out)
       throws IOException {
     if (depth == columns.size()) {
       out.add(prefix);
@@ -246,20 +285,30 @@ public final class DatasetIO {
     for (FileStatus s : fs.listStatus(dir)) {
       String name = s.getPath().getName();
       if (s.isDirectory() && name.startsWith(columns.get(depth) + "=")) {
-        collect(fs, s.getPath(), prefix.isEmpty() ? name : prefix + "/" + name, columns, depth + 1, out);
+        collect(
+            fs,
+            s.getPath(),
+            prefix.isEmpty() ? name : prefix + "/" + name,
+            columns,
+            depth + 1,
+            out);
       }
     }
   }
 
   private static Column[] columnsOf(DatasetSchema schema) {
-    return Arrays.stream(schema.sparkType().fields()).map(StructField::name).map(n -> col(n)).toArray(Column[]::new);
+    return Arrays.stream(schema.sparkType().fields())
+        .map(StructField::name)
+        .map(n -> col(n))
+        .toArray(Column[]::new);
   }
 
   /** A partition's directory path from its values, in the dataset's partition-column order. */
   public static String partition(String dataset, String... values) {
     List<String> columns = Datasets.get(dataset).partitionBy();
     if (values.length != columns.size()) {
-      throw new IllegalArgumentException(dataset + " is partitioned by " + columns + ", got " + values.length + " values");
+      throw new IllegalArgumentException(
+          dataset + " is partitioned by " + columns + ", got " + values.length + " values");
     }
     List<String> parts = new ArrayList<>();
     for (int i = 0; i < values.length; i++) parts.add(columns.get(i) + "=" + values[i]);

@@ -1,8 +1,7 @@
 package dev.stepwise.spark.runtime;
 
-import ai.djl.engine.Engine;
-import java.nio.file.Path;
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaModel;
@@ -11,6 +10,7 @@ import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
 import dev.stepwise.train.TorchThreads;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
@@ -18,10 +18,10 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 
 /**
- * The models loaded in this executor JVM, one per (checkpoint, device): a stage's tasks share
- * the model their executor loaded for the first of them (inference from several tasks at once
- * is safe; each generation uses its own NDManager scope). This is per-JVM state on purpose:
- * Spark hands tasks deserialized closures, and reloading a model per task would dominate.
+ * The models loaded in this executor JVM, one per (checkpoint, device): a stage's tasks share the
+ * model their executor loaded for the first of them (inference from several tasks at once is safe;
+ * each generation uses its own NDManager scope). This is per-JVM state on purpose: Spark hands
+ * tasks deserialized closures, and reloading a model per task would dominate.
  */
 public final class ExecutorModels {
 
@@ -29,7 +29,8 @@ public final class ExecutorModels {
    * A loaded policy: the decoder (with its adapter when the checkpoint is an adapter directory),
    * its tokenizer (and the local directory of its files), chat format, and where it runs.
    */
-  public record Loaded(LlamaModel model, HfTokenizer tokenizer, ChatFormat chat, Device device, Path tokenizerDir) {}
+  public record Loaded(
+      LlamaModel model, HfTokenizer tokenizer, ChatFormat chat, Device device, Path tokenizerDir) {}
 
   /**
    * The Hadoop configuration key that carries {@code stepwise.model.dtype} to executors (the driver
@@ -44,8 +45,8 @@ public final class ExecutorModels {
   private ExecutorModels() {}
 
   /**
-   * The model at {@code uri} on this task's device, loading it on first use in this JVM. Inside
-   * a task, torch uses the task's {@code spark.task.cpus} threads (unless the executor was started
+   * The model at {@code uri} on this task's device, loading it on first use in this JVM. Inside a
+   * task, torch uses the task's {@code spark.task.cpus} threads (unless the executor was started
    * with {@code ai.djl.pytorch.num_threads}): more would oversubscribe the executor's other slots.
    */
   public static Loaded get(String uri, Configuration conf) {
@@ -57,7 +58,8 @@ public final class ExecutorModels {
 
   /**
    * A private, trainable copy (training mutates weights, so it never shares the cached one), in
-   * float32 whatever stepwise.model.dtype says (see {@link dev.stepwise.train.LlamaTrainable#F32_ONLY}).
+   * float32 whatever stepwise.model.dtype says (see {@link
+   * dev.stepwise.train.LlamaTrainable#F32_ONLY}).
    */
   public static Loaded loadFresh(String uri, Configuration conf) {
     return load(new Key(uri, taskDevice(), "float32"), conf);
@@ -75,15 +77,18 @@ public final class ExecutorModels {
 
   private static Loaded load(Key key, Configuration conf) {
     Path dir = Checkpoints.localize(key.uri(), conf);
-    AdapterDirectory.BaseLocator bases = base -> Checkpoints.localize(base, conf); // an adapter's base, copied like it
+    AdapterDirectory.BaseLocator bases =
+        base -> Checkpoints.localize(base, conf); // an adapter's base, copied like it
     try {
       NDManager manager = NDManager.newBaseManager(key.device());
-      LlamaModel model = Checkpoint.load(dir, manager, Checkpoint.computeDtype(key.dtype(), key.device()), bases);
+      LlamaModel model =
+          Checkpoint.load(dir, manager, Checkpoint.computeDtype(key.dtype(), key.device()), bases);
       Path tokenizerDir = AdapterDirectory.tokenizerDir(dir, bases);
       HfTokenizer tokenizer = HfTokenizer.load(tokenizerDir);
       return new Loaded(model, tokenizer, new ChatFormat(tokenizer), key.device(), tokenizerDir);
     } catch (IOException | RuntimeException e) {
-      throw new StepwiseException("cannot load the model at " + key.uri() + ": " + e.getMessage(), e);
+      throw new StepwiseException(
+          "cannot load the model at " + key.uri() + ": " + e.getMessage(), e);
     }
   }
 }

@@ -13,17 +13,23 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * run.json: what ran in this run, with which configuration, and what it produced. It is
- * rewritten whole, atomically, after every stage change, so a reader (Airflow, a notebook,
- * `stepwise run` resuming) never sees half of it.
+ * run.json: what ran in this run, with which configuration, and what it produced. It is rewritten
+ * whole, atomically, after every stage change, so a reader (Airflow, a notebook, `stepwise run`
+ * resuming) never sees half of it.
  */
 public final class Manifest {
   public static final int FORMAT_VERSION = 1;
-  private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls()
-      .disableHtmlEscaping().setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE).create();
+  private static final Gson GSON =
+      new GsonBuilder()
+          .setPrettyPrinting()
+          .serializeNulls()
+          .disableHtmlEscaping()
+          .setObjectToNumberStrategy(ToNumberPolicy.LONG_OR_DOUBLE)
+          .create();
 
   /** The JSON document. */
-  private record Document(int formatVersion, String run, String configHash, String updated, List<StageRecord> stages) {}
+  private record Document(
+      int formatVersion, String run, String configHash, String updated, List<StageRecord> stages) {}
 
   private final String run;
   private String configHash;
@@ -44,8 +50,13 @@ public final class Manifest {
       for (StageRecord s : doc.stages()) manifest.stages.put(s.key(), s);
       return manifest;
     } catch (IOException | JsonParseException e) {
-      throw new StepwiseException("cannot read " + layout.runJson() + ": " + e.getMessage()
-          + " (move it away to start the run's manifest afresh)", e);
+      throw new StepwiseException(
+          "cannot read "
+              + layout.runJson()
+              + ": "
+              + e.getMessage()
+              + " (move it away to start the run's manifest afresh)",
+          e);
     }
   }
 
@@ -66,19 +77,38 @@ public final class Manifest {
     return configHash;
   }
 
-  /** Adds or replaces the stage with the same name and round, and sets the run's current config hash. */
+  /**
+   * Adds or replaces the stage with the same name and round, and sets the run's current config
+   * hash.
+   */
   public void put(StageRecord stage) {
     stages.put(stage.key(), stage);
     configHash = stage.configHash();
   }
 
-  /** Marks the stages a dead driver left "running" as failed, so run.json tells what happened; whether there were any. */
+  /**
+   * Marks the stages a dead driver left "running" as failed, so run.json tells what happened;
+   * whether there were any.
+   */
   public boolean failRunning(String why) {
     boolean any = false;
     for (StageRecord s : List.copyOf(stages.values())) {
       if (StageRecord.RUNNING.equals(s.status())) {
-        stages.put(s.key(), new StageRecord(s.name(), s.round(), StageRecord.FAILED, s.started(), Instant.now().toString(),
-            s.configHash(), s.inputs(), s.outputs(), s.metrics(), why, s.sections(), s.inputIds()));
+        stages.put(
+            s.key(),
+            new StageRecord(
+                s.name(),
+                s.round(),
+                StageRecord.FAILED,
+                s.started(),
+                Instant.now().toString(),
+                s.configHash(),
+                s.inputs(),
+                s.outputs(),
+                s.metrics(),
+                why,
+                s.sections(),
+                s.inputIds()));
         any = true;
       }
     }
@@ -86,7 +116,13 @@ public final class Manifest {
   }
 
   public void save(RunLayout layout) {
-    Document doc = new Document(FORMAT_VERSION, run, configHash, Instant.now().toString(), new ArrayList<>(stages.values()));
+    Document doc =
+        new Document(
+            FORMAT_VERSION,
+            run,
+            configHash,
+            Instant.now().toString(),
+            new ArrayList<>(stages.values()));
     layout.writeAtomically(layout.runJson(), GSON.toJson(doc) + "\n");
   }
 

@@ -1,14 +1,14 @@
 package dev.stepwise.spark.runtime;
 
-import java.io.Serializable;
 import java.io.PrintStream;
+import java.io.Serializable;
 import java.util.Locale;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 
 /**
- * Live progress of a distributed stage: tasks add to accumulators as items finish, and a
- * driver thread prints "items done / total, tokens per second, ETA" every few seconds.
+ * Live progress of a distributed stage: tasks add to accumulators as items finish, and a driver
+ * thread prints "items done / total, tokens per second, ETA" every few seconds.
  */
 public final class Progress implements AutoCloseable {
 
@@ -75,14 +75,27 @@ public final class Progress implements AutoCloseable {
     long done = items.value();
     double elapsed = seconds();
     double eta = done == 0 ? Double.NaN : elapsed / done * (total - done);
-    return String.format(Locale.ROOT, "  %s: %d/%d done, %.0f tokens/s, ETA %s", label, done, total,
-        tokens.value() / Math.max(elapsed, 1e-9), Double.isNaN(eta) ? "?" : String.format(Locale.ROOT, "%.0fs", eta));
+    return String.format(
+        Locale.ROOT,
+        "  %s: %d/%d done, %.0f tokens/s, ETA %s",
+        label,
+        done,
+        total,
+        tokens.value() / Math.max(elapsed, 1e-9),
+        Double.isNaN(eta) ? "?" : String.format(Locale.ROOT, "%.0fs", eta));
   }
 
   @Override
   public void close() {
     printer.interrupt();
-    out.println(String.format(Locale.ROOT, "  %s: %d/%d done in %.0fs, %.0f tokens/s", label, items.value(), total,
-        seconds(), tokens.value() / Math.max(seconds(), 1e-9)));
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "  %s: %d/%d done in %.0fs, %.0f tokens/s",
+            label,
+            items.value(),
+            total,
+            seconds(),
+            tokens.value() / Math.max(seconds(), 1e-9)));
   }
 }

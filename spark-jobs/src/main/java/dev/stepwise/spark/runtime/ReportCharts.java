@@ -11,7 +11,8 @@ public final class ReportCharts {
   private ReportCharts() {}
 
   /** Writes {@code chart} to reports/NAME; returns its path relative to the run. */
-  public static String writePng(RunLayout layout, String name, JFreeChart chart, int width, int height) {
+  public static String writePng(
+      RunLayout layout, String name, JFreeChart chart, int width, int height) {
     Path target = new Path(layout.reports(), name);
     try (OutputStream out = layout.fs().create(target, true)) {
       ChartUtils.writeChartAsPNG(out, chart, width, height);

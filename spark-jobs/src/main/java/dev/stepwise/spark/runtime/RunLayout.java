@@ -16,6 +16,7 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Where everything of a run lives, on any Hadoop FileSystem (docs/design.md "A run on disk"):
+ *
  * <pre>
  * run.json                       manifest, rewritten atomically after each stage
  * config.conf                    resolved configuration
@@ -30,6 +31,7 @@ import org.apache.hadoop.fs.Path;
 public final class RunLayout {
   /** In a dataset's directory while DatasetIO replaces partitions: the moves still to finish. */
   public static final String COMMIT_JOURNAL = "_commit.json";
+
   private final Path root;
   private final FileSystem fs;
   private final Configuration hadoopConf;
@@ -47,7 +49,8 @@ public final class RunLayout {
       FileSystem fs = path.getFileSystem(hadoopConf);
       Path root = fs.makeQualified(path);
       if (fs.exists(root) && !fs.getFileStatus(root).isDirectory()) {
-        throw new StepwiseException("run directory " + root + " is a file; pass --run with a directory");
+        throw new StepwiseException(
+            "run directory " + root + " is a file; pass --run with a directory");
       }
       fs.mkdirs(root);
       RunLayout layout = new RunLayout(root, fs, hadoopConf);
@@ -99,7 +102,9 @@ public final class RunLayout {
     return new Path(root, "reports");
   }
 
-  /** The path relative to the run root, as the manifest records it (a run stays valid when moved). */
+  /**
+   * The path relative to the run root, as the manifest records it (a run stays valid when moved).
+   */
   public String relative(Path path) {
     String r = root.toUri().getPath();
     String p = path.toUri().getPath();
@@ -111,14 +116,18 @@ public final class RunLayout {
     Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
     try {
       FileContext fc = FileContext.getFileContext(target.toUri(), hadoopConf);
-      try (OutputStream out = fc.create(tmp, EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
-          Options.CreateOpts.createParent())) {
+      try (OutputStream out =
+          fc.create(
+              tmp,
+              EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
+              Options.CreateOpts.createParent())) {
         out.write(text.getBytes(StandardCharsets.UTF_8));
       }
       fc.rename(tmp, target, Options.Rename.OVERWRITE);
     } catch (IOException | FSError e) { // the local file system reports a full disk as FSError
       deleteQuietly(tmp); // no half-written temporary stays behind
-      throw new StepwiseException("cannot write " + target + ": " + StepwiseException.oneLine(e), e);
+      throw new StepwiseException(
+          "cannot write " + target + ": " + StepwiseException.oneLine(e), e);
     }
   }
 
@@ -146,7 +155,8 @@ public final class RunLayout {
         }
       }
     } catch (IOException e) {
-      throw new StepwiseException("cannot clean up temporary files in " + root + ": " + e.getMessage(), e);
+      throw new StepwiseException(
+          "cannot clean up temporary files in " + root + ": " + e.getMessage(), e);
     }
   }
 
@@ -156,8 +166,10 @@ public final class RunLayout {
     String pending = fs.exists(journal) ? readText(journal) : "";
     for (FileStatus s : fs.listStatus(dir)) {
       String name = s.getPath().getName();
-      boolean halfWritten = name.matches("\\..*\\.tmp-.*"); // writeAtomically's temporary, or its .crc
-      if (halfWritten || name.startsWith("_tmp-") && !pending.contains(name)) fs.delete(s.getPath(), true);
+      boolean halfWritten =
+          name.matches("\\..*\\.tmp-.*"); // writeAtomically's temporary, or its .crc
+      if (halfWritten || name.startsWith("_tmp-") && !pending.contains(name))
+        fs.delete(s.getPath(), true);
     }
   }
 

@@ -8,10 +8,14 @@ import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SparkConfig;
 import org.apache.spark.sql.SparkSession;
 
-/** The Spark session and the run it works on; created on first use, so --help never starts Spark. */
+/**
+ * The Spark session and the run it works on; created on first use, so --help never starts Spark.
+ */
 public final class SparkModule extends AbstractModule {
 
-  @Provides @Singleton SparkSession session(SparkConfig config, ModelConfig model) {
+  @Provides
+  @Singleton
+  SparkSession session(SparkConfig config, ModelConfig model) {
     SparkSession session = SessionFactory.create(config);
     session.sparkContext().hadoopConfiguration().set(ExecutorModels.DTYPE_KEY, model.dtype());
     return session;
@@ -21,7 +25,9 @@ public final class SparkModule extends AbstractModule {
    * The run, locked for this driver (RunLock), with Spark's log moved into its logs/ and what a
    * killed driver left behind finished or cleaned up.
    */
-  @Provides @Singleton RunLayout layout(RunConfig run, SparkSession spark) {
+  @Provides
+  @Singleton
+  RunLayout layout(RunConfig run, SparkSession spark) {
     RunLayout layout = RunLayout.open(run.dir(), spark.sparkContext().hadoopConfiguration());
     RunLock.forProcess(layout, System.err);
     RunLogs.toRun(layout);

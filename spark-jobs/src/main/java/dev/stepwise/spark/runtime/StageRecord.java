@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One stage's entry in run.json. A stage is identified by name and round (null for stages
- * that are not per round, such as imports), so "dpo" of round 2 and of round 3 are two entries.
+ * One stage's entry in run.json. A stage is identified by name and round (null for stages that are
+ * not per round, such as imports), so "dpo" of round 2 and of round 3 are two entries.
  *
  * @param status running, succeeded or failed
  * @param started ISO-8601 instant
@@ -16,13 +16,24 @@ import java.util.Map;
  * @param metrics counts and measurements (numbers, strings, or nested maps)
  * @param error one-line failure reason, null unless failed
  * @param sections hash of each config section the stage's results depend on ("stepwise.search" to
- *     16 hex digits): resuming reruns the stage when one differs (null in runs from before they were recorded)
+ *     16 hex digits): resuming reruns the stage when one differs (null in runs from before they
+ *     were recorded)
  * @param inputIds inputs from outside the run (an M1, imported files) to a fingerprint of their
  *     files' names, sizes and modification times: resuming reruns the stage when one changed
  */
-public record StageRecord(String name, Integer round, String status, String started, String finished,
-    String configHash, List<String> inputs, Map<String, String> outputs, Map<String, Object> metrics, String error,
-    Map<String, String> sections, Map<String, String> inputIds) {
+public record StageRecord(
+    String name,
+    Integer round,
+    String status,
+    String started,
+    String finished,
+    String configHash,
+    List<String> inputs,
+    Map<String, String> outputs,
+    Map<String, Object> metrics,
+    String error,
+    Map<String, String> sections,
+    Map<String, String> inputIds) {
 
   public static final String RUNNING = "running";
   public static final String SUCCEEDED = "succeeded";

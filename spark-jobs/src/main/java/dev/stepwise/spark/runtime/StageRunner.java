@@ -22,25 +22,26 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 
 /**
- * Runs a stage and records it in run.json: "running" before, then "succeeded" with its
- * outputs and metrics, or "failed" with the reason. Also writes the resolved config.conf.
- * Each record keeps what resuming compares (config sections and outside inputs), see {@link #changed}.
+ * Runs a stage and records it in run.json: "running" before, then "succeeded" with its outputs and
+ * metrics, or "failed" with the reason. Also writes the resolved config.conf. Each record keeps
+ * what resuming compares (config sections and outside inputs), see {@link #changed}.
  */
 public final class StageRunner {
   /**
-   * The config sections each stage's results depend on besides its input data. A stage not
-   * listed (imports, neurons) depends on the whole configuration. Layout-only sections (spark,
-   * run.dir, loop.rounds, demo) are in none: changing them reruns nothing.
+   * The config sections each stage's results depend on besides its input data. A stage not listed
+   * (imports, neurons) depends on the whole configuration. Layout-only sections (spark, run.dir,
+   * loop.rounds, demo) are in none: changing them reruns nothing.
    */
-  private static final Map<String, List<String>> SECTIONS = Map.of(
-      "tasks", List.of("run.seed", "tasks"),
-      "sft", List.of("run.seed", "tasks", "model", "sft", "train"),
-      "search", List.of("run.seed", "model", "search", "sampling"),
-      "pairs", List.of("run.seed", "pairs"),
-      "ref", List.of(),
-      "dpo", List.of("run.seed", "dpo", "train"),
-      "eval", List.of("run.seed", "tasks", "model", "eval"),
-      "align_eval", List.of("run.seed", "tasks", "align", "eval", "train"));
+  private static final Map<String, List<String>> SECTIONS =
+      Map.of(
+          "tasks", List.of("run.seed", "tasks"),
+          "sft", List.of("run.seed", "tasks", "model", "sft", "train"),
+          "search", List.of("run.seed", "model", "search", "sampling"),
+          "pairs", List.of("run.seed", "pairs"),
+          "ref", List.of(),
+          "dpo", List.of("run.seed", "dpo", "train"),
+          "eval", List.of("run.seed", "tasks", "model", "eval"),
+          "align_eval", List.of("run.seed", "tasks", "align", "eval", "train"));
 
   private final RunLayout layout;
   private final StepwiseConfig config;
@@ -76,18 +77,56 @@ public final class StageRunner {
     Map<String, String> sections = sections(name);
     Map<String, String> inputIds = inputIds(inputs);
     Manifest manifest = Manifest.load(layout);
-    manifest.put(new StageRecord(name, round, StageRecord.RUNNING, started, null, config.hash(), inputs, Map.of(), Map.of(),
-        null, sections, inputIds));
+    manifest.put(
+        new StageRecord(
+            name,
+            round,
+            StageRecord.RUNNING,
+            started,
+            null,
+            config.hash(),
+            inputs,
+            Map.of(),
+            Map.of(),
+            null,
+            sections,
+            inputIds));
     manifest.save(layout);
     Stage stage = new Stage(layout);
     try {
       T result = body.apply(stage);
-      record(new StageRecord(name, round, StageRecord.SUCCEEDED, started, Instant.now().toString(), config.hash(), inputs,
-          stage.outputs, stage.metrics, null, sections, inputIds));
+      record(
+          new StageRecord(
+              name,
+              round,
+              StageRecord.SUCCEEDED,
+              started,
+              Instant.now().toString(),
+              config.hash(),
+              inputs,
+              stage.outputs,
+              stage.metrics,
+              null,
+              sections,
+              inputIds));
       return result;
-    } catch (Throwable e) { // Spark's SparkException is checked but thrown through Java calls all the same
-      record(new StageRecord(name, round, StageRecord.FAILED, started, Instant.now().toString(), config.hash(), inputs,
-          stage.outputs, stage.metrics, StepwiseException.oneLine(e), sections, inputIds));
+    } catch (
+        Throwable
+            e) { // Spark's SparkException is checked but thrown through Java calls all the same
+      record(
+          new StageRecord(
+              name,
+              round,
+              StageRecord.FAILED,
+              started,
+              Instant.now().toString(),
+              config.hash(),
+              inputs,
+              stage.outputs,
+              stage.metrics,
+              StepwiseException.oneLine(e),
+              sections,
+              inputIds));
       throw e;
     }
   }
@@ -99,22 +138,27 @@ public final class StageRunner {
   }
 
   /**
-   * Why a recorded stage would not give the same results now, or null when nothing it depends
-   * on changed: the config sections that differ, or the outside inputs whose files changed.
+   * Why a recorded stage would not give the same results now, or null when nothing it depends on
+   * changed: the config sections that differ, or the outside inputs whose files changed.
    */
   public String changed(StageRecord recorded) {
     List<String> why = new ArrayList<>();
     if (recorded.sections() != null) {
       List<String> differ = new ArrayList<>();
-      sections(recorded.name()).forEach((section, hash) -> {
-        if (!hash.equals(recorded.sections().get(section))) differ.add(section);
-      });
+      sections(recorded.name())
+          .forEach(
+              (section, hash) -> {
+                if (!hash.equals(recorded.sections().get(section))) differ.add(section);
+              });
       if (!differ.isEmpty()) why.add("config changed: " + String.join(", ", differ));
     }
     if (recorded.inputIds() != null) {
-      recorded.inputIds().forEach((input, id) -> {
-        if (!Objects.equals(id, fingerprint(input))) why.add("input changed: " + input);
-      });
+      recorded
+          .inputIds()
+          .forEach(
+              (input, id) -> {
+                if (!Objects.equals(id, fingerprint(input))) why.add("input changed: " + input);
+              });
     }
     return why.isEmpty() ? null : String.join("; ", why);
   }
@@ -128,13 +172,19 @@ public final class StageRunner {
     }
     for (String name : names) {
       String key = "stepwise." + name;
-      String text = config.raw().hasPath(key) ? config.raw().getValue(key).render(ConfigRenderOptions.concise()) : "";
+      String text =
+          config.raw().hasPath(key)
+              ? config.raw().getValue(key).render(ConfigRenderOptions.concise())
+              : "";
       hashes.put(key, sha256(text));
     }
     return hashes;
   }
 
-  /** Fingerprints of the inputs outside the run; inputs inside it are other stages' outputs, which resuming orders. */
+  /**
+   * Fingerprints of the inputs outside the run; inputs inside it are other stages' outputs, which
+   * resuming orders.
+   */
   private Map<String, String> inputIds(List<String> inputs) {
     Map<String, String> ids = new TreeMap<>();
     for (String input : inputs) {
@@ -145,8 +195,8 @@ public final class StageRunner {
   }
 
   /**
-   * A hash of the names, sizes and modification times of the files at {@code input}; null when
-   * it is in the run, does not exist or is not a path.
+   * A hash of the names, sizes and modification times of the files at {@code input}; null when it
+   * is in the run, does not exist or is not a path.
    */
   private String fingerprint(String input) {
     try {
@@ -168,7 +218,9 @@ public final class StageRunner {
 
   private static String sha256(String text) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)))
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)))
           .substring(0, 16);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);

@@ -5,7 +5,10 @@ import dev.stepwise.schemas.SchemaMismatchException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** A failure the user can fix (bad path, bad input, bad flag): the CLI prints its message as one line. */
+/**
+ * A failure the user can fix (bad path, bad input, bad flag): the CLI prints its message as one
+ * line.
+ */
 public class StepwiseException extends RuntimeException {
   public StepwiseException(String message) {
     super(message);
@@ -37,27 +40,33 @@ public class StepwiseException extends RuntimeException {
   }
 
   /**
-   * A failed barrier stage's SparkException carries the task's exception only as text
-   * ("... barrier task ResultTask(4, 0) finished unsuccessfully.\njava.lang.IllegalStateException:
-   * non-finite weight ..."): that line, with a StepwiseException's message as it is, or null.
+   * A failed barrier stage's SparkException carries the task's exception only as text ("... barrier
+   * task ResultTask(4, 0) finished unsuccessfully.\njava.lang.IllegalStateException: non-finite
+   * weight ..."): that line, with a StepwiseException's message as it is, or null.
    */
   private static String taskException(String message) {
     Matcher m = TASK_EXCEPTION.matcher(message);
     while (m.find()) {
       if (m.group(1).equals("SparkException")) continue;
-      return m.group(1).equals(StepwiseException.class.getSimpleName()) ? m.group(2) : m.group(1) + ": " + m.group(2);
+      return m.group(1).equals(StepwiseException.class.getSimpleName())
+          ? m.group(2)
+          : m.group(1) + ": " + m.group(2);
     }
     return null;
   }
 
   private static final Pattern TASK_EXCEPTION =
-      Pattern.compile("(?:^|\\s)(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*(?:Exception|Error)): ([^\\n]+)", Pattern.MULTILINE);
+      Pattern.compile(
+          "(?:^|\\s)(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*(?:Exception|Error)): ([^\\n]+)",
+          Pattern.MULTILINE);
 
   /** The innermost StepwiseException, config or schema error in the cause chain, or null. */
   public static Throwable innermostKnown(Throwable e) {
     Throwable known = null;
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof StepwiseException || t instanceof ConfigException || t instanceof SchemaMismatchException) known = t;
+      if (t instanceof StepwiseException
+          || t instanceof ConfigException
+          || t instanceof SchemaMismatchException) known = t;
     }
     return known;
   }

@@ -7,8 +7,8 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.resource.ResourceInformation;
 
 /**
- * Where a task ran: its executor and the GPU addresses Spark assigned to it. Jobs record
- * these in their manifest metrics so a run shows it really used every executor and GPU.
+ * Where a task ran: its executor and the GPU addresses Spark assigned to it. Jobs record these in
+ * their manifest metrics so a run shows it really used every executor and GPU.
  */
 public final class TaskPlacement {
   private TaskPlacement() {}

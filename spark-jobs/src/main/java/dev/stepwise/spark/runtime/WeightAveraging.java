@@ -1,12 +1,12 @@
 package dev.stepwise.spark.runtime;
 
-import java.util.HashMap;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -14,10 +14,10 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.BarrierTaskContext;
 
 /**
- * Data-parallel training by parameter averaging: every {@code syncEvery} steps each worker
- * writes its weights to the run's storage, waits for the others at a barrier, and replaces its
- * weights with the mean of all workers'. Two barriers per sync (about 1 s each, docs/design.md),
- * so sync every few dozen steps, never every step.
+ * Data-parallel training by parameter averaging: every {@code syncEvery} steps each worker writes
+ * its weights to the run's storage, waits for the others at a barrier, and replaces its weights
+ * with the mean of all workers'. Two barriers per sync (about 1 s each, docs/design.md), so sync
+ * every few dozen steps, never every step.
  */
 public final class WeightAveraging {
 
@@ -27,7 +27,8 @@ public final class WeightAveraging {
   private final int workers;
   private final BarrierTaskContext context;
 
-  public WeightAveraging(Path dir, Configuration conf, int worker, int workers, BarrierTaskContext context) {
+  public WeightAveraging(
+      Path dir, Configuration conf, int worker, int workers, BarrierTaskContext context) {
     this.dir = dir;
     this.conf = conf;
     this.worker = worker;
@@ -42,13 +43,15 @@ public final class WeightAveraging {
     }
     FileSystem fs = dir.getFileSystem(conf);
     Path stepDir = new Path(dir, "step=" + step);
-    try (OutputStream out = fs.create(new Path(stepDir, "worker=" + worker + ".safetensors"), true)) {
+    try (OutputStream out =
+        fs.create(new Path(stepDir, "worker=" + worker + ".safetensors"), true)) {
       NDList named = new NDList();
-      parameters.forEach((name, p) -> {
-        NDArray copy = p.duplicate();
-        copy.setName(name);
-        named.add(copy);
-      });
+      parameters.forEach(
+          (name, p) -> {
+            NDArray copy = p.duplicate();
+            copy.setName(name);
+            named.add(copy);
+          });
       named.encode(out, NDList.Encoding.SAFETENSORS);
       named.close();
     }

@@ -31,7 +31,10 @@ class AirflowDagTest {
 
   @Test
   void dagFileCompiles() throws Exception {
-    Process p = new ProcessBuilder("python3", "-m", "py_compile", DAG.getPath()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("python3", "-m", "py_compile", DAG.getPath())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
@@ -42,14 +45,16 @@ class AirflowDagTest {
     Cli.Result stages = Cli.runLocal("stages", "--json");
     assertThat(stages.exitCode()).as(stages.err()).isZero();
     assertThat(JsonParser.parseString(Files.readString(COMMITTED_PLAN.toPath())))
-        .as("airflow/stepwise_plan.json is stale: regenerate with bin/stepwise stages --json > airflow/stepwise_plan.json")
+        .as(
+            "airflow/stepwise_plan.json is stale: regenerate with bin/stepwise stages --json > airflow/stepwise_plan.json")
         .isEqualTo(JsonParser.parseString(stages.out()));
   }
 
   @Test
   void dagTasksAreTheLoopsStagesInOrderAndEveryTaskPassesDryRun() throws Exception {
     // The demo's config: two rounds and alignment after sft.
-    Cli.Result stages = Cli.runLocal("stages", "--json", "--config", new File(ROOT, "conf/demo.conf").getPath());
+    Cli.Result stages =
+        Cli.runLocal("stages", "--json", "--config", new File(ROOT, "conf/demo.conf").getPath());
     assertThat(stages.exitCode()).as(stages.err()).isZero();
     Path plan = tmp.resolve("plan.json");
     Files.writeString(plan, stages.out());
@@ -57,7 +62,8 @@ class AirflowDagTest {
     String configFile = new File(ROOT, "conf/demo.conf").getPath();
     JsonObject dag = renderDag(plan, "run_dir=" + runDir, "config_file=" + configFile);
 
-    JsonArray planned = JsonParser.parseString(stages.out()).getAsJsonObject().getAsJsonArray("stages");
+    JsonArray planned =
+        JsonParser.parseString(stages.out()).getAsJsonObject().getAsJsonArray("stages");
     JsonArray tasks = dag.getAsJsonArray("tasks");
     assertThat(tasks.size()).isEqualTo(planned.size()).isEqualTo(14);
     List<String> taskIds = new ArrayList<>();
@@ -72,18 +78,36 @@ class AirflowDagTest {
       assertThat(task.get("max_active_runs").getAsInt()).isEqualTo(1);
       String properties = task.get("properties_file").getAsString();
       String name = stage.get("stage").getAsString();
-      assertThat(properties).endsWith(name.equals("tasks") || name.equals("pairs") ? "spark-cpu.conf" : "spark-gpu.conf");
+      assertThat(properties)
+          .endsWith(
+              name.equals("tasks") || name.equals("pairs") ? "spark-cpu.conf" : "spark-gpu.conf");
 
       List<String> args = new ArrayList<>();
       for (JsonElement a : task.getAsJsonArray("application_args")) args.add(a.getAsString());
-      assertThat(args).containsSubsequence("--run", runDir).containsSubsequence("--config", configFile);
+      assertThat(args)
+          .containsSubsequence("--run", runDir)
+          .containsSubsequence("--config", configFile);
       args.add("--dry-run");
       Cli.Result dry = Cli.runLocal(args.toArray(String[]::new));
       assertThat(dry.exitCode()).as(args + ": " + dry.err()).isZero();
       assertThat(dry.out()).contains("valid");
     }
-    assertThat(taskIds).containsExactly("tasks", "sft", "eval_r1", "align_r1", "search_r1", "pairs_r1", "ref_r1",
-        "dpo_r1", "eval_r2", "search_r2", "pairs_r2", "ref_r2", "dpo_r2", "eval_r3");
+    assertThat(taskIds)
+        .containsExactly(
+            "tasks",
+            "sft",
+            "eval_r1",
+            "align_r1",
+            "search_r1",
+            "pairs_r1",
+            "ref_r1",
+            "dpo_r1",
+            "eval_r2",
+            "search_r2",
+            "pairs_r2",
+            "ref_r2",
+            "dpo_r2",
+            "eval_r3");
     assertThat(new File(runDir)).as("--dry-run runs nothing").doesNotExist();
   }
 
@@ -101,7 +125,9 @@ class AirflowDagTest {
   }
 
   private JsonObject renderDag(Path plan, String... params) throws Exception {
-    List<String> command = new ArrayList<>(List.of("python3", Cli.resource("airflow-standin/render_dag.py"), DAG.getPath()));
+    List<String> command =
+        new ArrayList<>(
+            List.of("python3", Cli.resource("airflow-standin/render_dag.py"), DAG.getPath()));
     command.addAll(List.of(params));
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("PYTHONPATH", Cli.resource("airflow-standin"));
@@ -118,6 +144,7 @@ class AirflowDagTest {
     for (File dir = new File("").getAbsoluteFile(); dir != null; dir = dir.getParentFile()) {
       if (new File(dir, "airflow/stepwise_dag.py").isFile()) return dir;
     }
-    throw new IllegalStateException("airflow/stepwise_dag.py not found above " + new File("").getAbsolutePath());
+    throw new IllegalStateException(
+        "airflow/stepwise_dag.py not found above " + new File("").getAbsolutePath());
   }
 }

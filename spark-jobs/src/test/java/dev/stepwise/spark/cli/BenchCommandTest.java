@@ -19,18 +19,43 @@ class BenchCommandTest {
   @Test
   void benchmarksAFreshTinyModelAndWritesJson() throws IOException {
     Path json = tmp.resolve("bench.json");
-    Cli.Result r = Cli.runLocal("bench", "model", "--contexts", "32,96", "--calls", "40", "--train-steps", "1", "--json", json.toString());
+    Cli.Result r =
+        Cli.runLocal(
+            "bench",
+            "model",
+            "--contexts",
+            "32,96",
+            "--calls",
+            "40",
+            "--train-steps",
+            "1",
+            "--json",
+            json.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("1 torch thread(s)", "ctx 32", "ctx 96", "batch 16 uncached", "cached step at position 512 vs 32",
-        "SFT (batch 32 x 160 tokens)", "RSS growth over 40 generate calls");
+    assertThat(r.out())
+        .contains(
+            "1 torch thread(s)",
+            "ctx 32",
+            "ctx 96",
+            "batch 16 uncached",
+            "cached step at position 512 vs 32",
+            "SFT (batch 32 x 160 tokens)",
+            "RSS growth over 40 generate calls");
     // Each part is printed as it finishes, with its own peak RSS, before the summary.
-    Matcher part = Pattern.compile("(?m)^  SFT step, batch 32 x 160 tokens +([0-9.]+) steps/s +[0-9.]+ s, peak RSS +([0-9,]+) MB$").matcher(r.out());
+    Matcher part =
+        Pattern.compile(
+                "(?m)^  SFT step, batch 32 x 160 tokens +([0-9.]+) steps/s +[0-9.]+ s, peak RSS +([0-9,]+) MB$")
+            .matcher(r.out());
     assertThat(part.find()).as(r.out()).isTrue();
     assertThat(Double.parseDouble(part.group(1))).isPositive();
-    assertThat(r.out().indexOf("decoding batch 16 uncached, context 96")).isPositive().isLessThan(r.out().indexOf("summary:"));
+    assertThat(r.out().indexOf("decoding batch 16 uncached, context 96"))
+        .isPositive()
+        .isLessThan(r.out().indexOf("summary:"));
 
-    JsonObject result = JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonObject("result");
-    assertThat(result.getAsJsonArray("generation")).hasSize(8); // 2 contexts x 2 batches x cached/uncached
+    JsonObject result =
+        JsonParser.parseString(Files.readString(json)).getAsJsonObject().getAsJsonObject("result");
+    assertThat(result.getAsJsonArray("generation"))
+        .hasSize(8); // 2 contexts x 2 batches x cached/uncached
     double cached = 0, uncached = 0;
     for (var e : result.getAsJsonArray("generation")) {
       JsonObject t = e.getAsJsonObject();
@@ -40,12 +65,22 @@ class BenchCommandTest {
         else uncached = t.get("tokensPerSecond").getAsDouble();
       }
     }
-    // One new token per row per step against 16 x 96 tokens per full forward: the cache must win clearly.
+    // One new token per row per step against 16 x 96 tokens per full forward: the cache must win
+    // clearly.
     assertThat(cached).isGreaterThan(2 * uncached);
-    for (String key : new String[] {"stepMillisAt32", "stepMillisAt512", "scoringTokensPerSecond", "sftStepsPerSecond", "dpoStepsPerSecond"}) {
+    for (String key :
+        new String[] {
+          "stepMillisAt32",
+          "stepMillisAt512",
+          "scoringTokensPerSecond",
+          "sftStepsPerSecond",
+          "dpoStepsPerSecond"
+        }) {
       assertThat(result.get(key).getAsDouble()).as(key).isPositive();
     }
-    assertThat(result.get("peakRssKb").getAsLong()).isGreaterThan(result.get("rssEndKb").getAsLong() / 2).isPositive();
+    assertThat(result.get("peakRssKb").getAsLong())
+        .isGreaterThan(result.get("rssEndKb").getAsLong() / 2)
+        .isPositive();
     assertThat(result.get("memoryCalls").getAsInt()).isEqualTo(40);
     // load, 8 decoding figures, latency, scoring, RSS calls, SFT, DPO
     assertThat(result.getAsJsonArray("parts")).hasSize(14);
@@ -64,9 +99,13 @@ class BenchCommandTest {
   void judgesSyntheticAndOwnStepPairsOfTheShippedM1() {
     Cli.Result r = Cli.runLocal("bench", "judge", "--problems", "30");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    Matcher header = Pattern.compile("bench judge: 30 synthetic pairs, (\\d+) pairs of .*tiny-m1's own candidate steps").matcher(r.out());
+    Matcher header =
+        Pattern.compile(
+                "bench judge: 30 synthetic pairs, (\\d+) pairs of .*tiny-m1's own candidate steps")
+            .matcher(r.out());
     assertThat(header.find()).as(r.out()).isTrue();
-    assertThat(Integer.parseInt(header.group(1))).isBetween(1, 29); // the shipped M1 errs on some steps at T = 1.0, not all
+    assertThat(Integer.parseInt(header.group(1)))
+        .isBetween(1, 29); // the shipped M1 errs on some steps at T = 1.0, not all
     Matcher row = Pattern.compile("tiny-m1\\s+(\\d+\\.\\d)%\\s+(\\d+\\.\\d)%").matcher(r.out());
     assertThat(row.find()).as(r.out()).isTrue();
     // The shipped M1's judge is well above chance on synthetic pairs (81% on 400 in eval.json).

@@ -9,20 +9,33 @@ class HelpTextTest {
 
   @Test
   void sourceLinesBecomeParagraphsAndExamplesStayLines() {
-    assertThat(HelpText.paragraphs(new String[] {"Run a query over the run's", "datasets. Example:",
-        "  stepwise sql \"SELECT 1\"", "After the example", "more text."}))
-        .containsExactly("Run a query over the run's datasets. Example:", "  stepwise sql \"SELECT 1\"",
+    assertThat(
+            HelpText.paragraphs(
+                new String[] {
+                  "Run a query over the run's",
+                  "datasets. Example:",
+                  "  stepwise sql \"SELECT 1\"",
+                  "After the example",
+                  "more text."
+                }))
+        .containsExactly(
+            "Run a query over the run's datasets. Example:",
+            "  stepwise sql \"SELECT 1\"",
             "After the example more text.");
   }
 
   @Test
   void everyCommandsHelpFitsTheWidthAndHasNoRaggedDescription() {
-    for (String command : new String[] {"run", "stage", "stages", "sql", "sft", "import", "demo", "bench"}) {
+    for (String command :
+        new String[] {"run", "stage", "stages", "sql", "sft", "import", "demo", "bench"}) {
       Cli.Result help = Cli.runLocal(command, "--help");
       assertThat(help.exitCode()).as(command).isZero();
-      assertThat(help.out().lines()).as(command).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(HelpText.WIDTH));
+      assertThat(help.out().lines())
+          .as(command)
+          .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(HelpText.WIDTH));
     }
     // sft's description was four source lines; now it is one paragraph wrapped at the width.
-    assertThat(Cli.runLocal("sft", "--help").out()).contains("checkpoints; then evaluates held-out reasoning");
+    assertThat(Cli.runLocal("sft", "--help").out())
+        .contains("checkpoints; then evaluates held-out reasoning");
   }
 }

@@ -8,14 +8,17 @@ import com.typesafe.config.ConfigValueType;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class ConfigRangesTest {
 
   @ParameterizedTest(name = "{0} = {1}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       stepwise.dpo.lr                     | -1.0 | stepwise.dpo.lr must be > 0 (got -1.0 from --set stepwise.dpo.lr)
       stepwise.sft.lr                     | 0    | stepwise.sft.lr must be > 0 (got 0 from --set stepwise.sft.lr)
       stepwise.align.lr                   | -5e-5 | stepwise.align.lr must be > 0 (got -5.0E-5 from --set stepwise.align.lr)
@@ -44,7 +47,10 @@ class ConfigRangesTest {
   }
 
   @ParameterizedTest(name = "{0} = {1}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       stepwise.dpo.lr               | 1e300
       stepwise.sampling.temperature | 0
       stepwise.sampling.top_p       | 1
@@ -53,18 +59,31 @@ class ConfigRangesTest {
       stepwise.run.seed             | -7
       """)
   void valuesAtTheEdgesLoad(String key, String value) {
-    assertThat(StepwiseConfig.load(null, Map.of(key, value)).raw().getDouble(key)).isEqualTo(Double.parseDouble(value));
+    assertThat(StepwiseConfig.load(null, Map.of(key, value)).raw().getDouble(key))
+        .isEqualTo(Double.parseDouble(value));
   }
 
   @Test
   void everyNumberOfTheReferenceHasARange() {
     var reference = StepwiseConfig.reference().raw();
-    Set<String> numeric = reference.entrySet().stream().filter(e -> e.getValue().valueType() == ConfigValueType.NUMBER)
-        .map(Map.Entry::getKey).collect(Collectors.toSet());
-    Set<String> ruled = ConfigRanges.RULES.stream().map(ConfigRanges.Rule::key).collect(Collectors.toSet());
+    Set<String> numeric =
+        reference.entrySet().stream()
+            .filter(e -> e.getValue().valueType() == ConfigValueType.NUMBER)
+            .map(Map.Entry::getKey)
+            .collect(Collectors.toSet());
+    Set<String> ruled =
+        ConfigRanges.RULES.stream().map(ConfigRanges.Rule::key).collect(Collectors.toSet());
     ruled.addAll(ConfigRanges.UNBOUNDED);
-    ruled.addAll(Set.of("stepwise.tasks.max_operations", "stepwise.tasks.max_value")); // checked against another key
+    ruled.addAll(
+        Set.of(
+            "stepwise.tasks.max_operations",
+            "stepwise.tasks.max_value")); // checked against another key
     assertThat(ruled).containsAll(numeric);
-    assertThat(ruled).allSatisfy(key -> assertThat(reference.hasPath(key)).as(key).isTrue()); // no rule for a key that does not exist
+    assertThat(ruled)
+        .allSatisfy(
+            key ->
+                assertThat(reference.hasPath(key))
+                    .as(key)
+                    .isTrue()); // no rule for a key that does not exist
   }
 }

@@ -1,7 +1,5 @@
 package dev.stepwise.spark.jobs;
 
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.stepwise.spark.Cli;
@@ -11,7 +9,9 @@ import dev.stepwise.spark.runtime.StageRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The self-rewarding stages with the shipped M1 (a real trained model, so the search finds
- * steps, the judge decides and pairs exist): the same seed gives the same rows whatever the
- * partitioning and batching, and a loop stopped after a stage finishes on rerun without
- * duplicate or missing rows.
+ * The self-rewarding stages with the shipped M1 (a real trained model, so the search finds steps,
+ * the judge decides and pairs exist): the same seed gives the same rows whatever the partitioning
+ * and batching, and a loop stopped after a stage finishes on rerun without duplicate or missing
+ * rows.
  */
 class SelfRewardStagesTest {
 
@@ -30,10 +30,19 @@ class SelfRewardStagesTest {
     List<String> args = new ArrayList<>(List.of(command));
     args.addAll(List.of(extra));
     args.addAll(List.of("--run", run.toString()));
-    for (String kv : List.of("stepwise.model.m1=" + Cli.tinyM1(), "stepwise.tasks.train_problems=48",
-        "stepwise.tasks.eval_problems=1", "stepwise.tasks.eft_test_problems=4", "stepwise.loop.rounds=1",
-        "stepwise.search.prompts_per_round=24", "stepwise.search.candidates=6", "stepwise.search.max_iterations=6",
-        "stepwise.sampling.temperature=1.0", "stepwise.dpo.epochs=1", "stepwise.dpo.batch_size=4")) {
+    for (String kv :
+        List.of(
+            "stepwise.model.m1=" + Cli.tinyM1(),
+            "stepwise.tasks.train_problems=48",
+            "stepwise.tasks.eval_problems=1",
+            "stepwise.tasks.eft_test_problems=4",
+            "stepwise.loop.rounds=1",
+            "stepwise.search.prompts_per_round=24",
+            "stepwise.search.candidates=6",
+            "stepwise.search.max_iterations=6",
+            "stepwise.sampling.temperature=1.0",
+            "stepwise.dpo.epochs=1",
+            "stepwise.dpo.batch_size=4")) {
       args.add("--set");
       args.add(kv);
     }
@@ -57,8 +66,18 @@ class SelfRewardStagesTest {
         assertThat(Cli.run(args("stage", run, stage)).exitCode()).isZero();
       }
       for (String stage : List.of("search", "pairs")) {
-        Cli.Result r = Cli.run(args("stage", run, stage, "--round", "1", "--set", "stepwise.search.partitions=" + layout[0],
-            "--set", "stepwise.search.batch_prompts=" + layout[1]));
+        Cli.Result r =
+            Cli.run(
+                args(
+                    "stage",
+                    run,
+                    stage,
+                    "--round",
+                    "1",
+                    "--set",
+                    "stepwise.search.partitions=" + layout[0],
+                    "--set",
+                    "stepwise.search.batch_prompts=" + layout[1]));
         assertThat(r.exitCode()).as(r.err()).isZero();
       }
       judgments.add(rows(run.resolve("data/step_judgments/round=1")));
@@ -70,27 +89,34 @@ class SelfRewardStagesTest {
 
     // Every pair is compared with the synthetic reference solutions in the manifest.
     Path run = tmp.resolve("p1");
-    assertThat(pairQuality(run).values().stream().mapToLong(Number::longValue).sum()).isEqualTo(pairs.get(0).size());
-    // ... and by outcome: every judge pair's chosen step lies on the round's solution, which reached gold or not.
+    assertThat(pairQuality(run).values().stream().mapToLong(Number::longValue).sum())
+        .isEqualTo(pairs.get(0).size());
+    // ... and by outcome: every judge pair's chosen step lies on the round's solution, which
+    // reached gold or not.
     Map<String, Number> outcome = outcomeQuality(run);
-    assertThat(outcome.values().stream().mapToLong(Number::longValue).sum()).isEqualTo(pairs.get(0).size());
+    assertThat(outcome.values().stream().mapToLong(Number::longValue).sum())
+        .isEqualTo(pairs.get(0).size());
     assertThat(outcome).containsKey("reached_gold").doesNotContainKeys("no_gold", "off_solution");
     // The gold ablation labels the same search's candidates by the reference: every pair is right.
-    Cli.Result gold = Cli.run(args("stage", run, "pairs", "--round", "1", "--set", "stepwise.pairs.labels=gold"));
+    Cli.Result gold =
+        Cli.run(args("stage", run, "pairs", "--round", "1", "--set", "stepwise.pairs.labels=gold"));
     assertThat(gold.exitCode()).as(gold.err()).isZero();
     List<String> goldPairs = rows(run.resolve("data/step_pairs/round=1"));
     assertThat(goldPairs).isNotEmpty();
     assertThat(pairQuality(run)).containsOnlyKeys("right");
-    assertThat(outcomeQuality(run).values().stream().mapToLong(Number::longValue).sum()).isEqualTo(goldPairs.size());
+    assertThat(outcomeQuality(run).values().stream().mapToLong(Number::longValue).sum())
+        .isEqualTo(goldPairs.size());
     assertThat(pairQuality(run).get("right").longValue()).isEqualTo(goldPairs.size());
   }
 
   /** The reference labels of pair_quality (GoldPath.PairLabel counts). */
   static Map<String, Number> pairQuality(Path run) throws Exception {
     Map<String, Number> labels = new LinkedHashMap<>();
-    pairQualityMetric(run).forEach((k, v) -> {
-      if (v instanceof Number n) labels.put(k, n);
-    });
+    pairQualityMetric(run)
+        .forEach(
+            (k, v) -> {
+              if (v instanceof Number n) labels.put(k, n);
+            });
     return labels;
   }
 
@@ -101,13 +127,17 @@ class SelfRewardStagesTest {
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> pairQualityMetric(Path run) throws Exception {
-    StageRecord pairs = Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
-        .filter(s -> s.name().equals("pairs")).findFirst().orElseThrow();
+    StageRecord pairs =
+        Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
+            .filter(s -> s.name().equals("pairs"))
+            .findFirst()
+            .orElseThrow();
     return (Map<String, Object>) pairs.metrics().get("pair_quality");
   }
 
   @Test
-  void aLoopStoppedAfterTheSearchResumesWithoutDuplicateOrMissingRows(@TempDir Path tmp) throws Exception {
+  void aLoopStoppedAfterTheSearchResumesWithoutDuplicateOrMissingRows(@TempDir Path tmp)
+      throws Exception {
     Path run = tmp.resolve("run");
     for (String stage : List.of("tasks", "sft")) {
       assertThat(Cli.run(args("stage", run, stage)).exitCode()).isZero();
@@ -122,16 +152,29 @@ class SelfRewardStagesTest {
     assertThat(stages).allSatisfy(s -> assertThat(s.status()).isEqualTo(StageRecord.SUCCEEDED));
     assertThat(rows(run.resolve("data/solutions/round=1"))).isEqualTo(searched).hasSize(24);
     List<GenericRecord> pairs = ParquetFiles.read(run.resolve("data/step_pairs/round=1"));
-    assertThat(pairs).isNotEmpty().allSatisfy(p -> {
-      assertThat(p.get("ref_chosen_logp")).isNotNull();
-      assertThat(p.get("full_chosen").toString()).endsWith(p.get("chosen").toString());
-    });
+    assertThat(pairs)
+        .isNotEmpty()
+        .allSatisfy(
+            p -> {
+              assertThat(p.get("ref_chosen_logp")).isNotNull();
+              assertThat(p.get("full_chosen").toString()).endsWith(p.get("chosen").toString());
+            });
     Path m2 = run.resolve("checkpoints/round=2/model.safetensors");
     byte[] trained = Files.readAllBytes(m2);
 
     // A DPO that diverges fails the stage instead of publishing a non-finite M2.
-    Cli.Result diverged = Cli.run(args("stage", run, "dpo", "--round", "1", "--set", "stepwise.dpo.lr=1e300",
-        "--set", "stepwise.dpo.steps=1"));
+    Cli.Result diverged =
+        Cli.run(
+            args(
+                "stage",
+                run,
+                "dpo",
+                "--round",
+                "1",
+                "--set",
+                "stepwise.dpo.lr=1e300",
+                "--set",
+                "stepwise.dpo.steps=1"));
     assertThat(diverged.exitCode()).isNotZero();
     assertThat(diverged.err()).contains("non-finite weight '");
     assertThat(Files.readAllBytes(m2)).isEqualTo(trained);
@@ -153,11 +196,17 @@ class SelfRewardStagesTest {
     args[List.of(args).indexOf("stepwise.model.m1=" + Cli.tinyM1())] = "stepwise.model.m1=" + m1;
     Cli.Result r = Cli.run(args);
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err().strip()).startsWith("stepwise: error: not publishing ").contains(weights + ": tensor '").contains("(truncated file?)")
+    assertThat(r.err().strip())
+        .startsWith("stepwise: error: not publishing ")
+        .contains(weights + ": tensor '")
+        .contains("(truncated file?)")
         .doesNotContain("\n");
     assertThat(run.resolve("checkpoints/round=1")).doesNotExist();
-    StageRecord sft = Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
-        .filter(s -> s.name().equals("sft")).findFirst().orElseThrow();
+    StageRecord sft =
+        Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
+            .filter(s -> s.name().equals("sft"))
+            .findFirst()
+            .orElseThrow();
     assertThat(sft.status()).isEqualTo(StageRecord.FAILED);
   }
 }

@@ -17,7 +17,11 @@ class ExecutorModelsTest {
   @Test
   void theConfiguredDtypeIsTheDtypeOfTheLoadedWeightsAndPartOfTheCacheKey() throws Exception {
     Path model = dir.resolve("tiny");
-    assertThat(Cli.runLocal("model", "init", "--preset", "tiny", "--out", model.toString(), "--seed", "1").exitCode()).isZero();
+    assertThat(
+            Cli.runLocal(
+                    "model", "init", "--preset", "tiny", "--out", model.toString(), "--seed", "1")
+                .exitCode())
+        .isZero();
     Configuration conf = new Configuration(false);
     ExecutorModels.Loaded auto = ExecutorModels.get(model.toString(), conf);
     assertThat(auto.model().weightType()).isEqualTo(DataType.FLOAT32); // auto on the CPU
@@ -25,6 +29,7 @@ class ExecutorModelsTest {
     ExecutorModels.Loaded half = ExecutorModels.get(model.toString(), conf);
     assertThat(half.model().weightType()).isEqualTo(DataType.FLOAT16);
     // A model that trains is float32 whatever the setting: DJL's casts carry no gradient.
-    assertThat(ExecutorModels.loadFresh(model.toString(), conf).model().weightType()).isEqualTo(DataType.FLOAT32);
+    assertThat(ExecutorModels.loadFresh(model.toString(), conf).model().weightType())
+        .isEqualTo(DataType.FLOAT32);
   }
 }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A run on a full disk (a 512 KiB tmpfs; skipped where this user cannot mount one): every
- * failed write names its path and leaves no temporary behind, and what was there stays.
+ * A run on a full disk (a 512 KiB tmpfs; skipped where this user cannot mount one): every failed
+ * write names its path and leaves no temporary behind, and what was there stays.
  */
 class FullDiskTest {
   @TempDir Path tmp;
@@ -33,8 +33,10 @@ class FullDiskTest {
   @BeforeEach
   void mountSmallDisk() throws Exception {
     disk = Files.createDirectories(tmp.resolve("disk"));
-    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", disk.toString())
-        .redirectErrorStream(true).start();
+    Process mount =
+        new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", disk.toString())
+            .redirectErrorStream(true)
+            .start();
     assumeThat(mount.waitFor()).as("mount a tmpfs (needs root)").isZero();
   }
 
@@ -52,35 +54,54 @@ class FullDiskTest {
 
   private List<String> temporaries() throws Exception {
     try (var walk = Files.walk(disk)) {
-      return walk.map(p -> p.getFileName().toString()).filter(n -> n.contains("_tmp-") || n.contains(".tmp-")).toList();
+      return walk.map(p -> p.getFileName().toString())
+          .filter(n -> n.contains("_tmp-") || n.contains(".tmp-"))
+          .toList();
     }
   }
 
   @Test
   void failedWritesNameTheirPathAndLeaveNoTemporaries() throws Exception {
-    SparkSession spark = SessionFactory.create(new SparkConfig("local[2]", "test", false, 0, Duration.ofSeconds(1)));
-    RunLayout layout = RunLayout.open(disk.resolve("run").toString(), spark.sparkContext().hadoopConfiguration());
+    SparkSession spark =
+        SessionFactory.create(new SparkConfig("local[2]", "test", false, 0, Duration.ofSeconds(1)));
+    RunLayout layout =
+        RunLayout.open(disk.resolve("run").toString(), spark.sparkContext().hadoopConfiguration());
     DatasetIO io = new DatasetIO(spark, layout);
     var schema = Datasets.get(Datasets.REJECTED).sparkType();
-    io.replacePartitions(Datasets.REJECTED, spark.createDataFrame(List.of(
-        RowFactory.create("prompts", "s", "train", "f", 1L, "kept", null)), schema), Set.of());
+    io.replacePartitions(
+        Datasets.REJECTED,
+        spark.createDataFrame(
+            List.of(RowFactory.create("prompts", "s", "train", "f", 1L, "kept", null)), schema),
+        Set.of());
 
     // Incompressible rows, several times the disk.
     List<Row> big = new ArrayList<>();
-    for (int i = 0; i < 40; i++) big.add(RowFactory.create("prompts", "s", "train", "f", (long) i, "big", noise(64_000, i)));
-    assertThatThrownBy(() -> io.replacePartitions(Datasets.REJECTED, spark.createDataFrame(big, schema), Set.of()))
-        .isInstanceOf(StepwiseException.class).hasMessageStartingWith("cannot write rejected into " + layout.rejected() + "/_tmp-");
+    for (int i = 0; i < 40; i++)
+      big.add(RowFactory.create("prompts", "s", "train", "f", (long) i, "big", noise(64_000, i)));
+    assertThatThrownBy(
+            () ->
+                io.replacePartitions(
+                    Datasets.REJECTED, spark.createDataFrame(big, schema), Set.of()))
+        .isInstanceOf(StepwiseException.class)
+        .hasMessageStartingWith("cannot write rejected into " + layout.rejected() + "/_tmp-");
     assertThat(temporaries()).isEmpty();
-    assertThat(io.read(Datasets.REJECTED).collectAsList()).extracting(r -> r.getString(5)).containsExactly("kept");
+    assertThat(io.read(Datasets.REJECTED).collectAsList())
+        .extracting(r -> r.getString(5))
+        .containsExactly("kept");
 
     assertThatThrownBy(() -> layout.writeAtomically(layout.configConf(), noise(2_000_000, 1)))
-        .isInstanceOf(StepwiseException.class).hasMessageStartingWith("cannot write " + layout.configConf());
+        .isInstanceOf(StepwiseException.class)
+        .hasMessageStartingWith("cannot write " + layout.configConf());
     assertThat(temporaries()).isEmpty();
 
     // A real checkpoint (publish verifies it first), larger than the disk: the shipped M1.
     Path local = Path.of(Cli.tinyM1());
-    assertThatThrownBy(() -> Checkpoints.publish(local, layout.checkpoint(2), spark.sparkContext().hadoopConfiguration()))
-        .isInstanceOf(StepwiseException.class).hasMessageStartingWith("cannot write checkpoint " + layout.checkpoint(2));
+    assertThatThrownBy(
+            () ->
+                Checkpoints.publish(
+                    local, layout.checkpoint(2), spark.sparkContext().hadoopConfiguration()))
+        .isInstanceOf(StepwiseException.class)
+        .hasMessageStartingWith("cannot write checkpoint " + layout.checkpoint(2));
     assertThat(temporaries()).isEmpty();
   }
 }

@@ -1,8 +1,5 @@
 package dev.stepwise.spark.runtime;
 
-import org.apache.spark.SparkException;
-import org.apache.spark.sql.types.StructType;
-import org.assertj.core.api.Assertions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,12 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import org.apache.spark.SparkException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,25 +26,58 @@ class RunLayoutTest {
   @TempDir Path tmp;
 
   private static SparkSession spark() {
-    return SessionFactory.create(new SparkConfig("local[2]", "test", false, 0, Duration.ofSeconds(1)));
+    return SessionFactory.create(
+        new SparkConfig("local[2]", "test", false, 0, Duration.ofSeconds(1)));
   }
 
   private RunLayout layout() {
-    return RunLayout.open(tmp.resolve("run").toString(), spark().sparkContext().hadoopConfiguration());
+    return RunLayout.open(
+        tmp.resolve("run").toString(), spark().sparkContext().hadoopConfiguration());
   }
 
   @Test
   void stagesAreRecordedPerNameAndRoundAndReplacedOnRerun() throws Exception {
     RunLayout layout = layout();
     StageRunner runner = new StageRunner(layout, StepwiseConfig.reference());
-    runner.run("dpo", 1, List.of("data/step_pairs/round=1"), s -> { s.metric("loss", 0.5); return null; });
-    runner.run("dpo", 2, List.of(), s -> { s.metric("loss", 0.4); return null; });
-    runner.run("dpo", 1, List.of(), s -> { s.metric("loss", 0.3); return null; });
-    assertThatThrownBy(() -> runner.run("eval", 1, List.of(), s -> { throw new StepwiseException("boom"); }))
+    runner.run(
+        "dpo",
+        1,
+        List.of("data/step_pairs/round=1"),
+        s -> {
+          s.metric("loss", 0.5);
+          return null;
+        });
+    runner.run(
+        "dpo",
+        2,
+        List.of(),
+        s -> {
+          s.metric("loss", 0.4);
+          return null;
+        });
+    runner.run(
+        "dpo",
+        1,
+        List.of(),
+        s -> {
+          s.metric("loss", 0.3);
+          return null;
+        });
+    assertThatThrownBy(
+            () ->
+                runner.run(
+                    "eval",
+                    1,
+                    List.of(),
+                    s -> {
+                      throw new StepwiseException("boom");
+                    }))
         .hasMessage("boom");
 
     List<StageRecord> stages = Manifest.parseStages(Files.readString(tmp.resolve("run/run.json")));
-    assertThat(stages).extracting(StageRecord::key).containsExactly("dpo@round=1", "dpo@round=2", "eval@round=1");
+    assertThat(stages)
+        .extracting(StageRecord::key)
+        .containsExactly("dpo@round=1", "dpo@round=2", "eval@round=1");
     assertThat(stages.get(0).metrics()).containsEntry("loss", 0.3);
     assertThat(stages.get(2).status()).isEqualTo("failed");
     assertThat(stages.get(2).error()).isEqualTo("boom");
@@ -59,12 +91,24 @@ class RunLayoutTest {
   void aStageThatFailsInsideASparkTaskIsRecordedFailedWithTheTasksCause() throws Exception {
     SparkSession spark = spark();
     StageRunner runner = new StageRunner(layout(), StepwiseConfig.reference());
-    Throwable thrown = Assertions.catchThrowable(() -> runner.run("search", 1, List.of(), s -> {
-      spark.range(4).javaRDD().foreach(x -> {
-        if (x == 2) throw new IllegalStateException("bad row " + x + "\nsecond line");
-      });
-      return null;
-    }));
+    Throwable thrown =
+        Assertions.catchThrowable(
+            () ->
+                runner.run(
+                    "search",
+                    1,
+                    List.of(),
+                    s -> {
+                      spark
+                          .range(4)
+                          .javaRDD()
+                          .foreach(
+                              x -> {
+                                if (x == 2)
+                                  throw new IllegalStateException("bad row " + x + "\nsecond line");
+                              });
+                      return null;
+                    }));
     assertThat(thrown).isInstanceOf(SparkException.class);
     StageRecord search = Manifest.parseStages(Files.readString(tmp.resolve("run/run.json"))).get(0);
     assertThat(search.status()).isEqualTo(StageRecord.FAILED);
@@ -73,9 +117,9 @@ class RunLayoutTest {
   }
 
   /**
-   * The states a kill inside a partition replacement leaves: journal written and nothing moved,
-   * the old partition moved aside but the new one not in (where the two-rename swap lost the
-   * round), the new one in but the old not deleted. The next reader finishes the replacement.
+   * The states a kill inside a partition replacement leaves: journal written and nothing moved, the
+   * old partition moved aside but the new one not in (where the two-rename swap lost the round),
+   * the new one in but the old not deleted. The next reader finishes the replacement.
    */
   @Test
   void aReplacementKilledAtAnyPointIsFinishedByTheNextReader() throws Exception {
@@ -85,30 +129,56 @@ class RunLayoutTest {
     Path train = root.resolve("dataset=prompts/source=s/split=train");
     for (int renamesDone = 0; renamesDone <= 2; renamesDone++) {
       DatasetIO io = new DatasetIO(spark, layout());
-      io.replacePartitions(Datasets.REJECTED, spark.createDataFrame(List.of(
-          RowFactory.create("prompts", "s", "train", "f", 1L, "bad", null),
-          RowFactory.create("prompts", "s", "test", "f", 2L, "bad", null)), schema), Set.of());
-      DatasetIO.Staged staged = io.stage(Datasets.REJECTED, spark.createDataFrame(List.of(
-          RowFactory.create("prompts", "s", "train", "g", 3L, "worse", null),
-          RowFactory.create("prompts", "s", "train", "g", 4L, "worse", null)), schema), Set.of());
+      io.replacePartitions(
+          Datasets.REJECTED,
+          spark.createDataFrame(
+              List.of(
+                  RowFactory.create("prompts", "s", "train", "f", 1L, "bad", null),
+                  RowFactory.create("prompts", "s", "test", "f", 2L, "bad", null)),
+              schema),
+          Set.of());
+      DatasetIO.Staged staged =
+          io.stage(
+              Datasets.REJECTED,
+              spark.createDataFrame(
+                  List.of(
+                      RowFactory.create("prompts", "s", "train", "g", 3L, "worse", null),
+                      RowFactory.create("prompts", "s", "train", "g", 4L, "worse", null)),
+                  schema),
+              Set.of());
       Path fresh;
       try (var dirs = Files.list(root)) {
-        fresh = dirs.filter(p -> p.getFileName().toString().startsWith("_tmp-")).findFirst().orElseThrow();
+        fresh =
+            dirs.filter(p -> p.getFileName().toString().startsWith("_tmp-"))
+                .findFirst()
+                .orElseThrow();
       }
       Path old = train.getParent().resolve("_old-killed");
-      Files.writeString(root.resolve("_commit.json"), "{\"tmp\":\"" + fresh.toUri() + "\",\"moves\":[{\"target\":\""
-          + train.toUri() + "\",\"fresh\":\"" + fresh.resolve("dataset=prompts/source=s/split=train").toUri()
-          + "\",\"old\":\"" + old.toUri() + "\"}]}");
+      Files.writeString(
+          root.resolve("_commit.json"),
+          "{\"tmp\":\""
+              + fresh.toUri()
+              + "\",\"moves\":[{\"target\":\""
+              + train.toUri()
+              + "\",\"fresh\":\""
+              + fresh.resolve("dataset=prompts/source=s/split=train").toUri()
+              + "\",\"old\":\""
+              + old.toUri()
+              + "\"}]}");
       if (renamesDone >= 1) Files.move(train, old);
-      if (renamesDone >= 2) Files.move(fresh.resolve("dataset=prompts/source=s/split=train"), train);
+      if (renamesDone >= 2)
+        Files.move(fresh.resolve("dataset=prompts/source=s/split=train"), train);
       // The process is killed here: staged is never committed nor closed.
 
       DatasetIO rerun = new DatasetIO(spark, layout());
-      assertThat(rerun.read(Datasets.REJECTED).orderBy("line").collectAsList()).as("after %d renames", renamesDone)
-          .extracting(r -> r.getLong(4)).containsExactly(2L, 3L, 4L);
+      assertThat(rerun.read(Datasets.REJECTED).orderBy("line").collectAsList())
+          .as("after %d renames", renamesDone)
+          .extracting(r -> r.getLong(4))
+          .containsExactly(2L, 3L, 4L);
       try (var left = Files.walk(root)) {
         assertThat(left.map(p -> p.getFileName().toString()))
-            .noneMatch(n -> n.startsWith("_tmp-") || n.startsWith("_old-") || n.equals("_commit.json"));
+            .noneMatch(
+                n -> n.startsWith("_tmp-") || n.startsWith("_old-") || n.equals("_commit.json"));
       }
       staged.close();
       assertThat(rerun.read(Datasets.REJECTED).count()).isEqualTo(3);
@@ -120,31 +190,44 @@ class RunLayoutTest {
     SparkSession spark = spark();
     DatasetIO io = new DatasetIO(spark, layout());
     var schema = Datasets.get(Datasets.REJECTED).sparkType();
-    Dataset<Row> two = spark.createDataFrame(List.of(
-        RowFactory.create("prompts", "s", "train", "f", 1L, "bad", null),
-        RowFactory.create("prompts", "s", "test", "f", 2L, "bad", null)), schema);
+    Dataset<Row> two =
+        spark.createDataFrame(
+            List.of(
+                RowFactory.create("prompts", "s", "train", "f", 1L, "bad", null),
+                RowFactory.create("prompts", "s", "test", "f", 2L, "bad", null)),
+            schema);
     io.replacePartitions(Datasets.REJECTED, two, Set.of());
-    Dataset<Row> one = spark.createDataFrame(List.of(RowFactory.create("prompts", "s", "train", "g", 3L, "worse", "x")), schema);
+    Dataset<Row> one =
+        spark.createDataFrame(
+            List.of(RowFactory.create("prompts", "s", "train", "g", 3L, "worse", "x")), schema);
     io.replacePartitions(Datasets.REJECTED, one, Set.of());
-    assertThat(io.read(Datasets.REJECTED).orderBy("line").collectAsList()).extracting(r -> r.getLong(4)).containsExactly(2L, 3L);
+    assertThat(io.read(Datasets.REJECTED).orderBy("line").collectAsList())
+        .extracting(r -> r.getLong(4))
+        .containsExactly(2L, 3L);
 
     // An owned partition the stage leaves empty is cleared, not kept.
-    io.replacePartitions(Datasets.REJECTED, spark.createDataFrame(List.of(), schema),
+    io.replacePartitions(
+        Datasets.REJECTED,
+        spark.createDataFrame(List.of(), schema),
         Set.of(DatasetIO.partition(Datasets.REJECTED, "prompts", "s", "test")));
     assertThat(io.read(Datasets.REJECTED).count()).isEqualTo(1);
 
     Dataset<Row> wrong = two.withColumn("line", two.col("line").cast("string"));
     assertThatThrownBy(() -> io.replacePartitions(Datasets.REJECTED, wrong, Set.of()))
-        .isInstanceOf(SchemaMismatchException.class).hasMessageContaining("column 'line' has type string, expected bigint");
+        .isInstanceOf(SchemaMismatchException.class)
+        .hasMessageContaining("column 'line' has type string, expected bigint");
   }
 
   @Test
   void readingADatasetWithOtherTypesNamesTheColumn() {
     SparkSession spark = spark();
     RunLayout layout = layout();
-    spark.createDataFrame(List.of(RowFactory.create("p1", 1)), new StructType()
-            .add("prompt_id", "string").add("step_index", "int"))
-        .write().parquet(layout.dataset(Datasets.STEP_PAIRS) + "/round=1");
+    spark
+        .createDataFrame(
+            List.of(RowFactory.create("p1", 1)),
+            new StructType().add("prompt_id", "string").add("step_index", "int"))
+        .write()
+        .parquet(layout.dataset(Datasets.STEP_PAIRS) + "/round=1");
     assertThatThrownBy(() -> new DatasetIO(spark, layout).read(Datasets.STEP_PAIRS))
         .isInstanceOf(SchemaMismatchException.class)
         .hasMessageContaining("column 'chosen' is missing (expected string)");

@@ -2,6 +2,7 @@ package dev.stepwise.spark.jobs.multilingual;
 
 import static org.apache.spark.sql.functions.col;
 
+import com.google.inject.name.Named;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.spark.config.AlignConfig;
 import dev.stepwise.spark.config.RunConfig;
@@ -15,7 +16,6 @@ import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.tasks.Language;
 import dev.stepwise.train.TrainSettings;
 import jakarta.inject.Inject;
-import com.google.inject.name.Named;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +26,8 @@ import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * `stepwise align`: question-translation SFT (docs/methods.md §D) of a checkpoint on the run's
- * translation_pairs of align.languages, as a barrier stage of stepwise.train.workers tasks,
- * writing an HF checkpoint and a manifest entry with TRL-named metrics.
+ * translation_pairs of align.languages, as a barrier stage of stepwise.train.workers tasks, writing
+ * an HF checkpoint and a manifest entry with TRL-named metrics.
  */
 public final class AlignJob {
 
@@ -42,8 +42,14 @@ public final class AlignJob {
   private final long seed;
 
   @Inject
-  public AlignJob(SparkSession spark, RunLayout layout, DatasetIO io, StageRunner stages, AlignConfig align,
-      @Named("align") TrainingConfig training, RunConfig run) {
+  public AlignJob(
+      SparkSession spark,
+      RunLayout layout,
+      DatasetIO io,
+      StageRunner stages,
+      AlignConfig align,
+      @Named("align") TrainingConfig training,
+      RunConfig run) {
     this.spark = spark;
     this.layout = layout;
     this.io = io;
@@ -59,39 +65,64 @@ public final class AlignJob {
   }
 
   /**
-   * @param from  the checkpoint to align (any Hadoop URI)
-   * @param out   where the aligned HF checkpoint is published (replaced when it exists)
+   * @param from the checkpoint to align (any Hadoop URI)
+   * @param out where the aligned HF checkpoint is published (replaced when it exists)
    * @param round the manifest round of the stage (null for a stand-alone run)
    */
   public Result run(String from, Path out, Integer round) {
     if (!Checkpoints.exists(new Path(from), spark.sparkContext().hadoopConfiguration())) {
-      throw new StepwiseException("no checkpoint at " + from + " (expected config.json and model.safetensors); pass --from a checkpoint or round");
+      throw new StepwiseException(
+          "no checkpoint at "
+              + from
+              + " (expected config.json and model.safetensors); pass --from a checkpoint or round");
     }
     List<String[]> pairs = pairs();
     int workers = training.workers();
-    if (pairs.size() < workers) throw new StepwiseException(pairs.size() + " translation pairs cannot feed " + workers + " workers");
+    if (pairs.size() < workers)
+      throw new StepwiseException(
+          pairs.size() + " translation pairs cannot feed " + workers + " workers");
     TrainSettings settings = training.settings(seed);
     String syncDir = new Path(layout.root(), "_tmp/align-sync-" + out.getName()).toString();
-    AlignTrainingTask task = new AlignTrainingTask(from, out.toString(), syncDir, pairs, settings, training.syncEvery(),
-        new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()));
-    return stages.run("align", round, List.of(from, Datasets.TRANSLATION_PAIRS), stage -> {
-      Map<String, Double> metrics = BarrierTraining.run(spark, workers, task);
-      stage.output("checkpoint", out);
-      stage.metric("train_examples", pairs.size());
-      stage.metric("languages", align.languages().stream().map(Language::code).toList());
-      stage.metric("workers", workers);
-      metrics.forEach(stage::metric);
-      return new Result(out.toString(), pairs.size(), metrics);
-    });
+    AlignTrainingTask task =
+        new AlignTrainingTask(
+            from,
+            out.toString(),
+            syncDir,
+            pairs,
+            settings,
+            training.syncEvery(),
+            new SerializableConfiguration(spark.sparkContext().hadoopConfiguration()));
+    return stages.run(
+        "align",
+        round,
+        List.of(from, Datasets.TRANSLATION_PAIRS),
+        stage -> {
+          Map<String, Double> metrics = BarrierTraining.run(spark, workers, task);
+          stage.output("checkpoint", out);
+          stage.metric("train_examples", pairs.size());
+          stage.metric("languages", align.languages().stream().map(Language::code).toList());
+          stage.metric("workers", workers);
+          metrics.forEach(stage::metric);
+          return new Result(out.toString(), pairs.size(), metrics);
+        });
   }
 
-  /** (input, target) of every pair of align.languages, in a fixed order so training is reproducible. */
+  /**
+   * (input, target) of every pair of align.languages, in a fixed order so training is reproducible.
+   */
   private List<String[]> pairs() {
     List<String> langs = align.languages().stream().map(Language::code).toList();
-    List<Row> rows = io.read(Datasets.TRANSLATION_PAIRS).where(col("src_lang").isin(langs.toArray()))
-        .orderBy("src_lang", "src_prompt_id").select("input", "target").collectAsList();
+    List<Row> rows =
+        io.read(Datasets.TRANSLATION_PAIRS)
+            .where(col("src_lang").isin(langs.toArray()))
+            .orderBy("src_lang", "src_prompt_id")
+            .select("input", "target")
+            .collectAsList();
     if (rows.isEmpty()) {
-      throw new StepwiseException("translation_pairs has no pairs for " + langs + "; run `stepwise translation-pairs` first");
+      throw new StepwiseException(
+          "translation_pairs has no pairs for "
+              + langs
+              + "; run `stepwise translation-pairs` first");
     }
     List<String[]> out = new ArrayList<>(rows.size());
     for (Row r : rows) out.add(new String[] {r.getString(0), r.getString(1)});

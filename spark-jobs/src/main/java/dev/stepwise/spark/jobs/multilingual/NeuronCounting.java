@@ -7,7 +7,6 @@ import dev.stepwise.multilingual.ActivationCounts;
 import dev.stepwise.multilingual.ActivationRecorder;
 import dev.stepwise.multilingual.ResponseSequence;
 import dev.stepwise.spark.runtime.ExecutorModels;
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -28,7 +27,8 @@ import org.apache.spark.util.SerializableConfiguration;
  * <p>Input rows: (id, lang, user turn, gold response or null). Output: one list per partition,
  * element m = model m's counts by language.
  */
-record NeuronCounting(List<String> modelUris, int batchSize, int maxNewTokens, SerializableConfiguration conf)
+record NeuronCounting(
+    List<String> modelUris, int batchSize, int maxNewTokens, SerializableConfiguration conf)
     implements FlatMapFunction<Iterator<Row>, ArrayList<HashMap<String, ActivationCounts>>> {
 
   @Override
@@ -40,36 +40,53 @@ record NeuronCounting(List<String> modelUris, int batchSize, int maxNewTokens, S
       modelUris.forEach(u -> perModel.add(new HashMap<>()));
       return List.of(perModel).iterator();
     }
-    Map<String, List<ResponseSequence>> byLang = sequences(rows, ExecutorModels.get(modelUris.get(0), conf.value()));
+    Map<String, List<ResponseSequence>> byLang =
+        sequences(rows, ExecutorModels.get(modelUris.get(0), conf.value()));
     for (String uri : modelUris) {
       ExecutorModels.Loaded model = ExecutorModels.get(uri, conf.value());
       HashMap<String, ActivationCounts> counts = new HashMap<>();
-      byLang.forEach((lang, seqs) -> counts.put(lang, ActivationRecorder.record(model.model(), seqs, lang, batchSize)));
+      byLang.forEach(
+          (lang, seqs) ->
+              counts.put(lang, ActivationRecorder.record(model.model(), seqs, lang, batchSize)));
       perModel.add(counts);
     }
     return List.of(perModel).iterator();
   }
 
-  /** Prompt = the chat template around the user turn; response = gold + EOS, or the model's greedy answer. */
+  /**
+   * Prompt = the chat template around the user turn; response = gold + EOS, or the model's greedy
+   * answer.
+   */
   Map<String, List<ResponseSequence>> sequences(List<Row> rows, ExecutorModels.Loaded first) {
     List<GenerationRequest> requests = new ArrayList<>();
     for (Row r : rows) {
-      if (r.isNullAt(3)) requests.add(GenerationRequest.greedy(first.chat().prompt(r.getString(2)), maxNewTokens, Set.of(first.chat().eosId())));
+      if (r.isNullAt(3))
+        requests.add(
+            GenerationRequest.greedy(
+                first.chat().prompt(r.getString(2)), maxNewTokens, Set.of(first.chat().eosId())));
     }
-    List<Generation> generated = requests.isEmpty() ? List.of()
-        : new Generator(first.model(), ids -> first.chat().tokenizer().decode(ids), null, batchSize).generate(requests);
+    List<Generation> generated =
+        requests.isEmpty()
+            ? List.of()
+            : new Generator(
+                    first.model(), ids -> first.chat().tokenizer().decode(ids), null, batchSize)
+                .generate(requests);
     Map<String, List<ResponseSequence>> byLang = new LinkedHashMap<>();
     int next = 0;
     for (Row r : rows) {
-      int[] response = r.isNullAt(3) ? generated.get(next++).tokens() : first.chat().completion(r.getString(3));
+      int[] response =
+          r.isNullAt(3) ? generated.get(next++).tokens() : first.chat().completion(r.getString(3));
       if (response.length == 0) continue;
-      byLang.computeIfAbsent(r.getString(1), l -> new ArrayList<>()).add(new ResponseSequence(first.chat().prompt(r.getString(2)), response));
+      byLang
+          .computeIfAbsent(r.getString(1), l -> new ArrayList<>())
+          .add(new ResponseSequence(first.chat().prompt(r.getString(2)), response));
     }
     return byLang;
   }
 
   /** Adds partition results model by model, language by language (the reduce of the job). */
-  static ArrayList<HashMap<String, ActivationCounts>> merge(ArrayList<HashMap<String, ActivationCounts>> a,
+  static ArrayList<HashMap<String, ActivationCounts>> merge(
+      ArrayList<HashMap<String, ActivationCounts>> a,
       ArrayList<HashMap<String, ActivationCounts>> b) {
     ArrayList<HashMap<String, ActivationCounts>> out = new ArrayList<>();
     for (int m = 0; m < a.size(); m++) {

@@ -1,14 +1,7 @@
 package dev.stepwise.spark.jobs.selfreward;
 
-import dev.stepwise.spark.runtime.StepwiseException;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
-import scala.collection.immutable.Seq;
-import scala.jdk.javaapi.CollectionConverters;
 import static org.apache.spark.sql.functions.col;
 
-import jakarta.inject.Inject;
 import dev.stepwise.generate.Generator;
 import dev.stepwise.sampling.Seeds;
 import dev.stepwise.schemas.DatasetSchema;
@@ -31,13 +24,18 @@ import dev.stepwise.spark.runtime.ExecutorModels;
 import dev.stepwise.spark.runtime.Progress;
 import dev.stepwise.spark.runtime.RunLayout;
 import dev.stepwise.spark.runtime.StageRunner;
+import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.spark.runtime.TaskPlacement;
 import dev.stepwise.text.Answers;
 import dev.stepwise.text.PromptTemplates;
+import jakarta.inject.Inject;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -50,11 +48,13 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.CollectionAccumulator;
 import org.apache.spark.util.SerializableConfiguration;
+import scala.collection.immutable.Seq;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Stage "search" of round R: step-wise search with self-judging by M_R (docs/methods.md §A.5) over
- * the round's slice of train prompts, sharded across executors. Writes {@code solutions} and
- * {@code step_judgments} (every candidate of every iteration, with its wins and the judge's text).
+ * the round's slice of train prompts, sharded across executors. Writes {@code solutions} and {@code
+ * step_judgments} (every candidate of every iteration, with its wins and the judge's text).
  */
 public final class SearchStage {
 
@@ -71,8 +71,15 @@ public final class SearchStage {
   private final PromptsConfig templates;
 
   @Inject
-  SearchStage(SparkSession spark, DatasetIO io, RunLayout layout, StageRunner runner, RunConfig run,
-      SelfRewardConfig config, SearchPromptsConfig prompts, PromptsConfig templates) {
+  SearchStage(
+      SparkSession spark,
+      DatasetIO io,
+      RunLayout layout,
+      StageRunner runner,
+      RunConfig run,
+      SelfRewardConfig config,
+      SearchPromptsConfig prompts,
+      PromptsConfig templates) {
     this.spark = spark;
     this.io = io;
     this.layout = layout;
@@ -85,63 +92,98 @@ public final class SearchStage {
 
   public void run(int round) {
     String model = layout.checkpoint(round).toString();
-    runner.run("search", round, List.of(model), stage -> {
-      Dataset<Row> prompts = roundPrompts(round);
-      long total = prompts.count();
-      int partitions = config.partitions() > 0 ? config.partitions() : spark.sparkContext().defaultParallelism();
-      SerializableConfiguration hadoop = new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
-      SelfRewardConfig c = config;
-      PromptTemplates templates = this.templates.templates();
-      long seed = run.seed();
-      String modelId = Checkpoints.contentId(model, hadoop.value());
-      CollectionAccumulator<String> placements = spark.sparkContext().collectionAccumulator("search task placements");
-      try (Progress progress = new Progress(spark, "search round " + round, total, System.err)) {
-        Progress.Counters counters = progress.counters();
-        Dataset<Searched> searched = prompts.repartition(partitions)
-            .mapPartitions((MapPartitionsFunction<Row, Searched>) rows -> {
-              if (rows.hasNext()) placements.add(TaskPlacement.current());
-              return List.of(searchPartition(rows, model, modelId, hadoop, c, templates, seed, round, counters)).iterator();
-            }, Encoders.javaSerialization(Searched.class))
-            .persist(StorageLevel.MEMORY_AND_DISK());
-        try {
-          write(Datasets.SOLUTIONS, searched, Searched::solutions, round);
-          write(Datasets.STEP_JUDGMENTS, searched, Searched::judgments, round);
-        } finally {
-          searched.unpersist();
-        }
-        Dataset<Row> solutions = io.readIfAny(Datasets.SOLUTIONS).filter(col("round").equalTo(round));
-        stage.output(Datasets.SOLUTIONS, io.pathOf(Datasets.SOLUTIONS));
-        stage.output(Datasets.STEP_JUDGMENTS, io.pathOf(Datasets.STEP_JUDGMENTS));
-        stage.metric("prompts", total);
-        stage.metric("solved", solutions.filter(col("correct")).count());
-        stage.metric("tokens_sampled", progress.tokens());
-        stage.metric("tokens_per_second", progress.tokens() / Math.max(progress.seconds(), 1e-9));
-        stage.metric("wall_seconds", progress.seconds());
-        stage.metric("model_seconds", progress.modelSeconds());
-        stage.metric("task_placements", List.copyOf(new TreeSet<>(placements.value())));
-      }
-      return null;
-    });
+    runner.run(
+        "search",
+        round,
+        List.of(model),
+        stage -> {
+          Dataset<Row> prompts = roundPrompts(round);
+          long total = prompts.count();
+          int partitions =
+              config.partitions() > 0
+                  ? config.partitions()
+                  : spark.sparkContext().defaultParallelism();
+          SerializableConfiguration hadoop =
+              new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
+          SelfRewardConfig c = config;
+          PromptTemplates templates = this.templates.templates();
+          long seed = run.seed();
+          String modelId = Checkpoints.contentId(model, hadoop.value());
+          CollectionAccumulator<String> placements =
+              spark.sparkContext().collectionAccumulator("search task placements");
+          try (Progress progress =
+              new Progress(spark, "search round " + round, total, System.err)) {
+            Progress.Counters counters = progress.counters();
+            Dataset<Searched> searched =
+                prompts
+                    .repartition(partitions)
+                    .mapPartitions(
+                        (MapPartitionsFunction<Row, Searched>)
+                            rows -> {
+                              if (rows.hasNext()) placements.add(TaskPlacement.current());
+                              return List.of(
+                                      searchPartition(
+                                          rows, model, modelId, hadoop, c, templates, seed, round,
+                                          counters))
+                                  .iterator();
+                            },
+                        Encoders.javaSerialization(Searched.class))
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            try {
+              write(Datasets.SOLUTIONS, searched, Searched::solutions, round);
+              write(Datasets.STEP_JUDGMENTS, searched, Searched::judgments, round);
+            } finally {
+              searched.unpersist();
+            }
+            Dataset<Row> solutions =
+                io.readIfAny(Datasets.SOLUTIONS).filter(col("round").equalTo(round));
+            stage.output(Datasets.SOLUTIONS, io.pathOf(Datasets.SOLUTIONS));
+            stage.output(Datasets.STEP_JUDGMENTS, io.pathOf(Datasets.STEP_JUDGMENTS));
+            stage.metric("prompts", total);
+            stage.metric("solved", solutions.filter(col("correct")).count());
+            stage.metric("tokens_sampled", progress.tokens());
+            stage.metric(
+                "tokens_per_second", progress.tokens() / Math.max(progress.seconds(), 1e-9));
+            stage.metric("wall_seconds", progress.seconds());
+            stage.metric("model_seconds", progress.modelSeconds());
+            stage.metric("task_placements", List.copyOf(new TreeSet<>(placements.value())));
+          }
+          return null;
+        });
   }
 
   /**
-   * The round's prompts: those of stepwise.search.prompts (source, split, languages), ordered by
-   * a seeded hash of their parallel id, round R taking the R-th slice of {@code prompts_per_round}
+   * The round's prompts: those of stepwise.search.prompts (source, split, languages), ordered by a
+   * seeded hash of their parallel id, round R taking the R-th slice of {@code prompts_per_round}
    * problems, so rounds search disjoint problems while the set lasts.
    */
   Dataset<Row> roundPrompts(int round) {
-    Column selected = col("source").equalTo(prompts.source()).and(col("split").equalTo(prompts.split()));
-    if (!prompts.languages().isEmpty()) selected = selected.and(col("lang").isin(prompts.languages().toArray()));
-    Dataset<Row> train = io.exists(Datasets.PROMPTS) ? io.read(Datasets.PROMPTS).filter(selected) : null;
-    List<String> ids = train == null ? List.of()
-        : new ArrayList<>(train.select("parallel_id").distinct().as(Encoders.STRING()).collectAsList());
+    Column selected =
+        col("source").equalTo(prompts.source()).and(col("split").equalTo(prompts.split()));
+    if (!prompts.languages().isEmpty())
+      selected = selected.and(col("lang").isin(prompts.languages().toArray()));
+    Dataset<Row> train =
+        io.exists(Datasets.PROMPTS) ? io.read(Datasets.PROMPTS).filter(selected) : null;
+    List<String> ids =
+        train == null
+            ? List.of()
+            : new ArrayList<>(
+                train.select("parallel_id").distinct().as(Encoders.STRING()).collectAsList());
     if (ids.isEmpty()) {
-      throw new StepwiseException("no prompts source=" + prompts.source() + " split=" + prompts.split()
-          + (prompts.languages().isEmpty() ? "" : " languages=" + prompts.languages()) + " in " + layout.root()
-          + " (stepwise.search.prompts): run the tasks stage or import them first");
+      throw new StepwiseException(
+          "no prompts source="
+              + prompts.source()
+              + " split="
+              + prompts.split()
+              + (prompts.languages().isEmpty() ? "" : " languages=" + prompts.languages())
+              + " in "
+              + layout.root()
+              + " (stepwise.search.prompts): run the tasks stage or import them first");
     }
     long seed = run.seed();
-    ids.sort(Comparator.comparingLong((String id) -> Seeds.mix(seed, id.hashCode())).thenComparing(id -> id));
+    ids.sort(
+        Comparator.comparingLong((String id) -> Seeds.mix(seed, id.hashCode()))
+            .thenComparing(id -> id));
     int from = ((round - 1) * config.promptsPerRound()) % ids.size();
     List<String> slice = new ArrayList<>();
     for (int i = 0; i < Math.min(config.promptsPerRound(), ids.size()); i++) {
@@ -150,10 +192,14 @@ public final class SearchStage {
     return train.filter(col("parallel_id").isin(slice.toArray()));
   }
 
-  private void write(String dataset, Dataset<Searched> searched, SerializableFunction extract, int round) {
-    Dataset<Row> rows = searched.flatMap((FlatMapFunction<Searched, Row>) s -> extract.apply(s).iterator(),
-        Encoders.row(Datasets.get(dataset).sparkType()));
-    io.replacePartitions(dataset, rows, Set.of(DatasetIO.partition(dataset, Integer.toString(round))));
+  private void write(
+      String dataset, Dataset<Searched> searched, SerializableFunction extract, int round) {
+    Dataset<Row> rows =
+        searched.flatMap(
+            (FlatMapFunction<Searched, Row>) s -> extract.apply(s).iterator(),
+            Encoders.row(Datasets.get(dataset).sparkType()));
+    io.replacePartitions(
+        dataset, rows, Set.of(DatasetIO.partition(dataset, Integer.toString(round))));
   }
 
   @FunctionalInterface
@@ -161,25 +207,41 @@ public final class SearchStage {
     List<Row> apply(Searched searched);
   }
 
-  private static Searched searchPartition(Iterator<Row> rows, String model, String modelId,
+  private static Searched searchPartition(
+      Iterator<Row> rows,
+      String model,
+      String modelId,
       SerializableConfiguration hadoop,
-      SelfRewardConfig c, PromptTemplates templates, long seed, int round, Progress.Counters counters) {
+      SelfRewardConfig c,
+      PromptTemplates templates,
+      long seed,
+      int round,
+      Progress.Counters counters) {
     List<Row> solutions = new ArrayList<>();
     List<Row> judgments = new ArrayList<>();
     if (!rows.hasNext()) {
       return new Searched(solutions, judgments);
     }
     ExecutorModels.Loaded loaded = ExecutorModels.get(model, hadoop.value());
-    Generator generator = new Generator(loaded.model(), loaded.tokenizer()::decode, null, c.generationBatch());
-    StepSearch search = new StepSearch(c.search(),
-        new ModelStepProposer(generator, loaded.chat(), templates, c.sampling().strategy(), c.maxStepTokens()),
-        new ModelPairJudge(generator, loaded.chat(), templates, c.maxJudgeTokens()));
+    Generator generator =
+        new Generator(loaded.model(), loaded.tokenizer()::decode, null, c.generationBatch());
+    StepSearch search =
+        new StepSearch(
+            c.search(),
+            new ModelStepProposer(
+                generator, loaded.chat(), templates, c.sampling().strategy(), c.maxStepTokens()),
+            new ModelPairJudge(generator, loaded.chat(), templates, c.maxJudgeTokens()));
     List<SearchPrompt> batch = new ArrayList<>();
     while (rows.hasNext()) {
       Row r = rows.next();
       String id = r.getAs("id");
-      batch.add(new SearchPrompt(id, r.getAs("lang"), r.getAs("question"), r.getAs("gold"),
-          Seeds.mix(seed, round, id.hashCode())));
+      batch.add(
+          new SearchPrompt(
+              id,
+              r.getAs("lang"),
+              r.getAs("question"),
+              r.getAs("gold"),
+              Seeds.mix(seed, round, id.hashCode())));
       if (batch.size() == c.batchPrompts() || !rows.hasNext()) {
         long started = System.nanoTime();
         List<SearchOutcome> outcomes = search.run(batch);
@@ -206,14 +268,30 @@ public final class SearchStage {
     String predicted = Answers.extract(text).orElse(null);
     String gold = o.prompt().gold();
     Boolean correct = gold == null ? null : Answers.isCorrect(text, gold);
-    int tokens = o.rounds().stream().filter(r -> r.best() >= 0 && o.solutionIterations().contains(r.iteration()))
-        .mapToInt(r -> r.candidates().get(r.best()).candidate().tokens()).sum();
+    int tokens =
+        o.rounds().stream()
+            .filter(r -> r.best() >= 0 && o.solutionIterations().contains(r.iteration()))
+            .mapToInt(r -> r.candidates().get(r.best()).candidate().tokens())
+            .sum();
     String finish = o.finished() ? "answer" : "max_steps";
-    return Rows.of(Datasets.get(Datasets.SOLUTIONS)).set("round", round).set("prompt_id", o.prompt().id())
-        .set("model_id", modelId).set("lang", o.prompt().lang()).set("method", "step_search").set("sample_index", 0)
-        .set("seed", o.prompt().seed()).set("steps", seq(o.steps())).set("text", text).set("predicted", predicted)
-        .set("gold", gold).set("correct", correct).set("num_tokens", tokens).set("tokens_sampled", o.tokensSampled())
-        .set("rollbacks", o.rollbacks()).set("finish_reason", finish).build();
+    return Rows.of(Datasets.get(Datasets.SOLUTIONS))
+        .set("round", round)
+        .set("prompt_id", o.prompt().id())
+        .set("model_id", modelId)
+        .set("lang", o.prompt().lang())
+        .set("method", "step_search")
+        .set("sample_index", 0)
+        .set("seed", o.prompt().seed())
+        .set("steps", seq(o.steps()))
+        .set("text", text)
+        .set("predicted", predicted)
+        .set("gold", gold)
+        .set("correct", correct)
+        .set("num_tokens", tokens)
+        .set("tokens_sampled", o.tokensSampled())
+        .set("rollbacks", o.rollbacks())
+        .set("finish_reason", finish)
+        .build();
   }
 
   private static List<Row> judgmentRows(SearchOutcome o, int round, String modelId) {
@@ -227,16 +305,34 @@ public final class SearchStage {
         JudgedCandidate c = r.candidates().get(i);
         List<Row> comparisons = new ArrayList<>();
         for (JudgedCandidate.Comparison cmp : c.comparisons()) {
-          comparisons.add(Rows.element(judgments, "comparisons").set("opponent_index", cmp.opponent())
-              .set("candidate_first", cmp.shownFirst()).set("verdict", cmp.outcome()).set("judge_text", cmp.judgeText())
-              .build());
+          comparisons.add(
+              Rows.element(judgments, "comparisons")
+                  .set("opponent_index", cmp.opponent())
+                  .set("candidate_first", cmp.shownFirst())
+                  .set("verdict", cmp.outcome())
+                  .set("judge_text", cmp.judgeText())
+                  .build());
         }
-        rows.add(Rows.of(judgments).set("round", round).set("prompt_id", o.prompt().id()).set("model_id", modelId)
-            .set("lang", o.prompt().lang()).set("step_index", r.stepIndex()).set("attempt", attempt)
-            .set("iteration", r.iteration()).set("prefix_steps", seq(r.previousSteps())).set("candidate_index", i)
-            .set("candidate", c.candidate().text()).set("score", c.wins()).set("comparisons", seq(comparisons))
-            .set("is_best", i == r.best()).set("is_worst", i == r.worst()).set("all_tied", allTied)
-            .set("outcome", r.outcome()).set("in_solution", o.solutionIterations().contains(r.iteration())).build());
+        rows.add(
+            Rows.of(judgments)
+                .set("round", round)
+                .set("prompt_id", o.prompt().id())
+                .set("model_id", modelId)
+                .set("lang", o.prompt().lang())
+                .set("step_index", r.stepIndex())
+                .set("attempt", attempt)
+                .set("iteration", r.iteration())
+                .set("prefix_steps", seq(r.previousSteps()))
+                .set("candidate_index", i)
+                .set("candidate", c.candidate().text())
+                .set("score", c.wins())
+                .set("comparisons", seq(comparisons))
+                .set("is_best", i == r.best())
+                .set("is_worst", i == r.worst())
+                .set("all_tied", allTied)
+                .set("outcome", r.outcome())
+                .set("in_solution", o.solutionIterations().contains(r.iteration()))
+                .build());
       }
     }
     return rows;
