@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -202,7 +203,8 @@ public final class ModelGenerateCommand implements Callable<Integer> {
       case "edt" -> new Edt(edtT0, edtTheta, edtN, topP, false);
       case "edt-instance" -> new Edt(edtT0, edtTheta, edtN, topP, true);
       default ->
-          throw new StepwiseException(
+          throw new ParameterException( // bad usage: exit 2
+              spec.commandLine(),
               "--sampler "
                   + sampler
                   + " is unknown: use greedy, temperature, top-p, edt or edt-instance");

@@ -339,6 +339,7 @@ class ModelCommandsTest {
     Cli.Result sampler =
         Cli.runLocal(
             "model", "generate", "--model", model.toString(), "--prompt", "x", "--sampler", "beam");
+    assertThat(sampler.exitCode()).as("bad usage").isEqualTo(2);
     assertThat(sampler.err()).contains("--sampler beam is unknown");
     assertThat(Cli.runLocal("model", "generate", "--help").out())
         .contains("--sampler", "--edt-theta", "--batch-size");
