@@ -21,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -151,34 +150,22 @@ public final class AlignEvalJob {
       }
     }
     if (align.evalMgsmPerLanguage() > 0 && io.exists(Datasets.PROMPTS)) {
-      Map<String, List<Row>> byLang = new TreeMap<>();
-      for (Row r :
+      List<Row> prompts =
           io.read(Datasets.PROMPTS)
               .where(col("source").equalTo(MGSM))
               .select("id", "lang", "question", "gold", "split")
-              .collectAsList()) {
-        byLang.computeIfAbsent(r.getString(1), l -> new ArrayList<>()).add(r);
+              .collectAsList();
+      for (Row r :
+          TranslationPairsJob.firstLinesPerLanguage(prompts, align.evalMgsmPerLanguage())) {
+        items.add(
+            HeldOutGrading.item(
+                MGSM,
+                r.getString(4),
+                r.getString(1),
+                r.getString(0),
+                ReasoningPrompt.of(r.getString(2)),
+                r.getString(3)));
       }
-      byLang
-          .values()
-          .forEach(
-              rows ->
-                  rows.stream()
-                      .sorted(
-                          Comparator.comparingLong(
-                                  (Row r) -> TranslationPairsJob.lineOf(r.getString(0)))
-                              .thenComparing(r -> r.getString(0)))
-                      .limit(align.evalMgsmPerLanguage())
-                      .forEach(
-                          r ->
-                              items.add(
-                                  HeldOutGrading.item(
-                                      MGSM,
-                                      r.getString(4),
-                                      r.getString(1),
-                                      r.getString(0),
-                                      ReasoningPrompt.of(r.getString(2)),
-                                      r.getString(3)))));
     }
     return items;
   }

@@ -22,13 +22,11 @@ import dev.stepwise.tasks.TaskExample;
 import dev.stepwise.text.ReasoningPrompt;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.hadoop.fs.Path;
@@ -226,32 +224,14 @@ public final class NeuronsJob {
       return items;
     }
     List<String> langs = config.languages().stream().map(Language::code).toList();
-    Map<String, List<Row>> byLang = new TreeMap<>();
-    for (Row r :
+    List<Row> prompts =
         io.read(Datasets.PROMPTS)
             .where(col("source").equalTo(config.source()).and(col("lang").isin(langs.toArray())))
             .select("id", "lang", "question")
-            .collectAsList()) {
-      byLang.computeIfAbsent(r.getString(1), l -> new ArrayList<>()).add(r);
+            .collectAsList();
+    for (Row r : TranslationPairsJob.firstLinesPerLanguage(prompts, config.problemsPerLanguage())) {
+      items.add(item(r.getString(0), r.getString(1), ReasoningPrompt.of(r.getString(2)), null));
     }
-    byLang
-        .values()
-        .forEach(
-            rows ->
-                rows.stream()
-                    .sorted(
-                        Comparator.comparingLong(
-                                (Row r) -> TranslationPairsJob.lineOf(r.getString(0)))
-                            .thenComparing(r -> r.getString(0)))
-                    .limit(config.problemsPerLanguage())
-                    .forEach(
-                        r ->
-                            items.add(
-                                item(
-                                    r.getString(0),
-                                    r.getString(1),
-                                    ReasoningPrompt.of(r.getString(2)),
-                                    null))));
     return items;
   }
 

@@ -16,6 +16,7 @@ import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.Split;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -255,6 +256,25 @@ public final class TranslationPairsJob {
    * prompts ids end in the input's 1-based line number (source/split[/lang]/line); 0 when they do
    * not.
    */
+  /**
+   * The first {@code perLanguage} rows of each language, by input line then id, languages in
+   * alphabetical order; rows hold the prompt id in column 0 and its language in column 1.
+   */
+  static List<Row> firstLinesPerLanguage(List<Row> rows, int perLanguage) {
+    Map<String, List<Row>> byLang = new TreeMap<>();
+    for (Row r : rows) byLang.computeIfAbsent(r.getString(1), l -> new ArrayList<>()).add(r);
+    List<Row> first = new ArrayList<>();
+    for (List<Row> lang : byLang.values()) {
+      lang.stream()
+          .sorted(
+              Comparator.comparingLong((Row r) -> lineOf(r.getString(0)))
+                  .thenComparing(r -> r.getString(0)))
+          .limit(perLanguage)
+          .forEach(first::add);
+    }
+    return first;
+  }
+
   static long lineOf(String id) {
     String last = id.substring(id.lastIndexOf('/') + 1);
     return last.matches("\\d{1,18}") ? Long.parseLong(last) : 0;
