@@ -299,8 +299,7 @@ public final class LlamaModel implements AutoCloseable {
     // stacked along the time axis of that head, [batch, kvHeads, group*time, headDim].
     NDArray grouped = q.reshape(batch, kvHeads, config.groupSize() * time, headDim);
     NDArray scores =
-        f32(grouped.matMul(k.transpose(0, 1, 3, 2)))
-            .mul(1.0 / Math.sqrt(headDim))
+        Scalars.mul(f32(grouped.matMul(k.transpose(0, 1, 3, 2))), 1.0 / Math.sqrt(headDim))
             .reshape(batch, heads, time, keysLength)
             .add(mask);
     NDArray probs =

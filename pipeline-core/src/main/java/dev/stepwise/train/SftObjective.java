@@ -2,6 +2,7 @@ package dev.stepwise.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.stepwise.model.Scalars;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +18,7 @@ public final class SftObjective implements Objective<SftExample> {
     List<int[]> completions = batch.stream().map(SftExample::completionIds).toList();
     NDArray tokenLogProbs = model.completionTokenLogProbs(scope, prompts, completions);
     int tokens = completions.stream().mapToInt(c -> c.length).sum();
-    NDArray loss = tokenLogProbs.sum().neg().div(tokens);
+    NDArray loss = Scalars.div(tokenLogProbs.sum().neg(), tokens);
     return new Step(loss, Map.of("loss", StepDpoLoss.scalar(loss)));
   }
 }

@@ -3,6 +3,7 @@ package dev.stepwise.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
+import dev.stepwise.model.Scalars;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -48,15 +49,15 @@ public record StepDpoLoss(double beta, double sftWeight) implements Serializable
       NDArray refChosen,
       NDArray refRejected,
       NDArray chosenTokens) {
-    NDArray chosenReward = policyChosen.sub(refChosen).mul(beta);
-    NDArray rejectedReward = policyRejected.sub(refRejected).mul(beta);
+    NDArray chosenReward = Scalars.mul(policyChosen.sub(refChosen), beta);
+    NDArray rejectedReward = Scalars.mul(policyRejected.sub(refRejected), beta);
     NDArray margin = chosenReward.sub(rejectedReward);
     // -log sigmoid(m) = softplus(-m), stable for large |m|.
     NDArray loss = Activation.softPlus(margin.neg()).mean();
     if (sftWeight > 0) {
       NDArray chosenNll =
           policyChosen.neg().div(chosenTokens.toType(policyChosen.getDataType(), false));
-      loss = loss.add(chosenNll.mean().mul(sftWeight));
+      loss = loss.add(Scalars.mul(chosenNll.mean(), sftWeight));
     }
     Map<String, Double> metrics = new LinkedHashMap<>();
     metrics.put("loss", scalar(loss));

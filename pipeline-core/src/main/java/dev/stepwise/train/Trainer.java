@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.stepwise.model.Scalars;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -142,7 +143,7 @@ public final class Trainer<E> {
             if (!Double.isFinite(loss)) {
               throw new NonFiniteLossException(step + 1, "loss", loss);
             }
-            collector.backward(out.loss().div(settings.gradientAccumulation()));
+            collector.backward(Scalars.div(out.loss(), settings.gradientAccumulation()));
             out.metrics()
                 .forEach(
                     (k, v) -> metrics.merge(k, v / settings.gradientAccumulation(), Double::sum));

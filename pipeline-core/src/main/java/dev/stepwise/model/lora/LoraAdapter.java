@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear;
 import dev.stepwise.model.LlamaConfig;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.model.ProjectionHook;
+import dev.stepwise.model.Scalars;
 import dev.stepwise.sampling.Seeds;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -171,9 +172,10 @@ public final class LoraAdapter implements ProjectionHook {
     NDArray x =
         input.getDataType() == DataType.FLOAT32 ? input : input.toType(DataType.FLOAT32, false);
     NDArray delta =
-        Linear.linear(Linear.linear(x, loraA).singletonOrThrow(), b[layer][m])
-            .singletonOrThrow()
-            .mul(settings.scale());
+        Scalars.mul(
+            Linear.linear(Linear.linear(x, loraA).singletonOrThrow(), b[layer][m])
+                .singletonOrThrow(),
+            settings.scale());
     return output.add(
         delta.getDataType() == output.getDataType()
             ? delta
@@ -204,7 +206,7 @@ public final class LoraAdapter implements ProjectionHook {
         int m = MODULES.indexOf(module);
         NDArray w = weights.get(hfName(layer, module) + ".weight");
         try (NDScope scope = new NDScope()) {
-          NDArray delta = b[layer][m].matMul(a[layer][m]).mul(settings.scale());
+          NDArray delta = Scalars.mul(b[layer][m].matMul(a[layer][m]), settings.scale());
           w.addi(
               delta.getDataType() == w.getDataType()
                   ? delta
