@@ -11,6 +11,8 @@ import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LeftPaddedBatch;
 import dev.stepwise.model.LlamaConfig;
 import dev.stepwise.model.LlamaModel;
+import dev.stepwise.model.lora.LoraAdapter;
+import dev.stepwise.model.lora.LoraSettings;
 import dev.stepwise.sampling.FixedSampler;
 import dev.stepwise.sampling.Logits;
 import dev.stepwise.train.DpoObjective;
@@ -58,8 +60,9 @@ public final class ModelBenchmark {
    * @param trainSteps timed optimizer steps for SFT and for DPO (one more is run first as warm-up)
    * @param trainBatch SFT rows per step; DPO takes a quarter as many pairs (at least one), scoring
    *     at most 16 rows
-   * @param trainTokens tokens per SFT row (30% prompt); a DPO side has three quarters as many (80%
-   *     shared prefix)
+   * @param trainTokens tokens per SFT row (30% prompt)
+   * @param dpoPairs preference pairs per DPO step (full and LoRA)
+   * @param dpoSide tokens per DPO side (80% shared prefix)
    * @param repeats decoding figures are the best of this many runs (a busy neighbour shows as slow
    *     runs)
    */
@@ -71,9 +74,14 @@ public final class ModelBenchmark {
       int trainSteps,
       int trainBatch,
       int trainTokens,
+      int dpoPairs,
+      int dpoSide,
       int repeats,
       long seed) {
     public Settings {
+      if (dpoPairs < 1 || dpoSide < 10)
+        throw new IllegalArgumentException(
+            "DPO pairs must be >= 1 and DPO tokens >= 10, got " + dpoPairs + ", " + dpoSide);
       if (memoryCalls < 1 || trainSteps < 1 || trainBatch < 1 || repeats < 1) {
         throw new IllegalArgumentException(
             "calls, train steps, train batch and repeats must be >= 1");
@@ -99,20 +107,22 @@ public final class ModelBenchmark {
     public static Settings forModel(long parameters) {
       return parameters < REAL_SIZE_PARAMETERS
           ? new Settings(
-              List.of(32, 128, 256, 512), List.of(1, 16), List.of(1, 16), 10_000, 3, 32, 160, 7, 1)
-          : new Settings(List.of(32, 128), List.of(1, 16), List.of(1), 100, 1, 4, 128, 1, 1);
+              List.of(32, 128, 256, 512),
+              List.of(1, 16),
+              List.of(1, 16),
+              10_000,
+              3,
+              32,
+              160,
+              8,
+              120,
+              7,
+              1)
+          : new Settings(List.of(32, 128), List.of(1, 16), List.of(1), 100, 1, 4, 128, 1, 96, 1, 1);
     }
 
     public int sftPrompt() {
       return trainTokens * 3 / 10;
-    }
-
-    public int dpoPairs() {
-      return Math.max(1, trainBatch / 4);
-    }
-
-    public int dpoSide() {
-      return trainTokens * 3 / 4;
     }
 
     public int dpoPrefix() {
@@ -182,6 +192,12 @@ public final class ModelBenchmark {
   private final Path modelDir;
   private final Settings settings;
   private final Listener listener;
+
+  /**
+   * The adapters the LoRA training parts train: PEFT's usual r = 8, alpha = 16, every projection.
+   */
+  private static final LoraSettings BENCH_LORA = new LoraSettings(8, 16, 0, LoraAdapter.MODULES);
+
   private final List<Part> parts = new ArrayList<>();
 
   public ModelBenchmark(Path modelDir, Settings settings, Listener listener) {
@@ -275,7 +291,7 @@ public final class ModelBenchmark {
       double sftSteps =
           measure(
               "SFT step, batch " + s.trainBatch() + " x " + s.trainTokens() + " tokens",
-              () -> stepsPerSecond(new SftObjective(), sft, s.trainBatch(), root),
+              () -> stepsPerSecond(new SftObjective(), sft, s.trainBatch(), root, null, false),
               ModelBenchmark::stepsPerSecond);
       List<PreferencePair> pairs = new ArrayList<>();
       for (int i = 0; i < s.dpoPairs(); i++) {
@@ -287,13 +303,23 @@ public final class ModelBenchmark {
                 -50,
                 -50));
       }
+      String dpoStep = "DPO step, " + s.dpoPairs() + " pairs x 2 x " + s.dpoSide() + " tokens";
+      DpoObjective dpo = new DpoObjective(new StepDpoLoss(0.1, 0));
       double dpoSteps =
           measure(
-              "DPO step, " + s.dpoPairs() + " pairs x 2 x " + s.dpoSide() + " tokens",
-              () ->
-                  stepsPerSecond(
-                      new DpoObjective(new StepDpoLoss(0.1, 0)), pairs, s.dpoPairs(), root),
+              dpoStep,
+              () -> stepsPerSecond(dpo, pairs, s.dpoPairs(), root, null, false),
               ModelBenchmark::stepsPerSecond);
+      // What a real-size run trains: LoRA adapters, with and without activation checkpointing.
+      for (boolean checkpointing : new boolean[] {false, true}) {
+        measure(
+            "LoRA r="
+                + BENCH_LORA.r()
+                + " DPO step"
+                + (checkpointing ? ", activation checkpointing" : ""),
+            () -> stepsPerSecond(dpo, pairs, s.dpoPairs(), root, BENCH_LORA, checkpointing),
+            ModelBenchmark::stepsPerSecond);
+      }
       return new Result(
           generation,
           latency[0],
@@ -452,10 +478,16 @@ public final class ModelBenchmark {
     return best;
   }
 
+  /** Training steps/s of full fine-tuning ({@code lora} null) or of LoRA adapters. */
   private <E> double stepsPerSecond(
-      Objective<E> objective, List<E> examples, int batch, NDManager root) throws IOException {
+      Objective<E> objective,
+      List<E> examples,
+      int batch,
+      NDManager root,
+      LoraSettings lora,
+      boolean activationCheckpointing)
+      throws IOException {
     try (LlamaModel fresh = Checkpoint.load(modelDir, root)) {
-      LlamaTrainable trainable = new LlamaTrainable(fresh, null);
       long[] stepEnds = new long[settings.trainSteps() + 2];
       TrainSettings train =
           new TrainSettings(
@@ -471,7 +503,10 @@ public final class ModelBenchmark {
               settings.seed(),
               1,
               0,
-              false);
+              false,
+              lora,
+              activationCheckpointing);
+      LlamaTrainable trainable = new LlamaTrainable(fresh, null, train, modelDir.toString());
       new Trainer<>(
               train,
               objective,

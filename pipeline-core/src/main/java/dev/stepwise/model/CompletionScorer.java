@@ -46,7 +46,7 @@ public final class CompletionScorer {
    * array it makes is owned by {@code scope}. Each prompt needs at least one token (e.g. BOS).
    */
   public NDArray tokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions) {
-    return tokenLogProbs(scope, prompts, completions, null);
+    return tokenLogProbs(scope, prompts, completions, (MlpHook) null);
   }
 
   /**
@@ -55,6 +55,22 @@ public final class CompletionScorer {
    */
   public NDArray tokenLogProbs(
       NDManager scope, List<int[]> prompts, List<int[]> completions, MlpHook hook) {
+    return tokenLogProbs(
+        scope, prompts, completions, (ids, padding) -> model.hidden(ids, padding, null, hook));
+  }
+
+  /** The final-norm hidden states of left-padded ids, e.g. {@link CheckpointedForward#hidden}. */
+  @FunctionalInterface
+  public interface HiddenStates {
+    NDArray of(NDArray inputIds, int[] padding);
+  }
+
+  /**
+   * As {@link #tokenLogProbs(NDManager, List, List)}, with the decoder's hidden states computed by
+   * {@code hiddenStates}.
+   */
+  public NDArray tokenLogProbs(
+      NDManager scope, List<int[]> prompts, List<int[]> completions, HiddenStates hiddenStates) {
     if (prompts.size() != completions.size()) {
       throw new IllegalArgumentException(
           prompts.size() + " prompts but " + completions.size() + " completions");
@@ -84,7 +100,7 @@ public final class CompletionScorer {
               + model.config().maxPositionEmbeddings());
     }
     NDArray ids = batch.toNDArray(scope);
-    NDArray hidden = model.hidden(ids, batch.padding(), null, hook);
+    NDArray hidden = hiddenStates.of(ids, batch.padding());
     // Only the positions that predict completion tokens go through the (vocab-sized) head.
     int firstPredicting = length - maxCompletion - 1;
     NDArray targets = ids.get(new NDIndex(":, {}:", length - maxCompletion)).expandDims(-1);

@@ -241,22 +241,45 @@ public final class LlamaModel implements AutoCloseable {
     NDArray[] rope = rotaryCosSin(scope, padding, start, time);
     NDArray mask = attentionMask(scope, padding, start, time);
 
-    NDArray x =
-        f32(Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow());
+    NDArray x = embed(inputIds);
     for (int i = 0; i < layers.size(); i++) {
-      Layer layer = layers.get(i);
       // A layer's temporaries are freed when it ends, not with the caller's scope: kept, they
       // would add up to several GB at a real model's size (a 0.5B prefill of 16 x 104 tokens held
       // ~7 GB of them), in decoding and scoring alike. Under a GradientCollector autograd
       // still holds what the backward pass needs; only the layer's output is kept here.
       try (NDScope layerScope = new NDScope()) {
-        x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
-        x = x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+        x = layer(i, x, rope, mask, cache, hook);
         NDScope.unregister(x);
       }
     }
     if (cache != null) cache.advance(time);
+    return finalNorm(x);
+  }
+
+  /** The residual stream's input: the token embeddings of {@code inputIds}, in F32. */
+  NDArray embed(NDArray inputIds) {
+    return f32(Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow());
+  }
+
+  /** Decoder layer {@code i}: the residual stream after its attention and MLP blocks. */
+  NDArray layer(int i, NDArray x, NDArray[] rope, NDArray mask, KvCache cache, MlpHook hook) {
+    Layer layer = layers.get(i);
+    x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
+    return x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+  }
+
+  /** The final RMSNorm, which the head reads. */
+  NDArray finalNorm(NDArray x) {
     return rmsNorm(x, finalNorm);
+  }
+
+  int numLayers() {
+    return layers.size();
+  }
+
+  /** Whether training updates the token embeddings (and so needs their gradient). */
+  boolean embeddingsTrain() {
+    return embedTokens.hasGradient();
   }
 
   /** Next-token logits [..., vocab] from hidden states [..., hidden]. */
@@ -382,7 +405,7 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /** cos and sin [batch, 1, time, headDim] of each token's own position (padding excluded). */
-  private NDArray[] rotaryCosSin(NDManager scope, int[] padding, int start, int time) {
+  NDArray[] rotaryCosSin(NDManager scope, int[] padding, int start, int time) {
     float[] positions = new float[padding.length * time];
     for (int b = 0; b < padding.length; b++) {
       for (int t = 0; t < time; t++) positions[b * time + t] = Math.max(0, start + t - padding[b]);
@@ -397,7 +420,7 @@ public final class LlamaModel implements AutoCloseable {
    * Additive mask [batch, 1, time, keys]: query t (absolute position start+t) sees key s when s is
    * not padding and s <= start+t. Padding queries see nothing; their outputs are never used.
    */
-  private static NDArray attentionMask(NDManager scope, int[] padding, int start, int time) {
+  static NDArray attentionMask(NDManager scope, int[] padding, int start, int time) {
     int keys = start + time;
     float[] mask = new float[padding.length * time * keys];
     for (int b = 0; b < padding.length; b++) {

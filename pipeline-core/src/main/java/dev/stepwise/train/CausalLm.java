@@ -2,6 +2,7 @@ package dev.stepwise.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.Map;
 
@@ -17,4 +18,10 @@ public interface CausalLm {
    * {@code GradientCollector}; every array it makes is owned by {@code scope}.
    */
   NDArray completionTokenLogProbs(NDManager scope, List<int[]> prompts, List<int[]> completions);
+
+  /**
+   * Completes a backward pass that {@code collector.backward(loss)} began, for models that
+   * recompute activations (activation checkpointing); a no-op otherwise.
+   */
+  default void completeBackward(GradientCollector collector) {}
 }

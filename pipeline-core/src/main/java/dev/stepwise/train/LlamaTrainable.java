@@ -3,8 +3,10 @@ package dev.stepwise.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.training.GradientCollector;
 import dev.stepwise.io.TensorDType;
 import dev.stepwise.model.Checkpoint;
+import dev.stepwise.model.CheckpointedForward;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.model.lora.AdapterDirectory;
@@ -12,6 +14,7 @@ import dev.stepwise.model.lora.LoraAdapter;
 import dev.stepwise.model.lora.LoraSettings;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +45,11 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
   /** The trained adapter, or null for full fine-tuning. */
   private final LoraAdapter adapter;
 
+  private final boolean activationCheckpointing;
+
+  /** With activation checkpointing: this step's forward passes, whose backward is pending. */
+  private final List<CheckpointedForward> pendingBackward = new ArrayList<>();
+
   /**
    * Full fine-tuning, or LoRA when {@code settings.lora()} is set: the adapter {@code model} was
    * loaded with (from an adapter directory) trains on, else a new one over {@code modelUri}, seeded
@@ -59,12 +67,13 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
         settings.freezeEmbeddings(),
         settings.lora(),
         modelUri,
-        settings.seed());
+        settings.seed(),
+        settings.activationCheckpointing());
   }
 
   /** Full fine-tuning. */
   public LlamaTrainable(LlamaModel model, Path tokenizerDir, boolean freezeEmbeddings) {
-    this(model, tokenizerDir, freezeEmbeddings, null, null, 0);
+    this(model, tokenizerDir, freezeEmbeddings, null, null, 0, false);
   }
 
   public LlamaTrainable(LlamaModel model, Path tokenizerDir) {
@@ -77,12 +86,14 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
       boolean freezeEmbeddings,
       LoraSettings lora,
       String modelUri,
-      long seed) {
+      long seed,
+      boolean activationCheckpointing) {
     // LoRA too: the adapters' gradients flow back through the base's F16-F32 casts.
     if (model.weightType() != DataType.FLOAT32) throw new IllegalArgumentException(F32_ONLY);
     this.model = model;
     this.scorer = new CompletionScorer(model);
     this.tokenizerDir = tokenizerDir;
+    this.activationCheckpointing = activationCheckpointing;
     LoraAdapter loaded = model.projectionHook() instanceof LoraAdapter a ? a : null;
     if (lora == null) {
       if (loaded != null) loaded.mergeInto(model);
@@ -138,7 +149,25 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
   @Override
   public NDArray completionTokenLogProbs(
       NDManager scope, List<int[]> prompts, List<int[]> completions) {
-    return scorer.tokenLogProbs(scope, prompts, completions);
+    if (!activationCheckpointing) return scorer.tokenLogProbs(scope, prompts, completions);
+    return scorer.tokenLogProbs(
+        scope,
+        prompts,
+        completions,
+        (ids, padding) -> {
+          CheckpointedForward forward = CheckpointedForward.run(model, ids, padding);
+          pendingBackward.add(forward);
+          return forward.hidden();
+        });
+  }
+
+  @Override
+  public void completeBackward(GradientCollector collector) {
+    try {
+      for (CheckpointedForward forward : pendingBackward) forward.backward(collector);
+    } finally {
+      pendingBackward.clear();
+    }
   }
 
   @Override

@@ -11,6 +11,8 @@ import java.io.Serializable;
  * @param saveEvery write {@code checkpoint-<step>} every this many updates (0: only at the end)
  * @param freezeEmbeddings keep the token embeddings (and a head tied to them) fixed
  * @param lora train LoRA adapters with the base weights frozen; null trains every weight
+ * @param activationCheckpointing keep only each layer's input in the forward pass and recompute the
+ *     layer in the backward pass (less memory, one more forward pass a step)
  */
 public record TrainSettings(
     int batchSize,
@@ -26,10 +28,11 @@ public record TrainSettings(
     int logEvery,
     int saveEvery,
     boolean freezeEmbeddings,
-    LoraSettings lora)
+    LoraSettings lora,
+    boolean activationCheckpointing)
     implements Serializable {
 
-  /** Full fine-tuning (no LoRA). */
+  /** Full fine-tuning (no LoRA), without activation checkpointing. */
   public TrainSettings(
       int batchSize,
       int gradientAccumulation,
@@ -58,7 +61,8 @@ public record TrainSettings(
         logEvery,
         saveEvery,
         freezeEmbeddings,
-        null);
+        null,
+        false);
   }
 
   public TrainSettings {

@@ -144,6 +144,7 @@ public final class Trainer<E> {
               throw new NonFiniteLossException(step + 1, "loss", loss);
             }
             collector.backward(Scalars.div(out.loss(), settings.gradientAccumulation()));
+            model.completeBackward(collector);
             out.metrics()
                 .forEach(
                     (k, v) -> metrics.merge(k, v / settings.gradientAccumulation(), Double::sum));

@@ -31,7 +31,7 @@ class LoraTrainingTest {
 
   static TrainSettings settings(long steps, int saveEvery, LoraSettings lora) {
     return new TrainSettings(
-        3, 1, steps, 0, 1e-2, 0.1, 0.1, 1.0, 0.0, 5, 1, saveEvery, false, lora);
+        3, 1, steps, 0, 1e-2, 0.1, 0.1, 1.0, 0.0, 5, 1, saveEvery, false, lora, false);
   }
 
   static Map<String, float[]> snapshot(Map<String, NDArray> parameters) {

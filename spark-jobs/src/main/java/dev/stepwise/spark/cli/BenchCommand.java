@@ -190,16 +190,21 @@ public final class BenchCommand implements Runnable {
               description =
                   "Timed SFT and DPO steps after one warm-up step (default 3; real size 1).")
           Integer trainSteps,
-      @Option(
-              names = "--train-batch",
-              description =
-                  "SFT rows per step; DPO takes a quarter as many pairs (default 32; real size 4).")
+      @Option(names = "--train-batch", description = "SFT rows per step (default 32; real size 4).")
           Integer trainBatch,
       @Option(
               names = "--train-tokens",
-              description =
-                  "Tokens per SFT row; a DPO side has 3/4 as many (default 160; real size 128).")
+              description = "Tokens per SFT row (default 160; real size 128).")
           Integer trainTokens,
+      @Option(
+              names = "--dpo-pairs",
+              description =
+                  "Preference pairs per DPO step, full and LoRA (default 8; real size 1).")
+          Integer dpoPairs,
+      @Option(
+              names = "--dpo-tokens",
+              description = "Tokens per DPO side (default 120; real size 96).")
+          Integer dpoTokens,
       @Option(
               names = "--repeats",
               description =
@@ -237,6 +242,8 @@ public final class BenchCommand implements Runnable {
                     or(trainSteps, d.trainSteps()),
                     or(trainBatch, d.trainBatch()),
                     or(trainTokens, d.trainTokens()),
+                    or(dpoPairs, d.dpoPairs()),
+                    or(dpoTokens, d.dpoSide()),
                     or(repeats, d.repeats()),
                     d.seed()));
     PrintWriter w = spec.commandLine().getOut();

@@ -65,7 +65,8 @@ public record SftConfig(
               s.getInt("log_every"),
               s.getInt("save_every"),
               t.freezeEmbeddings(),
-              t.lora());
+              t.lora(),
+              t.activationCheckpointing());
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("stepwise.sft: " + e.getMessage());
     }

@@ -10,7 +10,7 @@ import java.io.Serializable;
 /**
  * The optimisation keys shared by stepwise.sft and stepwise.dpo, plus stepwise.train (how many
  * training tasks, and how often they average; LoRA, {@code lora} null when off). The seed comes
- * from the run.
+ * from the run. Activation checkpointing is stepwise.train.activation_checkpointing.
  */
 public record TrainingConfig(
     int batchSize,
@@ -25,7 +25,8 @@ public record TrainingConfig(
     boolean freezeEmbeddings,
     int workers,
     int syncEvery,
-    LoraSettings lora)
+    LoraSettings lora,
+    boolean activationCheckpointing)
     implements Serializable {
 
   /** Reads section {@code stepwise.<name>} (sft or dpo) and stepwise.train. */
@@ -45,7 +46,8 @@ public record TrainingConfig(
         s.getBoolean("freeze_embeddings"),
         t.getInt("workers"),
         t.getInt("sync_every"),
-        lora(t.getConfig("lora")));
+        lora(t.getConfig("lora")),
+        t.getBoolean("activation_checkpointing"));
   }
 
   /**
@@ -83,6 +85,7 @@ public record TrainingConfig(
         10,
         0,
         freezeEmbeddings,
-        lora);
+        lora,
+        activationCheckpointing);
   }
 }

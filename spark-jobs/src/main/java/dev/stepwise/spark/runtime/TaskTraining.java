@@ -124,6 +124,7 @@ public final class TaskTraining {
         s.logEvery(),
         s.saveEvery(),
         s.freezeEmbeddings(),
-        s.lora());
+        s.lora(),
+        s.activationCheckpointing());
   }
 }

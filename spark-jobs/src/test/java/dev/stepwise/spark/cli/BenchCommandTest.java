@@ -29,6 +29,10 @@ class BenchCommandTest {
             "40",
             "--train-steps",
             "1",
+            "--dpo-pairs",
+            "2",
+            "--dpo-tokens",
+            "40",
             "--json",
             json.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
@@ -82,8 +86,14 @@ class BenchCommandTest {
         .isGreaterThan(result.get("rssEndKb").getAsLong() / 2)
         .isPositive();
     assertThat(result.get("memoryCalls").getAsInt()).isEqualTo(40);
-    // load, 8 decoding figures, latency, scoring, RSS calls, SFT, DPO
-    assertThat(result.getAsJsonArray("parts")).hasSize(14);
+    // load, 8 decoding figures, latency, scoring, RSS calls, SFT, DPO, LoRA DPO without and with
+    // activation checkpointing
+    assertThat(result.getAsJsonArray("parts")).hasSize(16);
+    assertThat(r.out())
+        .contains(
+            "DPO step, 2 pairs x 2 x 40 tokens",
+            "LoRA r=8 DPO step ",
+            "LoRA r=8 DPO step, activation checkpointing");
   }
 
   @Test

@@ -77,7 +77,7 @@ class WeightAveragingTest {
   static final LoraSettings LORA =
       new LoraSettings(4, 8, 0.0, List.of("q_proj", "v_proj", "down_proj"));
   static final TrainSettings SETTINGS =
-      new TrainSettings(1, 1, 4, 0, 1e-2, 0, 1, 1.0, 0.0, 3, 1, 0, false, LORA);
+      new TrainSettings(1, 1, 4, 0, 1e-2, 0, 1, 1.0, 0.0, 3, 1, 0, false, LORA, false);
 
   static List<SftExample> examples() {
     return List.of(
