@@ -206,7 +206,7 @@ class LoraTrainingTest {
                         null,
                         settings(5, 0, new LoraSettings(4, 8, 0.05, LoraAdapter.MODULES)),
                         init))
-            .hasMessageContaining("lora dropout 0.05 is not supported for training");
+            .hasMessageContaining("lora dropout 0.05 is not implemented for training");
       }
       try (LlamaModel model = Checkpoint.load(dir.resolve("round2"), manager)) {
         var before =

@@ -183,15 +183,14 @@ public final class LoraAdapter implements ProjectionHook {
   }
 
   /**
-   * Training refuses LoRA dropout: on DJL 0.36 every way of applying a mask to the adapter's input
-   * (a Java-drawn mask, a torch constant, torch's own dropout) made gradients differ from run to
-   * run and turned them NaN on real batches, while the same code without the mask is exact.
-   * Adapters with lora_dropout > 0 still load (dropout does not act at inference).
+   * Training refuses LoRA dropout: not implemented yet (a mask reproducible from seed and step, and
+   * the same again in activation checkpointing's recomputation; docs/model.md). Adapters with
+   * lora_dropout > 0 still load (dropout does not act at inference).
    */
   public static void requireNoDropout(LoraSettings settings) {
     if (settings.dropout() != 0) {
       throw new IllegalArgumentException(
-          "lora dropout " + settings.dropout() + " is not supported for training; set it to 0");
+          "lora dropout " + settings.dropout() + " is not implemented for training; set it to 0");
     }
   }
 
