@@ -10,12 +10,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.stepwise.model.FreedBuffers;
 import dev.stepwise.model.Scalars;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,16 +53,7 @@ class AdamWTest {
           decoded.put(a.getName(), a);
         adam.restore(7, decoded, Map.of("w", w));
       }
-      List<ByteBuffer> garbage = new ArrayList<>();
-      for (int round = 0; round < 5; round++) {
-        System.gc();
-        Thread.sleep(20);
-        for (int i = 0; i < 2_000; i++) {
-          ByteBuffer b = ByteBuffer.allocateDirect(12).order(ByteOrder.nativeOrder());
-          for (int f = 0; f < 3; f++) b.putFloat(4 * f, Float.NaN);
-          garbage.add(b);
-        }
-      }
+      List<ByteBuffer> garbage = FreedBuffers.collectAndReuse(12);
       assertThat(garbage).isNotEmpty();
       NDList state = adam.state();
       assertThat(state.get(0).toFloatArray()).containsExactly(0.5f, 0.25f, 0.125f);
