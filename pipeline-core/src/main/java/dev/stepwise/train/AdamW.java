@@ -117,12 +117,21 @@ public final class AdamW {
                 + "': it was saved for another model");
       }
       NDArray weight = parameters.get(name);
-      firstMoment.put(name, m.toType(DataType.FLOAT32, true).toDevice(weight.getDevice(), true));
-      secondMoment.put(name, v.toType(DataType.FLOAT32, true).toDevice(weight.getDevice(), true));
+      firstMoment.put(name, ownCopy(m, weight));
+      secondMoment.put(name, ownCopy(v, weight));
       firstMoment.get(name).attach(weight.getManager());
       secondMoment.get(name).attach(weight.getManager());
     }
     this.step = savedStep;
+  }
+
+  /**
+   * An F32 copy in memory torch owns. DJL's toType/toDevice with copy = true return a view when
+   * type and device already match, and a decoded array's memory is a Java buffer that the garbage
+   * collector frees once the caller closed it: a view of it read freed memory (AdamWTest).
+   */
+  private static NDArray ownCopy(NDArray saved, NDArray weight) {
+    return saved.toType(DataType.FLOAT32, false).toDevice(weight.getDevice(), false).duplicate();
   }
 
   private static NDArray named(NDArray array, String name) {

@@ -9,6 +9,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.stepwise.model.Scalars;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.ToIntFunction;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 /**
  * The training loop shared by SFT and step-wise DPO: seeded data order, gradient accumulation,
@@ -53,6 +55,8 @@ public final class Trainer<E> {
   private static final Object GRADIENT_COLLECTOR = new Object();
   static final String STATE_FILE = "trainer_state.json";
   static final String OPTIMIZER_FILE = "optimizer.safetensors";
+  private static final String CANNOT_RESUME =
+      "cannot be resumed from; delete it to resume from an earlier checkpoint, or use a new output directory";
   private static final Gson GSON =
       new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
@@ -207,26 +211,53 @@ public final class Trainer<E> {
               + ": use a new output directory or the same seed");
     }
     long step = state.get("global_step").getAsLong();
-    checkpoints.restore(latest);
+    if (state.has("checksums")) {
+      for (Map.Entry<String, JsonElement> file : state.getAsJsonObject("checksums").entrySet()) {
+        Path written = latest.resolve(file.getKey());
+        if (!Files.isRegularFile(written)
+            || !checksum(written).equals(file.getValue().getAsString())) {
+          throw new IllegalStateException(
+              written
+                  + " is missing or differs from what was written (its CRC32C in "
+                  + STATE_FILE
+                  + "): "
+                  + latest
+                  + " "
+                  + CANNOT_RESUME);
+        }
+      }
+    }
+    NDManager manager = parameters.values().iterator().next().getManager();
+    try {
+      checkpoints.restore(latest);
+      try (NDManager loading = manager.newSubManager();
+          InputStream in = Files.newInputStream(latest.resolve(OPTIMIZER_FILE))) {
+        Map<String, NDArray> saved = new LinkedHashMap<>();
+        for (NDArray array : NDList.decode(loading, in)) {
+          saved.put(array.getName(), array);
+        }
+        optimizer.restore(step, saved, parameters);
+      }
+    } catch (IOException | RuntimeException e) { // unreadable, in a checkpoint without checksums
+      throw new IllegalStateException(e.getMessage() + ": " + latest + " " + CANNOT_RESUME, e);
+    }
     String nonFinite = FiniteWeights.firstNonFinite(parameters);
     if (nonFinite != null) {
       throw new IllegalStateException(
-          latest
-              + " holds non-finite weights ('"
-              + nonFinite
-              + "'): it cannot be resumed from; delete it to resume from an earlier checkpoint, or use a new output directory");
-    }
-    NDManager manager = parameters.values().iterator().next().getManager();
-    try (NDManager loading = manager.newSubManager();
-        InputStream in = Files.newInputStream(latest.resolve(OPTIMIZER_FILE))) {
-      Map<String, NDArray> saved = new LinkedHashMap<>();
-      for (NDArray array : NDList.decode(loading, in)) {
-        saved.put(array.getName(), array);
-      }
-      optimizer.restore(step, saved, parameters);
+          latest + " holds non-finite weights ('" + nonFinite + "'): it " + CANNOT_RESUME);
     }
     state.getAsJsonArray("log_history").forEach(e -> history.add(GSON.fromJson(e, Map.class)));
     return step;
+  }
+
+  /** CRC32C of a file, as hex: what trainer_state.json records of each file beside it. */
+  static String checksum(Path file) throws IOException {
+    CRC32C crc = new CRC32C();
+    byte[] buffer = new byte[1 << 20];
+    try (InputStream in = Files.newInputStream(file)) {
+      for (int n; (n = in.read(buffer)) > 0; ) crc.update(buffer, 0, n);
+    }
+    return Long.toHexString(crc.getValue());
   }
 
   /**
@@ -273,6 +304,13 @@ public final class Trainer<E> {
     state.addProperty("train_batch_size", settings.batchSize());
     state.addProperty("gradient_accumulation_steps", settings.gradientAccumulation());
     state.add("log_history", GSON.toJsonTree(history));
+    // What resume checks before it trusts the files (a truncated or damaged one is refused).
+    JsonObject checksums = new JsonObject();
+    try (Stream<Path> files = Files.list(tmp)) {
+      for (Path file : files.sorted().toList())
+        checksums.addProperty(file.getFileName().toString(), checksum(file));
+    }
+    state.add("checksums", checksums);
     Files.writeString(tmp.resolve(STATE_FILE), GSON.toJson(state), StandardCharsets.UTF_8);
     moveIntoPlace(tmp, dir);
   }

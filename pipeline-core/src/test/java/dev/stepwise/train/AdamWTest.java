@@ -5,10 +5,17 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.stepwise.model.FreedBuffers;
+import dev.stepwise.model.Scalars;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,7 +25,40 @@ class AdamWTest {
   /** Gradient of 0.5 * sum(w^2) is w itself. */
   private static void backwardOfHalfSquaredNorm(NDArray w) {
     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      collector.backward(w.square().sum().mul(0.5));
+      collector.backward(Scalars.mul(w.square().sum(), 0.5));
+    }
+  }
+
+  /**
+   * Moments restored from a checkpoint stay valid once the caller closed the decoded arrays and the
+   * garbage collector freed their buffers (memory that new buffers then reuse). DJL's toType(same
+   * type, copy = true) returns a view, so the moments used to alias the decoded arrays' Java
+   * buffers: a resumed run read freed memory (NaN weights in TrainerTest at random).
+   */
+  @Test
+  void restoredMomentsOutliveTheDecodedArrays() throws Exception {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      NDArray w = manager.create(new float[] {1f, -2f, 4f});
+      ByteArrayOutputStream saved = new ByteArrayOutputStream();
+      NDArray m = manager.create(new float[] {0.5f, 0.25f, 0.125f});
+      NDArray v = manager.create(new float[] {2f, 3f, 5f});
+      m.setName("exp_avg.w");
+      v.setName("exp_avg_sq.w");
+      new NDList(m, v).encode(saved, NDList.Encoding.SAFETENSORS);
+
+      AdamW adam = new AdamW(AdamW.Settings.defaults());
+      try (NDManager loading = manager.newSubManager()) {
+        Map<String, NDArray> decoded = new LinkedHashMap<>();
+        for (NDArray a : NDList.decode(loading, new ByteArrayInputStream(saved.toByteArray())))
+          decoded.put(a.getName(), a);
+        adam.restore(7, decoded, Map.of("w", w));
+      }
+      List<ByteBuffer> garbage = FreedBuffers.collectAndReuse(12);
+      assertThat(garbage).isNotEmpty();
+      NDList state = adam.state();
+      assertThat(state.get(0).toFloatArray()).containsExactly(0.5f, 0.25f, 0.125f);
+      assertThat(state.get(1).toFloatArray()).containsExactly(2f, 3f, 5f);
+      assertThat(adam.step()).isEqualTo(7);
     }
   }
 

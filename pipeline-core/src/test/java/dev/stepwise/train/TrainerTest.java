@@ -9,6 +9,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -207,40 +209,73 @@ class TrainerTest {
     }
   }
 
+  /** A 4-step run saving every 2 steps, killed before step 3: checkpoint-2 is its latest. */
+  private static Bigram killedAfterCheckpoint2(NDManager manager, Path dir) {
+    Bigram killed = new Bigram(manager, 1);
+    Trainer.Listener killAt3 =
+        new Trainer.Listener() {
+          @Override
+          public void beforeStep(long step) {
+            if (step == 3) throw new IllegalStateException("simulated kill");
+          }
+        };
+    assertThatThrownBy(
+            () ->
+                new Trainer<>(settings(4, 2), new SftObjective(), killed, killed, killAt3)
+                    .train(countingData(), dir))
+        .hasMessage("simulated kill");
+    return killed;
+  }
+
+  /** Reruns {@link #killedAfterCheckpoint2}'s training from another init. */
+  private static void resume(NDManager manager, Path dir) throws IOException {
+    Bigram resumed = new Bigram(manager, 2);
+    new Trainer<>(settings(4, 2), new SftObjective(), resumed, resumed, new Trainer.Listener() {})
+        .train(countingData(), dir);
+  }
+
   @Test
   void aNonFiniteCheckpointIsNeverResumedFrom(@TempDir Path dir) throws IOException {
     Path checkpoint = dir.resolve("checkpoint-2");
     try (NDManager manager = NDManager.newBaseManager()) {
-      Bigram killed = new Bigram(manager, 1);
-      Trainer.Listener killAt3 =
-          new Trainer.Listener() {
-            @Override
-            public void beforeStep(long step) {
-              if (step == 3) throw new IllegalStateException("simulated kill");
-            }
-          };
-      assertThatThrownBy(
-              () ->
-                  new Trainer<>(settings(4, 2), new SftObjective(), killed, killed, killAt3)
-                      .train(countingData(), dir))
-          .hasMessage("simulated kill");
-      // Poison checkpoint-2 as an older version that saved diverged weights would have.
+      Bigram killed = killedAfterCheckpoint2(manager, dir);
+      // Poison checkpoint-2 as an older version that saved diverged weights would have (it
+      // recorded no checksums).
       killed.weight.set(new NDIndex("3, 4"), Float.NaN);
       killed.save(checkpoint);
+      Path state = checkpoint.resolve(Trainer.STATE_FILE);
+      JsonObject json = JsonParser.parseString(Files.readString(state)).getAsJsonObject();
+      assertThat(json.remove("checksums")).isNotNull();
+      Files.writeString(state, json.toString());
 
-      Bigram resumed = new Bigram(manager, 2);
-      assertThatThrownBy(
-              () ->
-                  new Trainer<>(
-                          settings(4, 2),
-                          new SftObjective(),
-                          resumed,
-                          resumed,
-                          new Trainer.Listener() {})
-                      .train(countingData(), dir))
+      assertThatThrownBy(() -> resume(manager, dir))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageStartingWith(
               checkpoint + " holds non-finite weights ('lm.weight'): it cannot be resumed from");
+      assertThat(dir.resolve("model.safetensors")).doesNotExist();
+    }
+  }
+
+  /**
+   * A checkpoint whose weights changed after they were written (same size, finite values: nothing
+   * else would notice) is refused by resume, naming the file; nothing is trained from it.
+   */
+  @Test
+  void aDamagedCheckpointIsRefusedByItsChecksum(@TempDir Path dir) throws IOException {
+    Path checkpoint = dir.resolve("checkpoint-2");
+    try (NDManager manager = NDManager.newBaseManager()) {
+      killedAfterCheckpoint2(manager, dir);
+      long size = Files.size(checkpoint.resolve("model.safetensors"));
+      new Bigram(manager, 3).save(checkpoint);
+      assertThat(Files.size(checkpoint.resolve("model.safetensors"))).isEqualTo(size);
+
+      assertThatThrownBy(() -> resume(manager, dir))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage(
+              checkpoint.resolve("model.safetensors")
+                  + " is missing or differs from what was written (its CRC32C in trainer_state.json): "
+                  + checkpoint
+                  + " cannot be resumed from; delete it to resume from an earlier checkpoint, or use a new output directory");
       assertThat(dir.resolve("model.safetensors")).doesNotExist();
     }
   }

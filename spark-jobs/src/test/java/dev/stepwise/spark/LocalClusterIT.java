@@ -6,61 +6,37 @@ import dev.stepwise.spark.runtime.Manifest;
 import dev.stepwise.spark.runtime.StageRecord;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A real standalone cluster (Master + two Workers with one simulated GPU each), started by the same
- * bin/local-cluster users run, and the -all.jar submitted to it through SparkSubmit.
+ * A real standalone cluster ({@link LocalCluster}: Master + two Workers with one simulated GPU
+ * each, started by the same bin/local-cluster users run), and the -all.jar submitted to it through
+ * SparkSubmit.
  */
 class LocalClusterIT {
-  private static final File ROOT = new File("..").getAbsoluteFile().toPath().normalize().toFile();
-  private static Path state;
-  private static int port;
+  private static LocalCluster cluster;
 
   @BeforeAll
   static void start() throws Exception {
-    state = Files.createTempDirectory("stepwise-cluster");
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Result r = cluster("start");
-    assertThat(r.code()).as(r.output()).isZero();
-    assertThat(r.output()).contains("spark://127.0.0.1:" + port);
+    cluster = LocalCluster.start();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    List<Long> pids = new ArrayList<>();
-    try (var files = Files.list(state.resolve("cluster"))) {
-      for (Path f : files.filter(f -> f.toString().endsWith(".pid")).toList())
-        pids.add(Long.parseLong(Files.readString(f).strip()));
-    }
-    assertThat(pids).as("master + 2 workers").hasSize(3);
-    Result r = cluster("stop");
-    assertThat(r.code()).as(r.output()).isZero();
-    assertThat(cluster("status").output()).contains("not running");
-    // The recorded PIDs are the JVMs themselves, and stop ended every one of them.
-    assertThat(pids)
-        .allSatisfy(
-            pid ->
-                assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-                    .isFalse());
+    cluster.stop();
   }
 
   @Test
   void importRunsOnBothExecutorsWithDistinctGpus() throws Exception {
-    Path run = state.resolve("run");
-    Result r =
-        cluster(
+    Path run = cluster.dir("run");
+    LocalCluster.Result r =
+        cluster.run(
             "submit",
             "import",
             "mgsm",
@@ -77,7 +53,7 @@ class LocalClusterIT {
 
   @Test
   void theSearchStageRunsOnBothExecutors() throws Exception {
-    Path run = state.resolve("search");
+    Path run = cluster.dir("search");
     List<String> micro =
         List.of(
             "--run",
@@ -105,7 +81,7 @@ class LocalClusterIT {
       List<String> args = new ArrayList<>(List.of("submit", "stage"));
       args.addAll(stage);
       args.addAll(micro);
-      Result r = cluster(args.toArray(String[]::new));
+      LocalCluster.Result r = cluster.run(args.toArray(String[]::new));
       assertThat(r.code()).as(r.output()).isZero();
     }
     // Every prompt searched, every candidate of every iteration recorded.
@@ -132,21 +108,5 @@ class LocalClusterIT {
     assertThat(placements.stream().map(p -> p.split(" ")[1]).distinct())
         .hasSize(2)
         .allMatch(g -> g.matches("gpu=[01]"));
-  }
-
-  record Result(int code, String output) {}
-
-  private static Result cluster(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(new File(ROOT, "bin/local-cluster").getPath()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    Map<String, String> env = pb.environment();
-    env.put("STEPWISE_CLUSTER_DIR", state.resolve("cluster").toString());
-    env.put("STEPWISE_MASTER_PORT", Integer.toString(port));
-    env.put("STEPWISE_NO_BUILD", "1"); // Maven just built the jars this test submits
-    Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes());
-    if (!p.waitFor(5, TimeUnit.MINUTES)) p.destroyForcibly();
-    return new Result(p.exitValue(), output);
   }
 }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.ChecksumFileSystem;
 import org.apache.hadoop.fs.CreateFlag;
 import org.apache.hadoop.fs.FSError;
 import org.apache.hadoop.fs.FileContext;
@@ -13,6 +14,7 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.local.RawLocalFs;
 
 /**
  * Where everything of a run lives, on any Hadoop FileSystem (docs/design.md "A run on disk"):
@@ -42,6 +44,23 @@ public final class RunLayout {
     this.hadoopConf = hadoopConf;
   }
 
+  /**
+   * The file system for the run's own small files. On the local disk that is Hadoop's raw local
+   * one: the default one writes a {@code .NAME.crc} beside each file, and a killed write left its
+   * temporary's checksum behind as a stray; the file is replaced whole by a rename anyway.
+   */
+  private FileSystem ownFiles() {
+    return fs instanceof ChecksumFileSystem checksummed ? checksummed.getRawFileSystem() : fs;
+  }
+
+  /** {@link #ownFiles}' configuration for FileContext, which picks the file system by scheme. */
+  private Configuration ownFilesConf() {
+    if (!(fs instanceof ChecksumFileSystem)) return hadoopConf;
+    Configuration raw = new Configuration(hadoopConf);
+    raw.set("fs.AbstractFileSystem.file.impl", RawLocalFs.class.getName());
+    return raw;
+  }
+
   /** Opens (and creates) the run directory, failing with one clear line when it cannot be used. */
   public static RunLayout open(String dir, Configuration hadoopConf) {
     try {
@@ -63,10 +82,10 @@ public final class RunLayout {
 
   private void probeWritable() throws IOException {
     Path probe = new Path(root, "._probe-" + UUID.randomUUID());
-    try (OutputStream out = fs.create(probe, false)) {
+    try (OutputStream out = ownFiles().create(probe, false)) {
       out.write(0);
     }
-    fs.delete(probe, false);
+    ownFiles().delete(probe, false);
   }
 
   public Path root() {
@@ -111,11 +130,15 @@ public final class RunLayout {
     return p.startsWith(r + "/") ? p.substring(r.length() + 1) : path.toString();
   }
 
-  /** Writes a small file atomically: temporary file, then a rename that replaces the old one. */
+  /**
+   * Writes a small file atomically: temporary file, then a rename that replaces the old one. No
+   * checksum file is written; one an older version wrote is removed first, as it would no longer
+   * match.
+   */
   public void writeAtomically(Path target, String text) {
     Path tmp = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID());
     try {
-      FileContext fc = FileContext.getFileContext(target.toUri(), hadoopConf);
+      FileContext fc = FileContext.getFileContext(target.toUri(), ownFilesConf());
       try (OutputStream out =
           fc.create(
               tmp,
@@ -123,6 +146,8 @@ public final class RunLayout {
               Options.CreateOpts.createParent())) {
         out.write(text.getBytes(StandardCharsets.UTF_8));
       }
+      if (fs instanceof ChecksumFileSystem checksummed)
+        ownFiles().delete(checksummed.getChecksumFile(target), false);
       fc.rename(tmp, target, Options.Rename.OVERWRITE);
     } catch (IOException | FSError e) { // the local file system reports a full disk as FSError
       deleteQuietly(tmp); // no half-written temporary stays behind
@@ -133,7 +158,7 @@ public final class RunLayout {
 
   private void deleteQuietly(Path path) {
     try {
-      fs.delete(path, false);
+      ownFiles().delete(path, false);
     } catch (IOException ignored) {
       // cleanTemporaries removes it when the run is next opened
     }
@@ -166,8 +191,8 @@ public final class RunLayout {
     String pending = fs.exists(journal) ? readText(journal) : "";
     for (FileStatus s : fs.listStatus(dir)) {
       String name = s.getPath().getName();
-      boolean halfWritten =
-          name.matches("\\..*\\.tmp-.*"); // writeAtomically's temporary, or its .crc
+      // writeAtomically's temporary (or the .crc an older version wrote with it), or the probe
+      boolean halfWritten = name.matches("\\..*\\.tmp-.*") || name.matches("\\.+_probe-.*");
       if (halfWritten || name.startsWith("_tmp-") && !pending.contains(name))
         fs.delete(s.getPath(), true);
     }

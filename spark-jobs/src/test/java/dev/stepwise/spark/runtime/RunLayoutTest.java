@@ -87,6 +87,37 @@ class RunLayoutTest {
     }
   }
 
+  /**
+   * The run's small files get no Hadoop .crc beside them (a killed write left its temporary's
+   * checksum as a stray), and a checksum an older version wrote is not left to contradict the new
+   * content. What a killed process left is removed when the run is next opened.
+   */
+  @Test
+  void smallFilesAreWrittenWithoutChecksumFilesAndStraysAreRemovedOnOpen() throws Exception {
+    RunLayout layout = layout();
+    org.apache.hadoop.fs.Path config = layout.configConf();
+    try (var out = layout.fs().create(config, true)) { // as versions before this one wrote it
+      out.write("old".getBytes());
+    }
+    assertThat(tmp.resolve("run/.config.conf.crc")).exists();
+    layout.writeAtomically(config, "new");
+    layout.writeAtomically(layout.runJson(), "{}");
+    assertThat(layout.readText(config)).isEqualTo("new");
+    try (var files = Files.list(tmp.resolve("run"))) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("config.conf", "run.json");
+    }
+
+    for (String stray :
+        List.of(".run.json.tmp-1", "..run.json.tmp-1.crc", "._probe-2", ".._probe-2.crc"))
+      Files.writeString(tmp.resolve("run").resolve(stray), "");
+    layout().cleanTemporaries();
+    try (var files = Files.list(tmp.resolve("run"))) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder("config.conf", "run.json");
+    }
+  }
+
   @Test
   void aStageThatFailsInsideASparkTaskIsRecordedFailedWithTheTasksCause() throws Exception {
     SparkSession spark = spark();
