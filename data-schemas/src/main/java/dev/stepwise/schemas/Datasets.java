@@ -21,6 +21,7 @@ public final class Datasets {
   public static final String EVAL_RESULTS = "eval_results";
   public static final String NEURON_STATS = "neuron_stats";
   public static final String SEARCH_TRACES = "search_traces";
+  public static final String EDT_SAMPLES = "edt_samples";
   public static final String REJECTED = "rejected";
 
   public static final List<String> NAMES =
@@ -33,6 +34,7 @@ public final class Datasets {
           EVAL_RESULTS,
           NEURON_STATS,
           SEARCH_TRACES,
+          EDT_SAMPLES,
           REJECTED);
 
   private static final Map<String, DatasetSchema> BY_NAME = load();

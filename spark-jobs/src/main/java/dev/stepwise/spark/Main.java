@@ -14,6 +14,7 @@ import dev.stepwise.spark.cli.SftCommand;
 import dev.stepwise.spark.cli.SqlCommand;
 import dev.stepwise.spark.cli.StageCommand;
 import dev.stepwise.spark.cli.StagesCommand;
+import dev.stepwise.spark.cli.StudyCommand;
 import dev.stepwise.spark.cli.TranslationPairsCommand;
 import dev.stepwise.spark.runtime.RunLock;
 import dev.stepwise.spark.runtime.RunLogs;
@@ -50,6 +51,7 @@ import picocli.CommandLine.Spec;
       AlignEvalCommand.class,
       NeuronsCommand.class,
       BenchNeuronsCommand.class,
+      StudyCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -119,4 +119,10 @@ public final class ConfigModule extends AbstractModule {
   SftConfig sftCommand() {
     return SftConfig.from(config.raw());
   }
+
+  @Provides
+  @Singleton
+  EdtStudyConfig edtStudy() {
+    return EdtStudyConfig.from(config.raw());
+  }
 }

@@ -56,7 +56,11 @@ final class ConfigRanges {
         "align.eval_mgsm_per_language",
         "neurons.lambda_max",
         "neurons.stages",
-        "neurons.partitions");
+        "neurons.partitions",
+        "study.edt.problems",
+        "study.edt.partitions",
+        "study.edt.temperatures",
+        "study.edt.theta");
     atLeast(
         r,
         1,
@@ -77,15 +81,25 @@ final class ConfigRanges {
         "eval.batch_size",
         "neurons.problems_per_language",
         "neurons.max_new_tokens",
-        "neurons.batch_size");
+        "neurons.batch_size",
+        "study.edt.max_new_tokens",
+        "study.edt.batch_size");
     atLeast(
         r,
         2,
         "tasks.max_number",
         "tasks.max_factor",
         "sft.policy_eft.candidates",
-        "search.candidates");
-    above(r, 0, "sft.policy_eft.temperature", "sampling.edt_t0", "dpo.beta", "neurons.lambda_tol");
+        "search.candidates",
+        "study.edt.samples");
+    above(
+        r,
+        0,
+        "sft.policy_eft.temperature",
+        "sampling.edt_t0",
+        "dpo.beta",
+        "neurons.lambda_tol",
+        "study.edt.t0");
     for (String section : List.of("sft", "dpo", "align")) {
       atLeast(
           r,

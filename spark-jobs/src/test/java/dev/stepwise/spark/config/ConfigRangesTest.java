@@ -39,6 +39,9 @@ class ConfigRangesTest {
       stepwise.neurons.stages             | [0,-3] | stepwise.neurons.stages must be >= 0 (got -3 from --set stepwise.neurons.stages)
       stepwise.tasks.max_operations       | 1    | stepwise.tasks.max_operations must be >= stepwise.tasks.min_operations (got 1 < 2)
       stepwise.dpo.lr                     | NaN  | stepwise.dpo.lr must be > 0 (got NaN from --set stepwise.dpo.lr)
+      stepwise.study.edt.samples          | 1    | stepwise.study.edt.samples must be >= 2 (got 1 from --set stepwise.study.edt.samples)
+      stepwise.study.edt.t0               | [1.0,0] | stepwise.study.edt.t0 must be > 0 (got 0 from --set stepwise.study.edt.t0)
+      stepwise.study.edt.temperatures     | [-0.5] | stepwise.study.edt.temperatures must be >= 0 (got -0.5 from --set stepwise.study.edt.temperatures)
       """)
   void aValueOutOfRangeFailsTheLoadNamingTheKey(String key, String value, String message) {
     assertThatThrownBy(() -> StepwiseConfig.load(null, Map.of(key, value)))

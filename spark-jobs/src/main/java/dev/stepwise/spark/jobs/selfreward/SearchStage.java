@@ -40,7 +40,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -158,12 +157,8 @@ public final class SearchStage {
    * problems, so rounds search disjoint problems while the set lasts.
    */
   Dataset<Row> roundPrompts(int round) {
-    Column selected =
-        col("source").equalTo(prompts.source()).and(col("split").equalTo(prompts.split()));
-    if (!prompts.languages().isEmpty())
-      selected = selected.and(col("lang").isin(prompts.languages().toArray()));
     Dataset<Row> train =
-        io.exists(Datasets.PROMPTS) ? io.read(Datasets.PROMPTS).filter(selected) : null;
+        io.exists(Datasets.PROMPTS) ? io.read(Datasets.PROMPTS).filter(prompts.filter()) : null;
     List<String> ids =
         train == null
             ? List.of()
@@ -171,11 +166,8 @@ public final class SearchStage {
                 train.select("parallel_id").distinct().as(Encoders.STRING()).collectAsList());
     if (ids.isEmpty()) {
       throw new StepwiseException(
-          "no prompts source="
-              + prompts.source()
-              + " split="
-              + prompts.split()
-              + (prompts.languages().isEmpty() ? "" : " languages=" + prompts.languages())
+          "no prompts "
+              + prompts.describe()
               + " in "
               + layout.root()
               + " (stepwise.search.prompts): run the tasks stage or import them first");
