@@ -119,4 +119,16 @@ public final class ConfigModule extends AbstractModule {
   SftConfig sftCommand() {
     return SftConfig.from(config.raw());
   }
+
+  @Provides
+  @Singleton
+  PrmConfig prm() {
+    return PrmConfig.from(config.raw());
+  }
+
+  @Provides
+  @Singleton
+  PatsConfig pats() {
+    return PatsConfig.from(config.raw());
+  }
 }
