@@ -7,6 +7,8 @@ import java.io.Serializable;
  * on.
  *
  * @param id the labelled solution's id and the step's 0-based index, "ID#k"
+ * @param check the check the PRM writes before its verdict, or null (verdict only)
  */
-public record LabelledStep(String id, String lang, Prm.Request request, boolean correct)
+public record LabelledStep(
+    String id, String lang, Prm.Request request, boolean correct, String check)
     implements Serializable {}

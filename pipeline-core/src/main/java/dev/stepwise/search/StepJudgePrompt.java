@@ -4,6 +4,7 @@ import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.train.SftExample;
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -53,8 +54,21 @@ public record StepJudgePrompt(String template, String positive, String negative)
     return chat.tokenizer().encode(correct ? positive : negative);
   }
 
-  /** A training example: the step's prompt, and its label's verdict as the completion. */
+  /** The ids of a check line the judge writes before its verdict: the line and its newline. */
+  public static int[] checkIds(ChatFormat chat, String check) {
+    return chat.tokenizer().encode(check + "\n");
+  }
+
+  /**
+   * A training example: the step's prompt, and as the completion its check line (when it has one)
+   * and its label's verdict, tokenized in the two pieces scoring uses.
+   */
   public SftExample example(ChatFormat chat, LabelledStep step) {
-    return new SftExample(promptIds(chat, step.request()), verdictIds(chat, step.correct()));
+    int[] verdict = verdictIds(chat, step.correct());
+    if (step.check() == null) return new SftExample(promptIds(chat, step.request()), verdict);
+    int[] check = checkIds(chat, step.check());
+    int[] completion = Arrays.copyOf(check, check.length + verdict.length);
+    System.arraycopy(verdict, 0, completion, check.length, verdict.length);
+    return new SftExample(promptIds(chat, step.request()), completion);
   }
 }

@@ -143,13 +143,20 @@ public final class TaskGenerator {
       steps.add(right ? c.good : c.bad);
       List<Boolean> labels = new ArrayList<>(Collections.nCopies(c.previous.size(), true));
       labels.add(right);
+      List<String> checks = new ArrayList<>();
+      for (int k = 0; k <= c.step; k++)
+        checks.add(
+            StepCheck.pointwise(
+                c.problem.equation(k),
+                k < c.step || right ? c.problem.equation(k) : c.wrong.equation()));
       out.add(
           new LabelledSolution(
               exampleId("prm", split, id, lang),
               lang.code(),
               render(c.problem, split, id, lang),
               steps,
-              labels));
+              labels,
+              checks));
     }
     return out;
   }

@@ -4,7 +4,6 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.inject.Injector;
 import dev.stepwise.search.LabelledSolution;
-import dev.stepwise.search.ModelPrm;
 import dev.stepwise.search.Prm;
 import dev.stepwise.search.PrmQuality;
 import dev.stepwise.spark.config.ModelConfig;
@@ -82,11 +81,7 @@ public final class PrmScoreCommand implements Callable<Integer> {
     PrintWriter w = spec.commandLine().getOut();
     try (LoadedModel loaded = LoadedModel.open(model, modelConfig)) {
       Prm prm =
-          new ModelPrm(
-              loaded.model(),
-              new ChatFormat(loaded.tokenizer()),
-              config.prompt(),
-              config.batchSize());
+          config.prm(loaded.model(), new ChatFormat(loaded.tokenizer()), loaded.generator(64));
       List<Prm.Request> requests = new ArrayList<>();
       rows.forEach(r -> requests.addAll(r.requests()));
       long started = System.nanoTime();

@@ -121,13 +121,14 @@ public final class PrmTrainCommand implements Callable<Integer> {
     List<LabelledStep> heldOut = LabelledSolution.steps(prmData.heldOut());
     try (LoadedModel loaded = LoadedModel.open(model, TensorDType.F32)) {
       ChatFormat chat = new ChatFormat(loaded.tokenizer());
-      ModelPrm prm = new ModelPrm(loaded.model(), chat, config.prompt(), config.batchSize());
+      ModelPrm prm = config.prm(loaded.model(), chat, loaded.generator(64));
+      ModelPrm self = config.selfJudge(loaded.model(), chat);
       Map<String, Object> report = new LinkedHashMap<>();
       report.put("data", prmData.source());
       report.put("train_steps", train.size());
       report.put("held_out_steps", heldOut.size());
       if (!heldOut.isEmpty()) {
-        PrmQuality before = PrmTraining.evaluate(prm, heldOut);
+        PrmQuality before = PrmTraining.evaluate(self, heldOut);
         print(w, "before (" + model + " as its own step judge)", before);
         report.put("before", before);
       }

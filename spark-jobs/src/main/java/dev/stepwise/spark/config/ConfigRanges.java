@@ -58,6 +58,7 @@ final class ConfigRanges {
         "neurons.stages",
         "neurons.partitions",
         "prm.train_problems",
+        "prm.check_tokens",
         "prm.eval_problems",
         "pats.problems",
         "pats.penalty_times",

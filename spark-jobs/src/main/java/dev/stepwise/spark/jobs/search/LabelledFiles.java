@@ -14,7 +14,8 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * Step-labelled solutions in the PRM800K / Math-Shepherd style from a JSONL or Parquet file (any
  * Hadoop URI): {@code question}, {@code steps} (an array of step texts), {@code labels} (one per
- * step: true/false, 1/0, or "+"/"-"; optional for scoring), optional {@code id} and {@code lang}.
+ * step: true/false, 1/0, or "+"/"-"; optional for scoring), optional {@code id}, {@code lang} and
+ * {@code checks} (per step, the line a PRM is taught to write before its verdict).
  */
 public final class LabelledFiles {
 
@@ -68,7 +69,11 @@ public final class LabelledFiles {
       String lang =
           columns.contains("lang") && !r.isNullAt(r.fieldIndex("lang")) ? r.getAs("lang") : "en";
       try {
-        out.add(new LabelledSolution(id, lang, question, steps, labels));
+        List<String> checks =
+            columns.contains("checks") && !r.isNullAt(r.fieldIndex("checks"))
+                ? strings(r, "checks", where)
+                : List.of();
+        out.add(new LabelledSolution(id, lang, question, steps, labels, checks));
       } catch (IllegalArgumentException e) {
         throw new StepwiseException(where + ": " + e.getMessage(), e);
       }

@@ -6,7 +6,6 @@ import dev.stepwise.generate.Generator;
 import dev.stepwise.sampling.Seeds;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.schemas.Rows;
-import dev.stepwise.search.ModelPrm;
 import dev.stepwise.search.PatsMethod;
 import dev.stepwise.search.PatsSearch;
 import dev.stepwise.search.Prm;
@@ -210,9 +209,17 @@ public final class PatsJob {
     ExecutorModels.Loaded policy = ExecutorModels.get(s.model(), s.hadoop().value());
     ExecutorModels.Loaded scorer =
         s.scorer().equals(s.model()) ? policy : ExecutorModels.get(s.scorer(), s.hadoop().value());
-    Prm prm = new ModelPrm(scorer.model(), scorer.chat(), s.prm().prompt(), s.prm().batchSize());
     Generator generator =
         new Generator(policy.model(), policy.tokenizer()::decode, null, c.generationBatch());
+    Prm prm =
+        s.scorer().equals(s.model())
+            ? s.prm().selfJudge(policy.model(), policy.chat())
+            : s.prm()
+                .prm(
+                    scorer.model(),
+                    scorer.chat(),
+                    new Generator(
+                        scorer.model(), scorer.tokenizer()::decode, null, c.generationBatch()));
     PatsSearch search =
         new PatsSearch(
             c.settings(),
