@@ -55,9 +55,21 @@ public final class StepCheck {
         + better.tag();
   }
 
+  /**
+   * The one-line check a pointwise step judge (a PRM) writes before its verdict, e.g. {@code
+   * "Expected: 12 - 4 = 8. Check: 12 - 5 = 7, 7 vs 8, wrong."}.
+   */
+  public static String pointwise(String expected, String equation) {
+    String want = result(expected);
+    return "Expected: "
+        + expected
+        + ". "
+        + check("", equation, want, result(equation).equals(want));
+  }
+
   private static String check(String name, String equation, String want, boolean correct) {
-    return "Check "
-        + name
+    return "Check"
+        + (name.isEmpty() ? "" : " " + name)
         + ": "
         + equation
         + ", "

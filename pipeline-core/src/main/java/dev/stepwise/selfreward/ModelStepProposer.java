@@ -25,6 +25,7 @@ public final class ModelStepProposer implements StepProposer {
   private final PromptTemplates templates;
   private final SamplingStrategy sampling;
   private final int maxStepTokens;
+  private final StepText.Layout layout;
 
   public ModelStepProposer(
       Generator generator,
@@ -32,6 +33,18 @@ public final class ModelStepProposer implements StepProposer {
       PromptTemplates templates,
       SamplingStrategy sampling,
       int maxStepTokens) {
+    this(generator, chat, templates, sampling, maxStepTokens, StepText.Layout.DEFAULT);
+  }
+
+  /** Steps laid out as {@code layout} says (PATS's configurable delimiter). */
+  public ModelStepProposer(
+      Generator generator,
+      ChatFormat chat,
+      PromptTemplates templates,
+      SamplingStrategy sampling,
+      int maxStepTokens,
+      StepText.Layout layout) {
+    this.layout = layout;
     this.generator = generator;
     this.chat = chat;
     this.templates = templates;
@@ -43,7 +56,7 @@ public final class ModelStepProposer implements StepProposer {
   public List<List<Candidate>> propose(List<Request> requests) {
     List<GenerationRequest> generation = new ArrayList<>();
     for (Request r : requests) {
-      int[] prompt = StepText.promptIds(chat, templates, r.prompt().question(), r.previousSteps());
+      int[] prompt = layout.promptIds(chat, templates, r.prompt().question(), r.previousSteps());
       for (int c = 0; c < r.candidates(); c++) {
         long seed = Seeds.mix(r.prompt().seed(), r.iteration(), c);
         generation.add(
@@ -52,7 +65,7 @@ public final class ModelStepProposer implements StepProposer {
                 maxStepTokens,
                 seed,
                 sampling.newRequest(),
-                List.of(StepText.STOP),
+                List.of(layout.stop()),
                 Set.of(chat.eosId())));
       }
     }
@@ -64,7 +77,9 @@ public final class ModelStepProposer implements StepProposer {
       for (int c = 0; c < r.candidates(); c++) {
         Generation g = outputs.get(next++);
         String text = StepText.trimAfterAnswer(g.text().strip());
-        boolean isFinal = StepFormat.isFinal(text);
+        boolean isFinal =
+            StepFormat.isFinal(text)
+                || (layout.eosEndsSolution() && g.finishReason() == Generation.FinishReason.EOS);
         candidates.add(new Candidate(text, g.tokens().length, isFinal));
       }
       out.add(candidates);

@@ -16,18 +16,33 @@ public final class StepText {
   private StepText() {}
 
   /**
-   * The assistant text before step {@code previous.size() + 1}: every accepted line plus newline.
+   * How steps are delimited in the assistant turn: the text after every accepted step, the stop
+   * string that ends a sampled one, and whether a candidate that ends at EOS ends the solution.
+   * {@link #DEFAULT} is the step format ({@code "Step n:"} lines); PATS's reference joins steps
+   * with a blank line ({@link #delimited}).
    */
-  public static String prefix(List<String> previousSteps) {
-    StringBuilder text = new StringBuilder();
-    previousSteps.forEach(step -> text.append(step).append('\n'));
-    return text.toString();
-  }
+  public record Layout(String separator, String stop, boolean eosEndsSolution)
+      implements java.io.Serializable {
+    public static final Layout DEFAULT = new Layout("\n", STOP, false);
 
-  /** Prompt ids for generating (or scoring) the next step of {@code question}. */
-  public static int[] promptIds(
-      ChatFormat chat, PromptTemplates templates, String question, List<String> previousSteps) {
-    return chat.continuation(templates.reasoning(question), prefix(previousSteps));
+    /** Steps separated and stopped by {@code delimiter} (e.g. "\n\n"); EOS ends the solution. */
+    public static Layout delimited(String delimiter) {
+      if (delimiter.isEmpty()) throw new IllegalArgumentException("the step delimiter is empty");
+      return new Layout(delimiter, delimiter, true);
+    }
+
+    /** Prompt ids for generating (or scoring) the next step of {@code question}. */
+    public int[] promptIds(
+        ChatFormat chat, PromptTemplates templates, String question, List<String> previousSteps) {
+      return chat.continuation(templates.reasoning(question), prefix(previousSteps));
+    }
+
+    /** The assistant text before the next step: every accepted step and its separator. */
+    public String prefix(List<String> previousSteps) {
+      StringBuilder text = new StringBuilder();
+      previousSteps.forEach(step -> text.append(step).append(separator));
+      return text.toString();
+    }
   }
 
   /**

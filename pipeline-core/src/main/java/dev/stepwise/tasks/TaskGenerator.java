@@ -3,9 +3,11 @@ package dev.stepwise.tasks;
 import dev.stepwise.judge.StepCheck;
 import dev.stepwise.judge.Verdict;
 import dev.stepwise.sampling.Seeds;
+import dev.stepwise.search.LabelledSolution;
 import dev.stepwise.text.PromptTemplates;
 import dev.stepwise.text.StepFormat;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeSet;
@@ -98,28 +100,17 @@ public final class TaskGenerator {
   public List<TaskExample> eft(Split split, long firstId, int count, List<Language> languages) {
     List<TaskExample> out = new ArrayList<>();
     for (long id = firstId; id < firstId + count; id++) {
-      ArithmeticProblem p = problem(split, id);
-      Random rng = Seeds.random(seed, EFT, split.ordinal(), id);
-      int step = rng.nextInt(p.steps().size());
-      Corruption.WrongStep wrong = Corruption.corrupt(p, step, config, rng);
-      boolean last = step == p.steps().size() - 1;
-      String good = StepFormat.prefix(step + 1) + p.solutionSteps().get(step);
-      String bad =
-          StepFormat.prefix(step + 1)
-              + (last
-                  ? ArithmeticProblem.finalStep(wrong.equation(), wrong.result())
-                  : wrong.equation());
+      Contrast c = contrast(split, id);
       Verdict better = id % 2 == 0 ? Verdict.A : Verdict.B;
-      String stepA = better == Verdict.A ? good : bad, stepB = better == Verdict.A ? bad : good;
+      String stepA = better == Verdict.A ? c.good : c.bad,
+          stepB = better == Verdict.A ? c.bad : c.good;
+      String right = c.problem.equation(c.step);
       String response =
           StepCheck.response(
-              p.equation(step),
-              better == Verdict.A ? p.equation(step) : wrong.equation(),
-              better == Verdict.A ? wrong.equation() : p.equation(step),
+              right,
+              better == Verdict.A ? right : c.wrong.equation(),
+              better == Verdict.A ? c.wrong.equation() : right,
               better);
-      List<String> previous = new ArrayList<>();
-      for (int k = 0; k < step; k++)
-        previous.add(StepFormat.prefix(k + 1) + p.solutionSteps().get(k));
       for (Language lang : languages)
         out.add(
             new TaskExample(
@@ -128,11 +119,73 @@ public final class TaskGenerator {
                 split.label(),
                 lang.code(),
                 split.idBase() + id,
-                templates.judge(render(p, split, id, lang), previous, stepA, stepB),
+                templates.judge(render(c.problem, split, id, lang), c.previous, stepA, stepB),
                 response,
                 better.name()));
     }
     return out;
+  }
+
+  /**
+   * Step-labelled solutions for training and evaluating a PRM, from the same corruption as the
+   * judge examples: item id's solution up to its seeded step, which is the right step (label true)
+   * for even ids and the corrupted one (false) for odd ids; the steps before it are right. Each
+   * item is in one language ({@link #pairLanguage}); ids "prm-SPLIT-ID-LANG".
+   */
+  public List<LabelledSolution> labelledSolutions(
+      Split split, long firstId, int count, List<Language> languages) {
+    List<LabelledSolution> out = new ArrayList<>();
+    for (long id = firstId; id < firstId + count; id++) {
+      Contrast c = contrast(split, id);
+      boolean right = id % 2 == 0;
+      Language lang = pairLanguage(id, languages);
+      List<String> steps = new ArrayList<>(c.previous);
+      steps.add(right ? c.good : c.bad);
+      List<Boolean> labels = new ArrayList<>(Collections.nCopies(c.previous.size(), true));
+      labels.add(right);
+      List<String> checks = new ArrayList<>();
+      for (int k = 0; k <= c.step; k++)
+        checks.add(
+            StepCheck.pointwise(
+                c.problem.equation(k),
+                k < c.step || right ? c.problem.equation(k) : c.wrong.equation()));
+      out.add(
+          new LabelledSolution(
+              exampleId("prm", split, id, lang),
+              lang.code(),
+              render(c.problem, split, id, lang),
+              steps,
+              labels,
+              checks));
+    }
+    return out;
+  }
+
+  /** Item id's seeded step: its right line, a corrupted line, and the right lines before it. */
+  private record Contrast(
+      ArithmeticProblem problem,
+      int step,
+      Corruption.WrongStep wrong,
+      String good,
+      String bad,
+      List<String> previous) {}
+
+  private Contrast contrast(Split split, long id) {
+    ArithmeticProblem p = problem(split, id);
+    Random rng = Seeds.random(seed, EFT, split.ordinal(), id);
+    int step = rng.nextInt(p.steps().size());
+    Corruption.WrongStep wrong = Corruption.corrupt(p, step, config, rng);
+    boolean last = step == p.steps().size() - 1;
+    String good = StepFormat.prefix(step + 1) + p.solutionSteps().get(step);
+    String bad =
+        StepFormat.prefix(step + 1)
+            + (last
+                ? ArithmeticProblem.finalStep(wrong.equation(), wrong.result())
+                : wrong.equation());
+    List<String> previous = new ArrayList<>();
+    for (int k = 0; k < step; k++)
+      previous.add(StepFormat.prefix(k + 1) + p.solutionSteps().get(k));
+    return new Contrast(p, step, wrong, good, bad, previous);
   }
 
   /**

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 public record PromptTemplates(String reasoning, String judge) implements Serializable {
   private static final Pattern PLACEHOLDER =
-      Pattern.compile("\\{(problem|question|previous_steps|step_a|step_b)\\}");
+      Pattern.compile("\\{(problem|question|previous_steps|step_a|step_b|step)\\}");
 
   /** The templates the synthetic task and the shipped M1 were trained with. */
   public static final PromptTemplates DEFAULT =
@@ -28,8 +28,9 @@ public record PromptTemplates(String reasoning, String judge) implements Seriali
               + "\n[Assistant A's Next Step]\n{step_a}\n[Assistant B's Next Step]\n{step_b}");
 
   public PromptTemplates {
-    require("reasoning", reasoning, List.of("problem"));
-    require("judge", judge, List.of("question", "previous_steps", "step_a", "step_b"));
+    require("stepwise.prompts.reasoning", reasoning, List.of("problem"));
+    require(
+        "stepwise.prompts.judge", judge, List.of("question", "previous_steps", "step_a", "step_b"));
   }
 
   /** The reasoning prompt of a problem. */
@@ -52,15 +53,23 @@ public record PromptTemplates(String reasoning, String judge) implements Seriali
             "question",
             question,
             "previous_steps",
-            previousSteps.isEmpty() ? "None" : String.join("\n", previousSteps),
+            previousSteps(previousSteps),
             "step_a",
             stepA,
             "step_b",
             stepB));
   }
 
-  /** One pass over the template, so a question that contains "{step_a}" stays as written. */
-  private static String fill(String template, Map<String, String> values) {
+  /** The steps so far as a judge prompt shows them: their lines, or "None" before the first. */
+  public static String previousSteps(List<String> previousSteps) {
+    return previousSteps.isEmpty() ? "None" : String.join("\n", previousSteps);
+  }
+
+  /**
+   * One pass over the template, so a question that contains "{step_a}" stays as written; a
+   * placeholder without a value stays too.
+   */
+  public static String fill(String template, Map<String, String> values) {
     Matcher m = PLACEHOLDER.matcher(template);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
@@ -70,14 +79,17 @@ public record PromptTemplates(String reasoning, String judge) implements Seriali
     return m.appendTail(out).toString();
   }
 
-  private static void require(String name, String template, List<String> placeholders) {
+  /**
+   * @throws IllegalArgumentException naming {@code key} when the template is empty or lacks one of
+   *     the placeholders
+   */
+  public static void require(String key, String template, List<String> placeholders) {
     if (template == null || template.isBlank()) {
-      throw new IllegalArgumentException("config key 'stepwise.prompts." + name + "' is empty");
+      throw new IllegalArgumentException("config key '" + key + "' is empty");
     }
     for (String p : placeholders) {
       if (!template.contains("{" + p + "}")) {
-        throw new IllegalArgumentException(
-            "config key 'stepwise.prompts." + name + "' must contain {" + p + "}");
+        throw new IllegalArgumentException("config key '" + key + "' must contain {" + p + "}");
       }
     }
   }

@@ -9,6 +9,8 @@ import dev.stepwise.spark.cli.HelpText;
 import dev.stepwise.spark.cli.ImportCommand;
 import dev.stepwise.spark.cli.ModelCommand;
 import dev.stepwise.spark.cli.NeuronsCommand;
+import dev.stepwise.spark.cli.PatsCommand;
+import dev.stepwise.spark.cli.PrmCommand;
 import dev.stepwise.spark.cli.RunCommand;
 import dev.stepwise.spark.cli.SftCommand;
 import dev.stepwise.spark.cli.SqlCommand;
@@ -45,6 +47,8 @@ import picocli.CommandLine.Spec;
       SqlCommand.class,
       ModelCommand.class,
       SftCommand.class,
+      PrmCommand.class,
+      PatsCommand.class,
       BenchCommand.class,
       TranslationPairsCommand.class,
       AlignCommand.class,

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
     name = "stage",
     mixinStandardHelpOptions = true,
     description = {
-      "Run one stage of the loop (again): tasks, sft, search, pairs, ref, dpo, eval, align.",
+      "Run one stage of the loop (again): tasks, sft, search, pairs, ref, dpo, eval, align, pats.",
       "Idempotent: it replaces the stage's outputs and its run.json entry. Per-round stages need --round.",
       "Fails, naming it, when the stage it reads from (e.g. search for pairs) has not succeeded."
     })
@@ -29,13 +29,13 @@ public final class StageCommand implements Callable<Integer> {
   @Parameters(
       index = "0",
       paramLabel = "NAME",
-      description = "tasks, sft, search, pairs, ref, dpo, eval or align.")
+      description = "tasks, sft, search, pairs, ref, dpo, eval, align or pats.")
   String name;
 
   @Option(
       names = "--round",
       paramLabel = "R",
-      description = "Round (search/pairs/ref/dpo: uses M_R; eval: evaluates M_R).")
+      description = "Round (search/pairs/ref/dpo/pats: uses M_R; eval: evaluates M_R).")
   Integer round;
 
   @Option(

@@ -125,4 +125,16 @@ public final class ConfigModule extends AbstractModule {
   EdtStudyConfig edtStudy() {
     return EdtStudyConfig.from(config.raw());
   }
+
+  @Provides
+  @Singleton
+  PrmConfig prm() {
+    return PrmConfig.from(config.raw());
+  }
+
+  @Provides
+  @Singleton
+  PatsConfig pats() {
+    return PatsConfig.from(config.raw());
+  }
 }

@@ -60,7 +60,13 @@ final class ConfigRanges {
         "study.edt.problems",
         "study.edt.partitions",
         "study.edt.temperatures",
-        "study.edt.theta");
+        "study.edt.theta",
+        "prm.train_problems",
+        "prm.check_tokens",
+        "prm.eval_problems",
+        "pats.problems",
+        "pats.penalty_times",
+        "pats.partitions");
     atLeast(
         r,
         1,
@@ -83,7 +89,16 @@ final class ConfigRanges {
         "neurons.max_new_tokens",
         "neurons.batch_size",
         "study.edt.max_new_tokens",
-        "study.edt.batch_size");
+        "study.edt.batch_size",
+        "prm.batch_size",
+        "prm.threads",
+        "pats.widths.complex",
+        "pats.widths.medium",
+        "pats.widths.simple",
+        "pats.max_iterations",
+        "pats.max_step_tokens",
+        "pats.batch_prompts",
+        "pats.generation_batch");
     atLeast(
         r,
         2,
@@ -99,8 +114,13 @@ final class ConfigRanges {
         "sampling.edt_t0",
         "dpo.beta",
         "neurons.lambda_tol",
-        "study.edt.t0");
-    for (String section : List.of("sft", "dpo", "align")) {
+        "study.edt.t0",
+        "pats.temperature");
+    r.add(new Rule("stepwise.pats.top_p", "in (0, 1]", v -> v > 0 && v <= 1));
+    for (String key : List.of("value_good", "value_low", "value_bad"))
+      r.add(new Rule("stepwise.pats." + key, "in [0, 1]", v -> v >= 0 && v <= 1));
+    r.add(new Rule("stepwise.prm.eval_fraction", "in [0, 1)", v -> v >= 0 && v < 1));
+    for (String section : List.of("sft", "dpo", "align", "prm.train")) {
       atLeast(
           r,
           0,
@@ -162,19 +182,15 @@ final class ConfigRanges {
     }
     notBelow(config, "stepwise.tasks.max_operations", "stepwise.tasks.min_operations");
     notBelow(config, "stepwise.tasks.max_value", "stepwise.tasks.max_number");
+    notBelow(config, "stepwise.pats.value_good", "stepwise.pats.value_low");
+    notBelow(config, "stepwise.pats.value_low", "stepwise.pats.value_bad");
   }
 
   private static void notBelow(Config config, String key, String other) {
-    if (config.getLong(key) < config.getLong(other)) {
+    Number value = config.getNumber(key), bound = config.getNumber(other);
+    if (value.doubleValue() < bound.doubleValue()) {
       throw new ConfigException.Generic(
-          key
-              + " must be >= "
-              + other
-              + " (got "
-              + config.getLong(key)
-              + " < "
-              + config.getLong(other)
-              + ")");
+          key + " must be >= " + other + " (got " + value + " < " + bound + ")");
     }
   }
 }

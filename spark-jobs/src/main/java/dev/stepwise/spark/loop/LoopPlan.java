@@ -1,6 +1,7 @@
 package dev.stepwise.spark.loop;
 
 import dev.stepwise.spark.config.AlignConfig;
+import dev.stepwise.spark.config.PatsConfig;
 import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
 import jakarta.inject.Inject;
@@ -10,14 +11,15 @@ import java.util.Optional;
 
 /**
  * The loop's stages in the order they run: tasks -> sft -> eval, then per round R search -> pairs
- * -> ref -> dpo -> eval; with align.enabled, alignment after sft or after the rounds. The driver
- * loop, `stepwise stages` and the Airflow DAG all take their stage list from here, and it needs no
- * Spark, so listing and validating stages is instant.
+ * -> ref -> dpo -> eval; with align.enabled, alignment after sft or after the rounds; with
+ * pats.in_loop, PATS on the last model. The driver loop, `stepwise stages` and the Airflow DAG all
+ * take their stage list from here, and it needs no Spark, so listing and validating stages is
+ * instant.
  */
 public final class LoopPlan {
 
   public static final List<String> STAGES =
-      List.of("tasks", "sft", "search", "pairs", "ref", "dpo", "eval", "align");
+      List.of("tasks", "sft", "search", "pairs", "ref", "dpo", "eval", "align", "pats");
 
   /** A stage of the plan; round is null for the stages that run once. */
   public record Step(String name, Integer round) {
@@ -41,11 +43,13 @@ public final class LoopPlan {
 
   private final SelfRewardConfig config;
   private final AlignConfig align;
+  private final PatsConfig pats;
 
   @Inject
-  LoopPlan(SelfRewardConfig config, AlignConfig align) {
+  LoopPlan(SelfRewardConfig config, AlignConfig align, PatsConfig pats) {
     this.config = config;
     this.align = align;
+    this.pats = pats;
   }
 
   public List<Step> steps() {
@@ -66,6 +70,8 @@ public final class LoopPlan {
     if (align.enabled() && align.position().equals("after_rounds")) {
       plan.add(new Step("align", config.rounds() + 1));
     }
+    // PATS and its baselines on the last model (pats.in_loop); off by default.
+    if (pats.inLoop()) plan.add(new Step("pats", config.rounds() + 1));
     return plan;
   }
 
@@ -100,7 +106,7 @@ public final class LoopPlan {
     Integer round = step.round();
     return Optional.ofNullable(
         switch (step.name()) {
-          case "search", "eval", "align" ->
+          case "search", "eval", "align", "pats" ->
               round == 1 ? new Step("sft", null) : new Step("dpo", round - 1);
           case "pairs" -> new Step("search", round);
           case "ref" -> new Step("pairs", round);

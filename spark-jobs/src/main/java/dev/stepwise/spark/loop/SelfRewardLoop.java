@@ -1,6 +1,7 @@
 package dev.stepwise.spark.loop;
 
 import dev.stepwise.spark.jobs.multilingual.AlignStage;
+import dev.stepwise.spark.jobs.search.PatsJob;
 import dev.stepwise.spark.jobs.selfreward.DpoStage;
 import dev.stepwise.spark.jobs.selfreward.EvalStage;
 import dev.stepwise.spark.jobs.selfreward.PairsStage;
@@ -42,6 +43,7 @@ public final class SelfRewardLoop {
   private final DpoStage dpo;
   private final EvalStage eval;
   private final AlignStage align;
+  private final PatsJob pats;
 
   @Inject
   SelfRewardLoop(
@@ -55,7 +57,8 @@ public final class SelfRewardLoop {
       RefStage ref,
       DpoStage dpo,
       EvalStage eval,
-      AlignStage align) {
+      AlignStage align,
+      PatsJob pats) {
     this.layout = layout;
     this.runner = runner;
     this.plan = plan;
@@ -67,6 +70,7 @@ public final class SelfRewardLoop {
     this.dpo = dpo;
     this.eval = eval;
     this.align = align;
+    this.pats = pats;
   }
 
   public List<LoopPlan.Step> plan() {
@@ -141,6 +145,7 @@ public final class SelfRewardLoop {
       case "dpo" -> dpo.run(round);
       case "eval" -> eval.run(round);
       case "align" -> align.run(round);
+      case "pats" -> pats.run(round);
       default ->
           throw new IllegalStateException(
               "stage '" + name + "' is in LoopPlan.STAGES but has no runner");

@@ -41,7 +41,8 @@ public final class StageRunner {
           "ref", List.of(),
           "dpo", List.of("run.seed", "dpo", "train"),
           "eval", List.of("run.seed", "tasks", "model", "eval"),
-          "align_eval", List.of("run.seed", "tasks", "align", "eval", "train"));
+          "align_eval", List.of("run.seed", "tasks", "align", "eval", "train"),
+          "pats", List.of("run.seed", "model", "prompts", "prm", "pats"));
 
   private final RunLayout layout;
   private final StepwiseConfig config;

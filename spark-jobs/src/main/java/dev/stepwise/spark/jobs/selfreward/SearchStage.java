@@ -157,31 +157,54 @@ public final class SearchStage {
    * problems, so rounds search disjoint problems while the set lasts.
    */
   Dataset<Row> roundPrompts(int round) {
-    Dataset<Row> train =
-        io.exists(Datasets.PROMPTS) ? io.read(Datasets.PROMPTS).filter(prompts.filter()) : null;
-    List<String> ids =
-        train == null
-            ? List.of()
-            : new ArrayList<>(
-                train.select("parallel_id").distinct().as(Encoders.STRING()).collectAsList());
-    if (ids.isEmpty()) {
-      throw new StepwiseException(
-          "no prompts "
-              + prompts.describe()
-              + " in "
-              + layout.root()
-              + " (stepwise.search.prompts): run the tasks stage or import them first");
-    }
-    long seed = run.seed();
-    ids.sort(
-        Comparator.comparingLong((String id) -> Seeds.mix(seed, id.hashCode()))
-            .thenComparing(id -> id));
+    Selected train = Selected.of(io, layout, prompts, "stepwise.search.prompts");
+    List<String> ids = train.parallelIds();
+    seededOrder(ids, run.seed());
     int from = ((round - 1) * config.promptsPerRound()) % ids.size();
     List<String> slice = new ArrayList<>();
     for (int i = 0; i < Math.min(config.promptsPerRound(), ids.size()); i++) {
       slice.add(ids.get((from + i) % ids.size()));
     }
-    return train.filter(col("parallel_id").isin(slice.toArray()));
+    return train.rows().filter(col("parallel_id").isin(slice.toArray()));
+  }
+
+  /** The prompts of a source, split and languages, and their distinct parallel ids. */
+  public record Selected(Dataset<Row> rows, List<String> parallelIds) {
+
+    /**
+     * @param key the config section that names them, for the error when there are none
+     */
+    public static Selected of(
+        DatasetIO io, RunLayout layout, SearchPromptsConfig prompts, String key) {
+      Dataset<Row> rows =
+          io.exists(Datasets.PROMPTS) ? io.read(Datasets.PROMPTS).filter(prompts.filter()) : null;
+      List<String> ids =
+          rows == null
+              ? List.of()
+              : new ArrayList<>(
+                  rows.select("parallel_id").distinct().as(Encoders.STRING()).collectAsList());
+      if (ids.isEmpty()) {
+        throw new StepwiseException(
+            "no prompts "
+                + prompts.describe()
+                + " in "
+                + layout.root()
+                + " ("
+                + key
+                + "): run the tasks stage or import them first");
+      }
+      return new Selected(rows, ids);
+    }
+  }
+
+  /**
+   * Sorts parallel ids by a hash of (run seed, id), the order prompts are sampled in whatever order
+   * Spark returned them.
+   */
+  public static void seededOrder(List<String> ids, long seed) {
+    ids.sort(
+        Comparator.comparingLong((String id) -> Seeds.mix(seed, id.hashCode()))
+            .thenComparing(id -> id));
   }
 
   private void write(
