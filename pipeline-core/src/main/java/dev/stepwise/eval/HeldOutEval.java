@@ -3,6 +3,8 @@ package dev.stepwise.eval;
 import dev.stepwise.generate.Generation;
 import dev.stepwise.generate.GenerationRequest;
 import dev.stepwise.generate.Generator;
+import dev.stepwise.judge.ForcedChoice;
+import dev.stepwise.judge.JudgeMode;
 import dev.stepwise.judge.Verdict;
 import dev.stepwise.text.Answers;
 import dev.stepwise.text.ChatFormat;
@@ -52,6 +54,29 @@ public final class HeldOutEval {
 
   /** Judges each step pair greedily; correct when the parsed verdict names the better step. */
   public List<Graded> judging(List<Item> items) {
+    return judging(items, JudgeMode.GENERATE);
+  }
+
+  /**
+   * Judges each step pair in {@code mode}; correct when the verdict names the better step. A forced
+   * choice writes no tokens; its output is the chosen tag.
+   */
+  public List<Graded> judging(List<Item> items, JudgeMode mode) {
+    if (mode == JudgeMode.FORCED_CHOICE) {
+      ForcedChoice judge = new ForcedChoice(generator, chat);
+      List<ForcedChoice.Choice> choices =
+          judge.choose(
+              items.stream().map(i -> judge.promptIds(i.userTurn())).toList(),
+              new int[items.size()]);
+      List<Graded> graded = new ArrayList<>();
+      for (int i = 0; i < items.size(); i++) {
+        ForcedChoice.Choice c = choices.get(i);
+        graded.add(
+            new Graded(
+                items.get(i), c.text(), c.verdict().name().equals(items.get(i).gold()), 0, 0));
+      }
+      return graded;
+    }
     List<Generation> outputs = generate(items);
     List<Graded> graded = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {

@@ -1,5 +1,6 @@
 package dev.stepwise.eval;
 
+import dev.stepwise.judge.JudgeMode;
 import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.Split;
 import dev.stepwise.tasks.TaskExample;
@@ -34,11 +35,11 @@ public final class SyntheticEval {
   }
 
   /**
-   * Greedy judge accuracy on step-judge examples (gold = the better step, "A" or "B"), over all
-   * their languages.
+   * Judge accuracy in {@code mode} on step-judge examples (gold = the better step, "A" or "B"),
+   * over all their languages.
    */
-  public static Score judgeAccuracy(HeldOutEval eval, List<TaskExample> pairs) {
-    return new Score(HeldOutEval.accuracy(eval.judging(items(pairs))), pairs.size());
+  public static Score judgeAccuracy(HeldOutEval eval, List<TaskExample> pairs, JudgeMode mode) {
+    return new Score(HeldOutEval.accuracy(eval.judging(items(pairs), mode)), pairs.size());
   }
 
   private static List<HeldOutEval.Item> items(List<TaskExample> examples) {

@@ -22,25 +22,42 @@ import java.util.Random;
  * requests are prefilled and join it, so long, uneven generations keep the batch full. Prompts of
  * different lengths are left-padded; each request draws from its own Random, so it yields the same
  * tokens alone or in any batch, whenever it joins.
+ *
+ * <p>With a prefix cache ({@code prefixEntries > 0}), the leading tokens a caller marks as shared
+ * (e.g. question + accepted steps, for n candidate steps or for every judge prompt of one step) are
+ * prefilled once into a {@link PrefixCache} and copied into each request's cache rows; only the
+ * rest of each prompt runs through the model. Each request still draws from its own Random, so the
+ * tokens are those of the plain path, up to the order of floating-point sums in the copied keys.
  */
-public final class Generator {
+public final class Generator implements AutoCloseable {
 
   private final LlamaModel model;
   private final TokenDecoder decoder;
   private final MlpHook hook;
   private final int maxBatchSize;
+  private final PrefixCache prefixes;
 
   /**
    * @param hook null, or e.g. zeroed language neurons for deactivation experiments
    * @param maxBatchSize requests per forward; more are generated in consecutive batches
    */
   public Generator(LlamaModel model, TokenDecoder decoder, MlpHook hook, int maxBatchSize) {
+    this(model, decoder, hook, maxBatchSize, 0);
+  }
+
+  /**
+   * @param prefixEntries shared prefixes kept for reuse; 0 turns prefix sharing off (every prompt
+   *     is prefilled whole, whatever {@link #generate(List, int[])} is told)
+   */
+  public Generator(
+      LlamaModel model, TokenDecoder decoder, MlpHook hook, int maxBatchSize, int prefixEntries) {
     if (maxBatchSize < 1)
       throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
     this.model = model;
     this.decoder = decoder;
     this.hook = hook;
     this.maxBatchSize = maxBatchSize;
+    this.prefixes = prefixEntries > 0 ? new PrefixCache(model, hook, prefixEntries) : null;
   }
 
   public Generator(LlamaModel model, TokenDecoder decoder) {
@@ -49,7 +66,19 @@ public final class Generator {
 
   /** Results in request order. */
   public List<Generation> generate(List<GenerationRequest> requests) {
-    List<Row> rows = requests.stream().map(Row::new).toList();
+    return generate(requests, new int[requests.size()]);
+  }
+
+  /**
+   * Results in request order; request i's first {@code sharedPrefix[i]} prompt tokens are a prefix
+   * other requests (of this or a later call) share, taken from the prefix cache when there is one.
+   */
+  public List<Generation> generate(List<GenerationRequest> requests, int[] sharedPrefix) {
+    if (sharedPrefix.length != requests.size())
+      throw new IllegalArgumentException(
+          sharedPrefix.length + " shared prefix lengths for " + requests.size() + " requests");
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) rows.add(new Row(requests.get(i), sharedPrefix[i]));
     Deque<Row> waiting = new ArrayDeque<>(rows);
     List<Row> active = new ArrayList<>();
     KvCache cache = null;
@@ -91,17 +120,98 @@ public final class Generator {
    * first tokens; rows that are already done are removed from the list and from the cache.
    */
   private KvCache prefill(List<Row> admitted) {
-    LeftPaddedBatch prompts =
-        LeftPaddedBatch.of(admitted.stream().map(r -> r.request.prompt()).toList());
-    int capacity = prompts.length() + admitted.stream().mapToInt(r -> r.limit).max().orElseThrow();
-    KvCache cache = new KvCache(model.manager(), model.config(), admitted.size(), capacity);
+    List<int[]> prompts = admitted.stream().map(r -> r.request.prompt()).toList();
+    LeftPaddedBatch batch = LeftPaddedBatch.of(prompts);
+    int capacity = batch.length() + admitted.stream().mapToInt(r -> r.limit).max().orElseThrow();
+    KvCache cache =
+        startCache(batch, prompts, admitted.stream().mapToInt(r -> r.shared).toArray(), capacity);
+    int from = cache.length();
     List<Row> kept =
         advance(
             admitted,
-            step(prompts.ids(), prompts.length(), prompts.padding(), cache, admitted),
+            step(columnsFrom(batch, from), batch.length() - from, batch.padding(), cache, admitted),
             cache);
     admitted.retainAll(kept);
     return cache;
+  }
+
+  /**
+   * Log-probs of each of {@code tokens} as the next token after each prompt, one forward pass per
+   * prompt (batched; the first {@code sharedPrefix[i]} tokens of prompt i as in {@link
+   * #generate(List, int[])}): [prompt][token].
+   */
+  public float[][] nextTokenLogProbs(List<int[]> prompts, int[] sharedPrefix, int[] tokens) {
+    float[][] out = new float[prompts.size()][];
+    for (int from = 0; from < prompts.size(); from += maxBatchSize) {
+      int to = Math.min(prompts.size(), from + maxBatchSize);
+      List<int[]> chunk = prompts.subList(from, to);
+      int[] shared = new int[chunk.size()];
+      for (int b = 0; b < shared.length; b++)
+        shared[b] = usablePrefix(chunk.get(b), sharedPrefix[from + b]);
+      LeftPaddedBatch batch = LeftPaddedBatch.of(chunk);
+      long[] wanted = new long[chunk.size() * tokens.length];
+      for (int i = 0; i < wanted.length; i++) wanted[i] = tokens[i % tokens.length];
+      try (KvCache cache = startCache(batch, chunk, shared, batch.length());
+          NDManager scope = model.manager().newSubManager()) {
+        int start = cache.length();
+        float[] logProbs =
+            lastLogits(
+                    scope,
+                    columnsFrom(batch, start),
+                    batch.length() - start,
+                    batch.padding(),
+                    cache)
+                .logSoftmax(-1)
+                .gather(scope.create(wanted, new Shape(chunk.size(), tokens.length)), -1)
+                .toFloatArray();
+        for (int b = 0; b < chunk.size(); b++)
+          out[from + b] = Arrays.copyOfRange(logProbs, b * tokens.length, (b + 1) * tokens.length);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A cache for {@code batch} whose leading columns are copied from the prefix cache as far as
+   * every row's shared prefix reaches (row b: its padding plus {@code shared[b]} columns); its
+   * length is where the forward pass starts. Without a prefix cache, or with nothing to copy, an
+   * empty cache.
+   */
+  private KvCache startCache(
+      LeftPaddedBatch batch, List<int[]> prompts, int[] shared, int capacity) {
+    int[] padding = batch.padding();
+    int filled = batch.length();
+    for (int b = 0; b < padding.length; b++) filled = Math.min(filled, padding[b] + shared[b]);
+    KvCache[] sources = new KvCache[padding.length];
+    boolean any = false;
+    for (int b = 0; prefixes != null && b < padding.length; b++) {
+      if (filled > padding[b]) {
+        sources[b] = prefixes.get(Arrays.copyOf(prompts.get(b), shared[b]));
+        any = true;
+      }
+    }
+    if (!any) return new KvCache(model.manager(), model.config(), padding.length, capacity);
+    KvCache cache =
+        KvCache.fork(model.manager(), model.config(), padding, filled, sources, capacity);
+    prefixes.trim();
+    return cache;
+  }
+
+  /** Columns {@code from}.. of the batch's ids, row by row. */
+  private static long[] columnsFrom(LeftPaddedBatch batch, int from) {
+    int length = batch.length(), width = length - from, rows = batch.batchSize();
+    long[] ids = new long[rows * width];
+    for (int b = 0; b < rows; b++)
+      System.arraycopy(batch.ids(), b * length + from, ids, b * width, width);
+    return ids;
+  }
+
+  /**
+   * How much of a shared prefix a prompt can take from the prefix cache: at most all but its last
+   * token, whose logits the forward pass must make; none without a prefix cache.
+   */
+  private int usablePrefix(int[] prompt, int shared) {
+    return prefixes == null ? 0 : Math.max(0, Math.min(shared, prompt.length - 1));
   }
 
   /** Accepts each row's picked token; returns the rows still going, whose cache rows are kept. */
@@ -123,12 +233,14 @@ public final class Generator {
     final GenerationRequest request;
     final Random rng;
     final int limit;
+    final int shared;
     final List<Integer> tokens = new ArrayList<>();
     final List<float[]> stats = new ArrayList<>(); // {logProb, temperature, entropy} per token
     Generation result;
 
-    Row(GenerationRequest request) {
+    Row(GenerationRequest request, int sharedPrefix) {
       this.request = request;
+      this.shared = usablePrefix(request.prompt(), sharedPrefix);
       this.rng = new Random(request.seed());
       int room = model.config().maxPositionEmbeddings() - request.prompt().length;
       if (room < 1) {
@@ -202,13 +314,29 @@ public final class Generator {
   private BatchSampler.Picked[] step(
       long[] ids, int time, int[] padding, KvCache cache, List<Row> rows) {
     try (NDManager scope = model.manager().newSubManager()) {
-      int batch = padding.length;
-      NDArray hidden =
-          model.hidden(scope.create(ids, new Shape(batch, time)), padding, cache, hook);
-      NDArray logits = model.logits(hidden.get(new NDIndex(":, -1, :")));
       return BatchSampler.pick(
-          logits,
+          lastLogits(scope, ids, time, padding, cache),
           (row, entropy) -> rows.get(row).request.chooser().plan(entropy, rows.get(row).rng));
     }
+  }
+
+  /** Runs ids [batch, time] after the cached positions; the logits [batch, vocab] of the last. */
+  private NDArray lastLogits(NDManager scope, long[] ids, int time, int[] padding, KvCache cache) {
+    NDArray hidden =
+        model.hidden(scope.create(ids, new Shape(padding.length, time)), padding, cache, hook);
+    return model.logits(hidden.get(new NDIndex(":, -1, :")));
+  }
+
+  /** Prefix tokens prefilled into the prefix cache and taken from it so far (0, 0 without one). */
+  long[] prefixTokens() {
+    return prefixes == null
+        ? new long[2]
+        : new long[] {prefixes.computedTokens(), prefixes.reusedTokens()};
+  }
+
+  /** Frees the prefix cache. */
+  @Override
+  public void close() {
+    if (prefixes != null) prefixes.close();
   }
 }

@@ -92,6 +92,50 @@ public final class KvCache implements AutoCloseable {
     length += time;
   }
 
+  /**
+   * A cache for a left-padded batch whose first {@code filled} columns are copied from cached
+   * prefixes instead of being computed: row b is {@code padding[b]} pad positions, then the first
+   * {@code filled - padding[b]} positions of {@code prefixes[b]} (a one-row cache of at least that
+   * length; null when the row has none in those columns). The keys of a token depend only on it and
+   * the tokens before it, so the copies equal what a prefill of the rows would write.
+   */
+  public static KvCache fork(
+      NDManager parent,
+      LlamaConfig config,
+      int[] padding,
+      int filled,
+      KvCache[] prefixes,
+      int capacity) {
+    KvCache cache = new KvCache(parent, config, padding.length, capacity);
+    cache.padding = padding.clone();
+    cache.length = filled;
+    KvCache any = Arrays.stream(prefixes).filter(p -> p != null).findFirst().orElseThrow();
+    Shape shape = new Shape(padding.length, cache.kvHeads, capacity, cache.headDim);
+    for (int i = 0; i < cache.keys.length; i++) {
+      cache.keys[i] = cache.manager.zeros(shape, any.keys[i].getDataType());
+      cache.values[i] = cache.manager.zeros(shape, any.values[i].getDataType());
+      // Consecutive rows with the same prefix and padding (n samples of one prompt) take one copy.
+      for (int b = 0, end; b < padding.length; b = end) {
+        end = b + 1;
+        while (end < padding.length && prefixes[end] == prefixes[b] && padding[end] == padding[b])
+          end++;
+        int positions = filled - padding[b];
+        if (prefixes[b] == null || positions <= 0) continue;
+        if (prefixes[b].length < positions)
+          throw new IllegalArgumentException(
+              "prefix of row " + b + " holds " + prefixes[b].length + " < " + positions);
+        NDIndex source = new NDIndex("0:1, :, 0:{}", positions);
+        NDIndex target = new NDIndex("{}:{}, :, {}:{}", b, end, padding[b], filled);
+        try (NDArray k = prefixes[b].keys[i].get(source);
+            NDArray v = prefixes[b].values[i].get(source)) {
+          cache.keys[i].set(target, k);
+          cache.values[i].set(target, v);
+        }
+      }
+    }
+    return cache;
+  }
+
   /** Keeps only the given rows (in that order), so finished requests stop costing work. */
   public void keepRows(int[] rows) {
     if (rows.length == padding.length) return;

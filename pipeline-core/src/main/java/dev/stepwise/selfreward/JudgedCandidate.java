@@ -30,7 +30,8 @@ public final class JudgedCandidate {
       preferredAgainst.merge(opponent, 1, Integer::sum);
     }
     String outcome = judgment.verdict() == Verdict.TIE ? "tie" : preferred ? "win" : "loss";
-    comparisons.add(new Comparison(opponent, wasA, outcome, judgment.raw()));
+    comparisons.add(
+        new Comparison(opponent, wasA, outcome, judgment.raw(), judgment.probability()));
     if (wasA) {
       judgeTokens += judgment.tokens();
     }
@@ -51,8 +52,16 @@ public final class JudgedCandidate {
     return candidate;
   }
 
-  /** One judgment involving this candidate, from its side: win, loss or tie. */
-  public record Comparison(int opponent, boolean shownFirst, String outcome, String judgeText) {}
+  /**
+   * One judgment involving this candidate, from its side: win, loss or tie; {@code
+   * verdictProbability} is the forced-choice verdict's probability, null for generated verdicts.
+   */
+  public record Comparison(
+      int opponent,
+      boolean shownFirst,
+      String outcome,
+      String judgeText,
+      Double verdictProbability) {}
 
   /** Every judgment that involved this candidate, with the judge's raw output. */
   public List<Comparison> comparisons() {

@@ -55,6 +55,7 @@ public final class ModelStepProposer implements StepProposer {
   @Override
   public List<List<Candidate>> propose(List<Request> requests) {
     List<GenerationRequest> generation = new ArrayList<>();
+    List<Integer> shared = new ArrayList<>(); // the whole prompt: the n candidates share it
     for (Request r : requests) {
       int[] prompt = layout.promptIds(chat, templates, r.prompt().question(), r.previousSteps());
       for (int c = 0; c < r.candidates(); c++) {
@@ -67,9 +68,11 @@ public final class ModelStepProposer implements StepProposer {
                 sampling.newRequest(),
                 List.of(layout.stop()),
                 Set.of(chat.eosId())));
+        shared.add(prompt.length);
       }
     }
-    List<Generation> outputs = generator.generate(generation);
+    List<Generation> outputs =
+        generator.generate(generation, shared.stream().mapToInt(Integer::intValue).toArray());
     List<List<Candidate>> out = new ArrayList<>();
     int next = 0;
     for (Request r : requests) {

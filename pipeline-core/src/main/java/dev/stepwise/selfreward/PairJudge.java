@@ -10,9 +10,14 @@ public interface PairJudge {
 
   /**
    * The judge's raw output and its parsed verdict ({@code A}, {@code B} or {@code TIE} when
-   * unparsable).
+   * unparsable), the tokens it wrote, and for a forced choice the verdict's probability (else
+   * null).
    */
-  record Judgment(String raw, Verdict verdict, int tokens) {}
+  record Judgment(String raw, Verdict verdict, int tokens, Double probability) {
+    public Judgment(String raw, Verdict verdict, int tokens) {
+      this(raw, verdict, tokens, null);
+    }
+  }
 
   List<Judgment> judge(List<Request> requests);
 }

@@ -297,4 +297,56 @@ class GeneratorTest {
     }
     assertThat(model.manager().getManagedArrays()).hasSize(before);
   }
+
+  @Test
+  void sharedPrefixesGiveThePlainPathsTokensAndLogProbs() {
+    int[] prefix = {1, 5, 9, 12, 30, 7, 7, 2, 17, 4};
+    List<int[]> prompts = new ArrayList<>();
+    for (int n = 0; n < 4; n++) prompts.add(prefix); // n samples of one prompt
+    for (int[] suffix : List.of(new int[] {40}, new int[] {41, 42, 43}, new int[] {3, 3}))
+      prompts.add(IntStream.concat(Arrays.stream(prefix), Arrays.stream(suffix)).toArray());
+    prompts.add(new int[] {1, 22}); // shares nothing
+    int[] shared = new int[prompts.size()];
+    Arrays.fill(shared, 0, shared.length - 1, prefix.length);
+    // The next step: the prefix grown by two tokens, its cache extended rather than refilled.
+    int[] longer = IntStream.concat(Arrays.stream(prefix), IntStream.of(40, 11)).toArray();
+    List<int[]> next = List.of(longer, longer, append(longer, 9));
+    int before = model.manager().getManagedArrays().size();
+    // Batches of 3: the rows join the running batch as others finish (continuous batching).
+    Generator plain = new Generator(model, LETTERS, null, 3);
+    try (Generator sharing = new Generator(model, LETTERS, null, 3, 4)) {
+      for (List<int[]> call : List.of(prompts, next)) {
+        int[] lengths = call == prompts ? shared : new int[] {longer.length, longer.length, 12};
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int i = 0; i < call.size(); i++)
+          requests.add(
+              new GenerationRequest(call.get(i), 3 + 2 * i, 100 + i, SAMPLE, List.of(), Set.of()));
+        List<Generation> expected = plain.generate(requests);
+        List<Generation> actual = sharing.generate(requests, lengths);
+        for (int i = 0; i < requests.size(); i++) {
+          assertThat(actual.get(i).tokens()).containsExactly(expected.get(i).tokens());
+          float[] want = expected.get(i).logProbs(), got = actual.get(i).logProbs();
+          for (int t = 0; t < want.length; t++)
+            assertThat(got[t]).isCloseTo(want[t], within(1e-5f));
+        }
+        float[][] wantNext = plain.nextTokenLogProbs(call, lengths, new int[] {3, 8});
+        float[][] gotNext = sharing.nextTokenLogProbs(call, lengths, new int[] {3, 8});
+        for (int i = 0; i < call.size(); i++)
+          for (int t = 0; t < 2; t++)
+            assertThat(gotNext[i][t]).isCloseTo(wantNext[i][t], within(1e-5f));
+      }
+      // The prefix was prefilled once (9 of its 10 tokens: a prompt's last token always runs), the
+      // next step computed only its new tokens, and every other use copied them.
+      long[] prefixTokens = sharing.prefixTokens();
+      assertThat(prefixTokens[0]).isEqualTo(prefix.length - 1 + 3);
+      assertThat(prefixTokens[1]).isGreaterThan(10L * prefix.length);
+    }
+    assertThat(model.manager().getManagedArrays()).hasSize(before);
+  }
+
+  private static int[] append(int[] a, int token) {
+    int[] out = Arrays.copyOf(a, a.length + 1);
+    out[a.length] = token;
+    return out;
+  }
 }

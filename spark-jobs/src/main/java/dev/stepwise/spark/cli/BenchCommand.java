@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.ModelBenchmark;
 import dev.stepwise.eval.SyntheticEval;
+import dev.stepwise.judge.JudgeMode;
 import dev.stepwise.spark.config.ModelConfig;
 import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.config.TasksConfig;
@@ -52,9 +53,10 @@ public final class BenchCommand implements Runnable {
       name = "pipeline",
       mixinStandardHelpOptions = true,
       description = {
-        "The search stage on the embedded Spark at local[1] and local[2]: prompts/s, generated",
-        "tokens/s, judge comparisons/s, and Spark's overhead: stage wall time over the in-task model time",
-        "per task slot (target <= 1.3). Starts from a ready-made M1 (default: the demo's)."
+        "The search stage on the embedded Spark at local[1] and local[2], each with shared-prefix decoding",
+        "(stepwise.search.share_prefix) off and on: prompts/s, generated tokens/s, judge comparisons/s, and",
+        "Spark's overhead: stage wall time over the in-task model time per task slot (target <= 1.15), then",
+        "comparisons/s with sharing on over off (target >= 2x). Starts from a ready-made M1 (default: the demo's)."
       })
   int pipeline(
       @Option(
@@ -79,18 +81,33 @@ public final class BenchCommand implements Runnable {
     String m1 = model != null ? model : demoM1(common, "--model");
     out.println("bench pipeline: search of " + prompts + " prompts with " + m1);
     out.printf(
-        "  %-10s %10s %12s %15s %14s%n",
-        "master", "prompts/s", "tokens/s", "comparisons/s", "wall/model");
+        "  %-10s %-13s %10s %12s %15s %14s%n",
+        "master", "share_prefix", "prompts/s", "tokens/s", "comparisons/s", "wall/model");
+    out.flush();
     for (String master : masters) {
-      PipelineBenchmark.Result r = PipelineBenchmark.run(common, master, m1, prompts);
+      double[] comparisons = new double[2];
+      for (boolean share : List.of(false, true)) {
+        PipelineBenchmark.Result r = PipelineBenchmark.run(common, master, m1, prompts, share);
+        comparisons[share ? 1 : 0] = r.comparisons() / r.wallSeconds();
+        out.printf(
+            Locale.ROOT,
+            "  %-10s %-13s %10.3f %12.0f %15.1f %14.2f %s%n",
+            master,
+            share ? "on" : "off",
+            r.prompts() / r.wallSeconds(),
+            r.tokens() / r.wallSeconds(),
+            comparisons[share ? 1 : 0],
+            r.overhead(),
+            r.overhead() <= 1.15 ? "" : "(target <= 1.15 MISSED)");
+        out.flush();
+      }
+      double speedup = comparisons[1] / comparisons[0];
       out.printf(
           Locale.ROOT,
-          "  %-10s %10.3f %12.0f %15.1f %14.2f%n",
+          "  %-10s comparisons/s with shared prefixes: %.2fx (target >= 2x) %s%n",
           master,
-          r.prompts() / r.wallSeconds(),
-          r.tokens() / r.wallSeconds(),
-          r.comparisons() / r.wallSeconds(),
-          r.overhead());
+          speedup,
+          verdict(speedup >= 2));
       out.flush();
     }
     return 0;
@@ -102,7 +119,9 @@ public final class BenchCommand implements Runnable {
       description = {
         "Step-judge accuracy on two kinds of held-out pairs (eft_test problems, one language each):",
         "synthetic corruptions, as `sft` reports, and the policy's own candidate steps (its most frequent wrong",
-        "step against a right one, sampled as stepwise.sft.policy_eft says), the kind the search must tell apart."
+        "step against a right one, sampled as stepwise.sft.policy_eft says), the kind the search must tell apart,",
+        "in both judge modes (stepwise.judge.mode): generated check and verdict, and forced choice between",
+        "[[A]] and [[B]] after the prompt, each with its time (both pair sets) and pairs judged per second."
       })
   int judge(
       @Option(
@@ -141,17 +160,28 @@ public final class BenchCommand implements Runnable {
     out.printf(
         "bench judge: %d synthetic pairs, %d pairs of %s's own candidate steps (from %d problems)%n",
         synthetic.size(), own.size(), policyDir, problems);
-    out.printf("  %-40s %12s %12s%n", "judge", "synthetic", "own steps");
+    out.printf(
+        "  %-40s %-14s %10s %10s %9s %10s%n",
+        "judge", "mode", "synthetic", "own steps", "seconds", "pairs/s");
     for (String judge : judges != null ? judges : List.of(policyDir.toString())) {
       try (LoadedModel loaded = LoadedModel.open(Path.of(judge), modelConfig)) {
         HeldOutEval eval = loaded.heldOutEval(config.evalMaxNewTokens());
-        out.printf(
-            Locale.ROOT,
-            "  %-40s %11.1f%% %11.1f%%%n",
-            judge,
-            100 * SyntheticEval.judgeAccuracy(eval, synthetic).accuracy(),
-            100 * SyntheticEval.judgeAccuracy(eval, own).accuracy());
-        out.flush();
+        for (JudgeMode mode : JudgeMode.values()) {
+          long started = System.nanoTime();
+          double onSynthetic = SyntheticEval.judgeAccuracy(eval, synthetic, mode).accuracy();
+          double onOwn = SyntheticEval.judgeAccuracy(eval, own, mode).accuracy();
+          double seconds = (System.nanoTime() - started) / 1e9;
+          out.printf(
+              Locale.ROOT,
+              "  %-40s %-14s %9.1f%% %9.1f%% %9.1f %10.1f%n",
+              judge,
+              mode.name().toLowerCase(Locale.ROOT),
+              100 * onSynthetic,
+              100 * onOwn,
+              seconds,
+              (synthetic.size() + own.size()) / seconds);
+          out.flush();
+        }
       }
     }
     return 0;

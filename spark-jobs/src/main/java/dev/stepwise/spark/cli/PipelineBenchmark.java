@@ -34,9 +34,10 @@ final class PipelineBenchmark {
 
   /**
    * One search in a fresh temporary run; the user's --config and --set apply, then the bench's own
-   * sizes.
+   * sizes and {@code sharePrefix}.
    */
-  static Result run(CommonOptions user, String master, String m1, int prompts) throws Exception {
+  static Result run(CommonOptions user, String master, String m1, int prompts, boolean sharePrefix)
+      throws Exception {
     CommonOptions options = new CommonOptions();
     options.config = user.config;
     options.sets.putAll(user.sets);
@@ -46,6 +47,7 @@ final class PipelineBenchmark {
     options.sets.put("stepwise.tasks.train_problems", Integer.toString(prompts));
     options.sets.put("stepwise.tasks.eval_problems", "1");
     options.sets.put("stepwise.search.prompts_per_round", Integer.toString(prompts));
+    options.sets.put("stepwise.search.share_prefix", Boolean.toString(sharePrefix));
     Injector injector = options.injector();
     SparkSession spark = injector.getInstance(SparkSession.class);
     try {

@@ -1,14 +1,15 @@
 package dev.stepwise.spark.config;
 
 import com.typesafe.config.Config;
+import dev.stepwise.judge.JudgeMode;
 import dev.stepwise.sampling.SamplingConfig;
 import dev.stepwise.selfreward.SearchSettings;
 import dev.stepwise.train.StepDpoLoss;
 import java.io.Serializable;
 
 /**
- * stepwise.loop, .search, .sampling, .pairs, .dpo (loss) and .eval: everything a self-rewarding
- * round needs besides the training optimisation keys.
+ * stepwise.loop, .search, .judge, .sampling, .pairs, .dpo (loss) and .eval: everything a
+ * self-rewarding round needs besides the training optimisation keys.
  */
 public record SelfRewardConfig(
     int rounds,
@@ -17,6 +18,8 @@ public record SelfRewardConfig(
     SamplingConfig sampling,
     int maxStepTokens,
     int maxJudgeTokens,
+    JudgeMode judgeMode,
+    boolean sharePrefix,
     int batchPrompts,
     int generationBatch,
     int partitions,
@@ -70,6 +73,8 @@ public record SelfRewardConfig(
         sampling,
         s.getInt("max_step_tokens"),
         s.getInt("max_judge_tokens"),
+        JudgeMode.parse(c.getString("stepwise.judge.mode")),
+        s.getBoolean("share_prefix"),
         s.getInt("batch_prompts"),
         s.getInt("generation_batch"),
         s.getInt("partitions"),

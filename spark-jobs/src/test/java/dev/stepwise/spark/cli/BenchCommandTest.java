@@ -116,9 +116,17 @@ class BenchCommandTest {
     assertThat(header.find()).as(r.out()).isTrue();
     assertThat(Integer.parseInt(header.group(1)))
         .isBetween(1, 29); // the shipped M1 errs on some steps at T = 1.0, not all
-    Matcher row = Pattern.compile("tiny-m1\\s+(\\d+\\.\\d)%\\s+(\\d+\\.\\d)%").matcher(r.out());
+    Matcher row =
+        Pattern.compile("tiny-m1\\s+generate\\s+(\\d+\\.\\d)%\\s+(\\d+\\.\\d)%").matcher(r.out());
     assertThat(row.find()).as(r.out()).isTrue();
     // The shipped M1's judge is well above chance on synthetic pairs (81% on 400 in eval.json).
     assertThat(Double.parseDouble(row.group(1))).isGreaterThan(60.0);
+    // The forced choice is measured on the same pairs, with its time and pairs/s.
+    Matcher forced =
+        Pattern.compile(
+                "tiny-m1\\s+forced_choice\\s+(\\d+\\.\\d)%\\s+(\\d+\\.\\d)%\\s+([0-9.]+)\\s+([0-9.]+)")
+            .matcher(r.out());
+    assertThat(forced.find()).as(r.out()).isTrue();
+    assertThat(Double.parseDouble(forced.group(4))).isPositive();
   }
 }

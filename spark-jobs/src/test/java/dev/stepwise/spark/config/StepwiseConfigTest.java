@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.inject.Guice;
 import com.typesafe.config.ConfigException;
+import dev.stepwise.judge.JudgeMode;
 import dev.stepwise.model.lora.LoraSettings;
 import dev.stepwise.text.PromptTemplates;
 import java.io.File;
@@ -98,6 +99,20 @@ class StepwiseConfigTest {
     assertThatThrownBy(() -> StepwiseConfig.load(file.toFile(), Map.of()))
         .hasMessageContaining("unknown config key 'stepwise.sparc.master'")
         .hasMessageContaining("bad.conf");
+  }
+
+  @Test
+  void sharedPrefixesAreOnAndTheJudgeGeneratesByDefaultAndABadJudgeModeIsNamed() {
+    SelfRewardConfig reference = SelfRewardConfig.from(StepwiseConfig.reference().raw());
+    assertThat(reference.sharePrefix()).isTrue();
+    assertThat(reference.judgeMode()).isEqualTo(JudgeMode.GENERATE);
+    Map<String, String> forced = Map.of("stepwise.judge.mode", "forced_choice");
+    assertThat(SelfRewardConfig.from(StepwiseConfig.load(null, forced).raw()).judgeMode())
+        .isEqualTo(JudgeMode.FORCED_CHOICE);
+    Map<String, String> vote = Map.of("stepwise.judge.mode", "vote");
+    assertThatThrownBy(() -> SelfRewardConfig.from(StepwiseConfig.load(null, vote).raw()))
+        .hasMessage(
+            "config key 'stepwise.judge.mode' must be \"generate\" or \"forced_choice\", found \"vote\"");
   }
 
   @Test

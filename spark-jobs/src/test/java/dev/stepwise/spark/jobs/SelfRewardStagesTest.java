@@ -10,10 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,6 +110,58 @@ class SelfRewardStagesTest {
     assertThat(outcomeQuality(run).values().stream().mapToLong(Number::longValue).sum())
         .isEqualTo(goldPairs.size());
     assertThat(pairQuality(run).get("right").longValue()).isEqualTo(goldPairs.size());
+  }
+
+  /**
+   * Shared-prefix decoding changes where keys are computed, not what is decided: the search's
+   * step_judgments are identical with it on and off, in both judge modes (GeneratorTest checks the
+   * per-token log-probs agree within 1e-5). A forced choice records the verdict's probability.
+   */
+  @Test
+  void stepJudgmentsAreTheSameWithSharedPrefixesOnAndOff(@TempDir Path tmp) throws Exception {
+    Path run = tmp.resolve("run");
+    for (String stage : List.of("tasks", "sft")) {
+      assertThat(Cli.run(args("stage", run, stage)).exitCode()).isZero();
+    }
+    Map<String, List<String>> judgments = new LinkedHashMap<>();
+    for (String mode : List.of("generate", "forced_choice")) {
+      for (String share : List.of("false", "true")) {
+        String[] args =
+            args(
+                "stage",
+                run,
+                "search",
+                "--round",
+                "1",
+                "--set",
+                "stepwise.search.share_prefix=" + share,
+                "--set",
+                "stepwise.judge.mode=" + mode);
+        // 8 of the 24 prompts args() searches keep the four searches short.
+        Collections.replaceAll(
+            Arrays.asList(args),
+            "stepwise.search.prompts_per_round=24",
+            "stepwise.search.prompts_per_round=8");
+        Cli.Result r = Cli.run(args);
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        judgments.put(mode + " " + share, rows(run.resolve("data/step_judgments/round=1")));
+      }
+    }
+    assertThat(judgments.get("generate false")).isNotEmpty();
+    assertThat(judgments.get("generate true")).isEqualTo(judgments.get("generate false"));
+    assertThat(judgments.get("forced_choice true")).isEqualTo(judgments.get("forced_choice false"));
+    // Every judged comparison of the forced choice is a verdict tag with its probability.
+    Matcher judged =
+        Pattern.compile("\"judge_text\": \"([^\"]*)\", \"verdict_prob\": ([^,}]+)")
+            .matcher(String.join("\n", judgments.get("forced_choice true")));
+    List<Double> probabilities = new ArrayList<>();
+    while (judged.find()) {
+      if (judged.group(1).startsWith("(identical")) continue;
+      assertThat(judged.group(1)).isIn("[[A]]", "[[B]]");
+      probabilities.add(Double.parseDouble(judged.group(2)));
+    }
+    assertThat(probabilities).isNotEmpty().allSatisfy(p -> assertThat(p).isBetween(0.5, 1.0));
+    assertThat(judgments.get("generate false").toString()).contains("\"verdict_prob\": null");
   }
 
   /** The reference labels of pair_quality (GoldPath.PairLabel counts). */

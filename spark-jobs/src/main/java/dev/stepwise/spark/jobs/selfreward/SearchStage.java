@@ -238,14 +238,37 @@ public final class SearchStage {
       return new Searched(solutions, judgments);
     }
     ExecutorModels.Loaded loaded = ExecutorModels.get(model, hadoop.value());
-    Generator generator =
-        new Generator(loaded.model(), loaded.tokenizer()::decode, null, c.generationBatch());
-    StepSearch search =
-        new StepSearch(
-            c.search(),
-            new ModelStepProposer(
-                generator, loaded.chat(), templates, c.sampling().strategy(), c.maxStepTokens()),
-            new ModelPairJudge(generator, loaded.chat(), templates, c.maxJudgeTokens()));
+    // A step of the batch's prompts needs a proposer and a judge prefix each, and the next step
+    // extends them: room for two steps' worth.
+    try (Generator generator =
+        new Generator(
+            loaded.model(),
+            loaded.tokenizer()::decode,
+            null,
+            c.generationBatch(),
+            c.sharePrefix() ? 4 * c.batchPrompts() : 0)) {
+      StepSearch search =
+          new StepSearch(
+              c.search(),
+              new ModelStepProposer(
+                  generator, loaded.chat(), templates, c.sampling().strategy(), c.maxStepTokens()),
+              new ModelPairJudge(
+                  generator, loaded.chat(), templates, c.maxJudgeTokens(), c.judgeMode()));
+      searchBatches(rows, search, solutions, judgments, c, seed, round, modelId, counters);
+    }
+    return new Searched(solutions, judgments);
+  }
+
+  private static void searchBatches(
+      Iterator<Row> rows,
+      StepSearch search,
+      List<Row> solutions,
+      List<Row> judgments,
+      SelfRewardConfig c,
+      long seed,
+      int round,
+      String modelId,
+      Progress.Counters counters) {
     List<SearchPrompt> batch = new ArrayList<>();
     while (rows.hasNext()) {
       Row r = rows.next();
@@ -270,7 +293,6 @@ public final class SearchStage {
         batch.clear();
       }
     }
-    return new Searched(solutions, judgments);
   }
 
   /** Array columns of rows built by hand must be Scala sequences for Spark's row encoder. */
@@ -326,6 +348,7 @@ public final class SearchStage {
                   .set("candidate_first", cmp.shownFirst())
                   .set("verdict", cmp.outcome())
                   .set("judge_text", cmp.judgeText())
+                  .set("verdict_prob", cmp.verdictProbability())
                   .build());
         }
         rows.add(

@@ -1,0 +1,20 @@
+package dev.stepwise.judge;
+
+/**
+ * How the model gives a step verdict (config key {@code stepwise.judge.mode}): {@code generate}
+ * writes its check and verdict (parsed; unparsable is a tie), {@code forced_choice} reads the
+ * verdict from the probabilities of {@code [[A]]} and {@code [[B]]} right after the judge prompt
+ * ({@link ForcedChoice}).
+ */
+public enum JudgeMode {
+  GENERATE,
+  FORCED_CHOICE;
+
+  public static JudgeMode parse(String value) {
+    for (JudgeMode m : values()) if (m.name().equalsIgnoreCase(value)) return m;
+    throw new IllegalArgumentException(
+        "config key 'stepwise.judge.mode' must be \"generate\" or \"forced_choice\", found \""
+            + value
+            + "\"");
+  }
+}
