@@ -5,6 +5,7 @@ import dev.stepwise.spark.cli.AlignEvalCommand;
 import dev.stepwise.spark.cli.BenchCommand;
 import dev.stepwise.spark.cli.BenchNeuronsCommand;
 import dev.stepwise.spark.cli.DemoCommand;
+import dev.stepwise.spark.cli.DoctorCommand;
 import dev.stepwise.spark.cli.HelpText;
 import dev.stepwise.spark.cli.ImportCommand;
 import dev.stepwise.spark.cli.ModelCommand;
@@ -50,6 +51,7 @@ import picocli.CommandLine.Spec;
       AlignEvalCommand.class,
       NeuronsCommand.class,
       BenchNeuronsCommand.class,
+      DoctorCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
