@@ -94,7 +94,8 @@ public final class DoctorCommand implements Callable<Integer> {
     for (ExecutorSummary e :
         CollectionConverters.asJava(spark.sparkContext().statusStore().executorList(true))) {
       if (e.id().equals("driver")) continue;
-      String host = e.hostPort().substring(0, e.hostPort().lastIndexOf(':'));
+      // "host:port", or the host alone (as a standalone Worker's executors report it)
+      String host = e.hostPort().replaceFirst(":\\d+$", "");
       pinned.add(
           new Tuple2<>(
               e.id(),
