@@ -5,6 +5,7 @@ import dev.stepwise.spark.cli.AlignEvalCommand;
 import dev.stepwise.spark.cli.BenchCommand;
 import dev.stepwise.spark.cli.BenchNeuronsCommand;
 import dev.stepwise.spark.cli.DemoCommand;
+import dev.stepwise.spark.cli.DoctorCommand;
 import dev.stepwise.spark.cli.HelpText;
 import dev.stepwise.spark.cli.ImportCommand;
 import dev.stepwise.spark.cli.ModelCommand;
@@ -56,6 +57,7 @@ import picocli.CommandLine.Spec;
       NeuronsCommand.class,
       BenchNeuronsCommand.class,
       StudyCommand.class,
+      DoctorCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -39,6 +39,11 @@ final class LocalCluster {
     return cluster;
   }
 
+  /** The master's port on 127.0.0.1. */
+  int port() {
+    return port;
+  }
+
   /** A folder for runs next to the cluster's state. */
   Path dir(String name) {
     return state.resolve(name);

@@ -76,18 +76,69 @@ class LocalClusterIT {
             "stepwise.search.candidates=3",
             "--set",
             "stepwise.search.max_iterations=3");
-    for (List<String> stage :
-        List.of(List.of("tasks"), List.of("sft"), List.of("search", "--round", "1"))) {
-      List<String> args = new ArrayList<>(List.of("submit", "stage"));
-      args.addAll(stage);
-      args.addAll(micro);
-      LocalCluster.Result r = cluster.run(args.toArray(String[]::new));
+    for (List<String> stage : List.of(List.of("tasks"), List.of("sft"))) {
+      LocalCluster.Result r = submitStage(stage, micro);
       assertThat(r.code()).as(r.output()).isZero();
     }
+    // Each task gets a (simulated) GPU, but the engine is the CPU libtorch: the stage fails at its
+    // first task with one line, where it used to run on the CPU without a word.
+    LocalCluster.Result noCuda = submitStage(List.of("search", "--round", "1"), micro);
+    assertThat(noCuda.code()).as(noCuda.output()).isEqualTo(1);
+    String line =
+        noCuda.output().lines().filter(l -> l.startsWith("stepwise: error: ")).findFirst().get();
+    assertThat(line)
+        .matches(
+            "stepwise: error: executor [01] on \\S+ was assigned GPU [01] by Spark but its engine"
+                + " cannot use CUDA \\(PyTorch 2\\.7\\.1, flavour cpu\\): give executors the CUDA"
+                + " libtorch .*docs/gpu-cluster\\.md.*stepwise\\.device=cpu to run on the CPU");
+    assertThat(stage(run, "search").status()).isEqualTo("failed");
+    assertThat(stage(run, "search").error())
+        .isEqualTo(line.substring("stepwise: error: ".length()));
+    // stepwise.device = cpu is the explicit choice to ignore the assigned GPUs.
+    List<String> onCpu = new ArrayList<>(micro);
+    onCpu.addAll(List.of("--set", "stepwise.device=cpu"));
+    LocalCluster.Result r = submitStage(List.of("search", "--round", "1"), onCpu);
+    assertThat(r.code()).as(r.output()).isZero();
     // Every prompt searched, every candidate of every iteration recorded.
     assertThat(ParquetFiles.read(run.resolve("data/solutions/round=1"))).hasSize(4);
     assertThat(ParquetFiles.read(run.resolve("data/step_judgments/round=1"))).isNotEmpty();
     assertOnBothExecutors(stage(run, "search"));
+  }
+
+  @Test
+  void doctorShowsEachExecutorsEngineAndGpuAndFailsWithoutCuda() throws Exception {
+    LocalCluster.Result r = cluster.run("submit", "doctor");
+    System.out.println(r.output()); // the closing note quotes this
+    assertThat(r.code()).as(r.output()).isEqualTo(1);
+    List<String> rows =
+        r.output().lines().filter(l -> l.matches("[01] .*PyTorch 2\\.7\\.1 .*")).toList();
+    // One row per executor, each with its own worker's GPU, the CPU flavour and no CUDA device.
+    assertThat(rows).hasSize(2);
+    assertThat(rows.stream().map(l -> l.split("\\s{2,}")))
+        .allSatisfy(
+            row ->
+                assertThat(row)
+                    .endsWith("PyTorch 2.7.1", "cpu", "no", "none", row[6], "1", "fails (below)"));
+    assertThat(rows.stream().map(l -> l.split("\\s{2,}")[6])).containsExactlyInAnyOrder("0", "1");
+    assertThat(r.output())
+        .contains(
+            "stepwise doctor: master spark://127.0.0.1:"
+                + cluster.port()
+                + ", stepwise.device = auto")
+        .contains("stepwise: error: 2 of 2 executor(s) would fail a model stage (see above)");
+
+    LocalCluster.Result cpu = cluster.run("submit", "doctor", "--set", "stepwise.device=cpu");
+    System.out.println(cpu.output());
+    assertThat(cpu.code()).as(cpu.output()).isZero();
+    assertThat(cpu.output().lines().filter(l -> l.matches("[01] .* cpu\\(\\)"))).hasSize(2);
+  }
+
+  private static LocalCluster.Result submitStage(List<String> stage, List<String> options)
+      throws IOException, InterruptedException {
+    List<String> args = new ArrayList<>(List.of("submit", "stage"));
+    args.addAll(stage);
+    args.addAll(options);
+    return cluster.run(args.toArray(String[]::new));
   }
 
   private static StageRecord stage(Path run, String name) throws IOException {

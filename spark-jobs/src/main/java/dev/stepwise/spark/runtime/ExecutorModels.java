@@ -1,7 +1,6 @@
 package dev.stepwise.spark.runtime;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaModel;
@@ -15,7 +14,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.TaskContext;
-import org.apache.spark.resource.ResourceInformation;
 
 /**
  * The models loaded in this executor JVM, one per (checkpoint, device): a stage's tasks share the
@@ -45,14 +43,15 @@ public final class ExecutorModels {
   private ExecutorModels() {}
 
   /**
-   * The model at {@code uri} on this task's device, loading it on first use in this JVM. Inside a
+   * The model at {@code uri} on this task's device ({@link ExecutorDevices#forTask}: a GPU the
+   * engine cannot use fails here, before any work), loading it on first use in this JVM. Inside a
    * task, torch uses the task's {@code spark.task.cpus} threads (unless the executor was started
    * with {@code ai.djl.pytorch.num_threads}): more would oversubscribe the executor's other slots.
    */
   public static Loaded get(String uri, Configuration conf) {
     TaskContext task = TaskContext.get();
     if (task != null) TorchThreads.byDefault(task.cpus(), true);
-    Key key = new Key(uri, taskDevice(), conf.get(DTYPE_KEY, "auto"));
+    Key key = new Key(uri, ExecutorDevices.forTask(conf), conf.get(DTYPE_KEY, "auto"));
     return LOADED.computeIfAbsent(key, k -> load(k, conf));
   }
 
@@ -62,17 +61,7 @@ public final class ExecutorModels {
    * dev.stepwise.train.LlamaTrainable#F32_ONLY}).
    */
   public static Loaded loadFresh(String uri, Configuration conf) {
-    return load(new Key(uri, taskDevice(), "float32"), conf);
-  }
-
-  /** The GPU Spark assigned to the running task, or the CPU when it assigned none. */
-  public static Device taskDevice() {
-    TaskContext task = TaskContext.get();
-    ResourceInformation gpu = task == null ? null : task.resourcesJMap().get("gpu");
-    if (gpu == null || gpu.addresses().length == 0 || !Engine.getInstance().hasCapability("CUDA")) {
-      return Device.cpu();
-    }
-    return Device.gpu(Integer.parseInt(gpu.addresses()[0]));
+    return load(new Key(uri, ExecutorDevices.forTask(conf), "float32"), conf);
   }
 
   private static Loaded load(Key key, Configuration conf) {

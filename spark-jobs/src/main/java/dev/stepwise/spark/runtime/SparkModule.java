@@ -18,6 +18,10 @@ public final class SparkModule extends AbstractModule {
   SparkSession session(SparkConfig config, ModelConfig model) {
     SparkSession session = SessionFactory.create(config);
     session.sparkContext().hadoopConfiguration().set(ExecutorModels.DTYPE_KEY, model.dtype());
+    session
+        .sparkContext()
+        .hadoopConfiguration()
+        .set(ExecutorDevices.KEY, model.device().toString());
     return session;
   }
 
