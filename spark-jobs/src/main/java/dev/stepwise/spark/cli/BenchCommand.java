@@ -32,20 +32,21 @@ import picocli.CommandLine.Spec;
 /**
  * `stepwise bench model`: speed and memory of a checkpoint on this machine, against the targets;
  * `bench pipeline`: the search stage's throughput and Spark overhead; `bench judge`: step-judge
- * accuracy on synthetic and on the policy's own pairs; `bench rounds` (BenchRoundsCommand).
+ * accuracy on synthetic and on the policy's own pairs; `bench steps` (BenchStepsCommand); `bench
+ * rounds` (BenchRoundsCommand).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks.",
-    subcommands = BenchRoundsCommand.class)
+    subcommands = {BenchRoundsCommand.class, BenchStepsCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing subcommand: model, pipeline, judge or rounds");
+        spec.commandLine(), "missing subcommand: model, pipeline, judge, steps or rounds");
   }
 
   @Command(
