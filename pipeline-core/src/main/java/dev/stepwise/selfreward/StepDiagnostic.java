@@ -51,7 +51,7 @@ public final class StepDiagnostic {
       int step,
       boolean greedy,
       boolean random,
-      boolean decided,
+      int margin,
       boolean chosen,
       boolean rejected,
       boolean oracle,
@@ -103,7 +103,9 @@ public final class StepDiagnostic {
               r.previousSteps().size() + 1,
               correct(reference, r.previousSteps(), greedySteps.get(i).get(0).text()),
               right[0],
-              !choice.allTied(),
+              choice.allTied()
+                  ? 0
+                  : list.get(choice.best()).wins() - list.get(choice.worst()).wins(),
               right[choice.best()],
               !choice.allTied() && right[choice.worst()],
               any,
@@ -136,12 +138,13 @@ public final class StepDiagnostic {
   public record Row(String name, Rate all, Rate decided) {}
 
   /**
-   * The counts of a set of outcomes, on all prefixes and on the decided ones (where the search
-   * keeps a pair, the only prefixes DPO learns from); {@code gain} is chosen minus greedy on the
-   * decided prefixes, paired, with {@code gainHalf} half its 95% interval (normal approximation of
-   * the per-prefix differences).
+   * The counts of a set of outcomes, on all prefixes and on the decided ones: a win margin of at
+   * least {@code minMargin} (and 1), the pairs the pairs stage keeps and DPO learns from. {@code
+   * gain} is chosen minus greedy on the decided prefixes, paired, with {@code gainHalf} half its
+   * 95% interval (normal approximation of the per-prefix differences).
    */
   public record Table(
+      int minMargin,
       int prefixes,
       int decided,
       List<Row> rows,
@@ -149,10 +152,12 @@ public final class StepDiagnostic {
       double gain,
       double gainHalf) {
 
-    public static Table of(List<Outcome> outcomes) {
-      List<Outcome> decided = outcomes.stream().filter(Outcome::decided).toList();
+    public static Table of(List<Outcome> outcomes, int minMargin) {
+      List<Outcome> decided =
+          outcomes.stream().filter(o -> o.margin() >= Math.max(1, minMargin)).toList();
       double[] gain = pairedDifference(decided);
       return new Table(
+          minMargin,
           outcomes.size(),
           decided.size(),
           List.of(

@@ -95,10 +95,11 @@ public final class BenchStepsCommand implements Callable<Integer> {
     String settings =
         String.format(
             Locale.ROOT,
-            "w = %d, sampling %s, judge both orders %s, seed %d",
+            "w = %d, sampling %s, judge both orders %s, pairs.min_margin %d, seed %d",
             c.search().candidates(),
             sampling(c.sampling()),
             c.search().judgeBothOrders(),
+            c.minMargin(),
             seed);
     out.printf("bench steps: %s, %d held-out problems, %s%n", dir, problems, settings);
     out.flush();
@@ -126,7 +127,7 @@ public final class BenchStepsCommand implements Callable<Integer> {
         outcomes.addAll(
             LoadedModel.userErrors(
                 () -> diagnostic.run(Split.EVAL, first, count, tasksConfig.languages())));
-        StepDiagnostic.Table t = StepDiagnostic.Table.of(outcomes);
+        StepDiagnostic.Table t = StepDiagnostic.Table.of(outcomes, c.minMargin());
         out.printf(
             Locale.ROOT,
             "  %d/%d problems, %d prefixes, %d decided: greedy %.1f%%, chosen %.1f%% (decided),"
@@ -141,8 +142,8 @@ public final class BenchStepsCommand implements Callable<Integer> {
         out.flush();
       }
     }
-    StepDiagnostic.Table table = StepDiagnostic.Table.of(outcomes);
-    String text = table(table);
+    StepDiagnostic.Table table = StepDiagnostic.Table.of(outcomes, c.minMargin());
+    String text = table(table) + byMargin(outcomes, c.search().candidates());
     out.print(text);
     out.flush();
     if (stored) {
@@ -165,6 +166,7 @@ public final class BenchStepsCommand implements Callable<Integer> {
       json.put("candidates", c.search().candidates());
       json.put("sampling", sampling(c.sampling()));
       json.put("judge_both_orders", c.search().judgeBothOrders());
+      json.put("min_margin", c.minMargin());
       json.put("seed", seed);
       json.put("table", table);
       json.put("outcomes", outcomes);
@@ -187,7 +189,9 @@ public final class BenchStepsCommand implements Callable<Integer> {
     PrintWriter w = new PrintWriter(s);
     w.printf(
         "  %-18s %-32s %-32s%n",
-        "step", "all prefixes (" + t.prefixes() + ")", "decided (" + t.decided() + ")");
+        "step",
+        "all prefixes (" + t.prefixes() + ")",
+        "pairs, margin >= " + Math.max(1, t.minMargin()) + " (" + t.decided() + ")");
     for (StepDiagnostic.Row r : t.rows())
       w.printf("  %-18s %-32s %-32s%n", r.name(), cell(r.all()), cell(r.decided()));
     w.printf(
@@ -197,6 +201,30 @@ public final class BenchStepsCommand implements Callable<Integer> {
         100 * t.gain(),
         100 * t.gainHalf(),
         t.meanDistinct());
+    w.flush();
+    return s.toString();
+  }
+
+  /**
+   * Greedy, chosen and rejected on the prefixes of each least win margin: does a larger
+   * pairs.min_margin keep only pairs whose chosen step beats greedy?
+   */
+  static String byMargin(List<StepDiagnostic.Outcome> outcomes, int candidates) {
+    StringWriter s = new StringWriter();
+    PrintWriter w = new PrintWriter(s);
+    w.printf(
+        "  %-12s %9s %-24s %-24s %-24s%n", "margin >=", "prefixes", "greedy", "chosen", "rejected");
+    for (int m = 1; m < candidates; m++) {
+      StepDiagnostic.Table t = StepDiagnostic.Table.of(outcomes, m);
+      if (t.decided() == 0) break;
+      w.printf(
+          "  %-12d %9d %-24s %-24s %-24s%n",
+          m,
+          t.decided(),
+          cell(t.rows().get(0).decided()),
+          cell(t.rows().get(2).decided()),
+          cell(t.rows().get(3).decided()));
+    }
     w.flush();
     return s.toString();
   }
