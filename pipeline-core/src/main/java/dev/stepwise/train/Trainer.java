@@ -228,6 +228,11 @@ public final class Trainer<E> {
     return step;
   }
 
+  /** True when {@code outputDir} holds the final weights of a finished run (its state file). */
+  public static boolean finished(Path outputDir) {
+    return outputDir != null && Files.isRegularFile(outputDir.resolve(STATE_FILE));
+  }
+
   /**
    * The directory with the highest completed step: the output itself, or its latest checkpoint-N.
    */

@@ -5,6 +5,8 @@ import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.ModelBenchmark;
 import dev.stepwise.eval.SyntheticEval;
 import dev.stepwise.spark.config.ModelConfig;
+import dev.stepwise.spark.config.PromptsConfig;
+import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
@@ -136,7 +138,15 @@ public final class BenchCommand implements Runnable {
     ModelConfig modelConfig = injector.getInstance(ModelConfig.class);
     try (LoadedModel loaded = LoadedModel.open(policyDir, modelConfig)) {
       own =
-          SftCommand.policyEft(loaded, new ChatFormat(loaded.tokenizer()), tasks, config)
+          config
+              .recipe()
+              .policyEft()
+              .miner(
+                  loaded.generator(64),
+                  new ChatFormat(loaded.tokenizer()),
+                  injector.getInstance(PromptsConfig.class).templates(),
+                  tasks,
+                  injector.getInstance(RunConfig.class).seed())
               .examples(Split.EFT_TEST, 0, problems, config.languages());
     }
     out.printf(
