@@ -9,6 +9,7 @@ import dev.stepwise.train.Shard;
 import dev.stepwise.train.TrainSettings;
 import dev.stepwise.train.Trainer;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +27,12 @@ public final class TaskTraining {
 
   private TaskTraining() {}
 
-  /** What a task trains on its private model, writing the final weights to {@code local}. */
+  /**
+   * What a task trains on its private model, writing the final weights to {@code local};
+   * serializable, as it travels to the task.
+   */
   @FunctionalInterface
-  public interface Body {
+  public interface Body extends Serializable {
     /**
      * @param pointer where the model came from (a new LoRA adapter's base)
      * @param updates the listener of every training run the body starts

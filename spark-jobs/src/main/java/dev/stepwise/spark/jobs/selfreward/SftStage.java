@@ -96,10 +96,10 @@ public final class SftStage {
                     sft.languages(),
                     templates,
                     run.seed());
-            TasksConfig t = tasks;
-            SftConfig c = sft;
             Path syncDir = new Path(layout.root(), "_sync/sft");
             SerializableConfiguration hadoop = new SerializableConfiguration(conf);
+            TaskTraining.Body body = recipe(sft, tasks, templates, data);
+            int syncEvery = sft.syncEvery();
             Map<String, Double> metrics =
                 BarrierTraining.run(
                     spark,
@@ -110,50 +110,11 @@ public final class SftStage {
                             m1,
                             syncDir,
                             hadoop.value(),
-                            c.syncEvery(),
+                            syncEvery,
                             worker,
                             workers,
                             context,
-                            (loaded, pointer, shard, updates, local) ->
-                                c.recipe()
-                                    .train(
-                                        new SftRecipe.Model(
-                                            loaded.model(),
-                                            loaded.chat(),
-                                            loaded.tokenizerDir(),
-                                            pointer),
-                                        t.generator(),
-                                        templates,
-                                        c.languages(),
-                                        new SftRecipe.Context() {
-                                          @Override
-                                          public List<SftExample> mixture(
-                                              int index, SftRecipe.Pass pass) {
-                                            return SftMixture.tokenized(
-                                                data.forPass(pass)
-                                                    .examples(t.generator(), templates),
-                                                loaded.chat());
-                                          }
-
-                                          @Override
-                                          public Trainer.Listener listener(
-                                              String name,
-                                              TrainSettings settings,
-                                              double tokensPerStep,
-                                              Map<String, NDArray> parameters) {
-                                            return updates.listener(
-                                                name, tokensPerStep, parameters);
-                                          }
-
-                                          @Override
-                                          public void log(String line) {
-                                            if (shard.worker() == 0)
-                                              System.err.println("  " + line);
-                                          }
-                                        },
-                                        shard,
-                                        local,
-                                        false)));
+                            body));
             metrics.forEach(stage::metric);
             List<SftRecipe.Pass> passes = sft.recipe().passes();
             stage.metric("examples", data.forPass(passes.get(passes.size() - 1)).counts());
@@ -165,6 +126,45 @@ public final class SftStage {
           stage.output("checkpoint", m1);
           return null;
         });
+  }
+
+  /**
+   * A training task's body: the recipe on the task's model copy, each pass's mixture built there
+   * with the model's tokenizer. Static, so that the task does not capture the stage.
+   */
+  private static TaskTraining.Body recipe(
+      SftConfig c, TasksConfig t, PromptTemplates templates, ColdStartData data) {
+    return (loaded, pointer, shard, updates, local) ->
+        c.recipe()
+            .train(
+                new SftRecipe.Model(loaded.model(), loaded.chat(), loaded.tokenizerDir(), pointer),
+                t.generator(),
+                templates,
+                c.languages(),
+                new SftRecipe.Context() {
+                  @Override
+                  public List<SftExample> mixture(int index, SftRecipe.Pass pass) {
+                    return SftMixture.tokenized(
+                        data.forPass(pass).examples(t.generator(), templates), loaded.chat());
+                  }
+
+                  @Override
+                  public Trainer.Listener listener(
+                      String name,
+                      TrainSettings settings,
+                      double tokensPerStep,
+                      Map<String, NDArray> parameters) {
+                    return updates.listener(name, tokensPerStep, parameters);
+                  }
+
+                  @Override
+                  public void log(String line) {
+                    if (shard.worker() == 0) System.err.println("  " + line);
+                  }
+                },
+                shard,
+                local,
+                false);
   }
 
   /** M0: the configured checkpoint, or a fresh tiny preset written into the run. */
