@@ -43,52 +43,7 @@ public final class StepSearch {
             new StepProposer.Request(
                 s.prompt, List.copyOf(s.steps), s.iteration, settings.candidates()));
       }
-      List<List<Candidate>> proposals = proposer.propose(requests);
-
-      List<PairJudge.Request> judgeRequests = new ArrayList<>();
-      List<int[]> slots = new ArrayList<>(); // (active index, candidate a, candidate b) per request
-      for (int p = 0; p < active.size(); p++) {
-        PromptState s = active.get(p);
-        List<Candidate> candidates = proposals.get(p);
-        SplittableRandom order = new SplittableRandom(s.prompt.seed() * 31 + s.iteration);
-        for (int i = 0; i < candidates.size(); i++) {
-          for (int j = i + 1; j < candidates.size(); j++) {
-            boolean flip = order.nextBoolean();
-            int a = flip ? j : i;
-            int b = flip ? i : j;
-            judgeRequests.add(
-                new PairJudge.Request(
-                    s.prompt,
-                    List.copyOf(s.steps),
-                    candidates.get(a).text(),
-                    candidates.get(b).text()));
-            slots.add(new int[] {p, a, b});
-            if (settings.judgeBothOrders()) {
-              judgeRequests.add(
-                  new PairJudge.Request(
-                      s.prompt,
-                      List.copyOf(s.steps),
-                      candidates.get(b).text(),
-                      candidates.get(a).text()));
-              slots.add(new int[] {p, b, a});
-            }
-          }
-        }
-      }
-      List<PairJudge.Judgment> judgments = judgeDistinct(judgeRequests);
-
-      List<List<JudgedCandidate>> judged = new ArrayList<>();
-      for (List<Candidate> candidates : proposals) {
-        List<JudgedCandidate> list = new ArrayList<>();
-        candidates.forEach(c -> list.add(new JudgedCandidate(c)));
-        judged.add(list);
-      }
-      for (int r = 0; r < judgeRequests.size(); r++) {
-        int[] slot = slots.get(r);
-        List<JudgedCandidate> list = judged.get(slot[0]);
-        list.get(slot[1]).record(judgments.get(r), slot[2], true);
-        list.get(slot[2]).record(judgments.get(r), slot[1], false);
-      }
+      List<List<JudgedCandidate>> judged = step(requests);
       List<PromptState> next = new ArrayList<>();
       for (int p = 0; p < active.size(); p++) {
         PromptState s = active.get(p);
@@ -100,6 +55,89 @@ public final class StepSearch {
       active = next;
     }
     return states.stream().map(PromptState::outcome).toList();
+  }
+
+  /**
+   * One step iteration of the search for each request: its candidates sampled, then every unordered
+   * pair judged by the model (in a seeded random A/B order from the prompt's seed and iteration, or
+   * in both orders), each candidate with its wins. {@link Choice} picks from them. Also what `bench
+   * steps` measures the judge with, on reference prefixes.
+   */
+  public List<List<JudgedCandidate>> step(List<StepProposer.Request> requests) {
+    return judge(requests, proposer.propose(requests));
+  }
+
+  private List<List<JudgedCandidate>> judge(
+      List<StepProposer.Request> requests, List<List<Candidate>> proposals) {
+    List<PairJudge.Request> judgeRequests = new ArrayList<>();
+    List<int[]> slots = new ArrayList<>(); // (request index, candidate a, candidate b) per judgment
+    for (int p = 0; p < requests.size(); p++) {
+      StepProposer.Request s = requests.get(p);
+      List<Candidate> candidates = proposals.get(p);
+      SplittableRandom order = new SplittableRandom(s.prompt().seed() * 31 + s.iteration());
+      for (int i = 0; i < candidates.size(); i++) {
+        for (int j = i + 1; j < candidates.size(); j++) {
+          boolean flip = order.nextBoolean();
+          int a = flip ? j : i;
+          int b = flip ? i : j;
+          judgeRequests.add(
+              new PairJudge.Request(
+                  s.prompt(),
+                  s.previousSteps(),
+                  candidates.get(a).text(),
+                  candidates.get(b).text()));
+          slots.add(new int[] {p, a, b});
+          if (settings.judgeBothOrders()) {
+            judgeRequests.add(
+                new PairJudge.Request(
+                    s.prompt(),
+                    s.previousSteps(),
+                    candidates.get(b).text(),
+                    candidates.get(a).text()));
+            slots.add(new int[] {p, b, a});
+          }
+        }
+      }
+    }
+    List<PairJudge.Judgment> judgments = judgeDistinct(judgeRequests);
+    List<List<JudgedCandidate>> judged = new ArrayList<>();
+    for (List<Candidate> candidates : proposals) {
+      List<JudgedCandidate> list = new ArrayList<>();
+      candidates.forEach(c -> list.add(new JudgedCandidate(c)));
+      judged.add(list);
+    }
+    for (int r = 0; r < judgeRequests.size(); r++) {
+      int[] slot = slots.get(r);
+      List<JudgedCandidate> list = judged.get(slot[0]);
+      list.get(slot[1]).record(judgments.get(r), slot[2], true);
+      list.get(slot[2]).record(judgments.get(r), slot[1], false);
+    }
+    return judged;
+  }
+
+  /**
+   * The search's choice among judged candidates: {@code best} the first with the most wins, {@code
+   * worst} the first with the fewest, or -1 when all tied (no pair).
+   */
+  public record Choice(int best, int worst) {
+    public boolean allTied() {
+      return worst < 0;
+    }
+
+    public static Choice of(List<JudgedCandidate> candidates) {
+      int best = 0;
+      int worst = 0;
+      for (int i = 1; i < candidates.size(); i++) {
+        if (candidates.get(i).wins() > candidates.get(best).wins()) {
+          best = i;
+        }
+        if (candidates.get(i).wins() < candidates.get(worst).wins()) {
+          worst = i;
+        }
+      }
+      boolean allTied = candidates.get(best).wins() == candidates.get(worst).wins();
+      return new Choice(best, allTied ? -1 : worst);
+    }
   }
 
   /**
@@ -143,17 +181,10 @@ public final class StepSearch {
     }
 
     void advance(List<JudgedCandidate> candidates, SearchSettings settings) {
-      int best = 0;
-      int worst = 0;
-      for (int i = 1; i < candidates.size(); i++) {
-        if (candidates.get(i).wins() > candidates.get(best).wins()) {
-          best = i;
-        }
-        if (candidates.get(i).wins() < candidates.get(worst).wins()) {
-          worst = i;
-        }
-      }
-      boolean allTied = candidates.get(best).wins() == candidates.get(worst).wins();
+      Choice choice = Choice.of(candidates);
+      int best = choice.best();
+      boolean allTied = choice.allTied();
+      int worst = allTied ? best : choice.worst();
       List<String> previous = List.copyOf(steps);
       String outcome;
       if (allTied && rollbacks < settings.maxRollbacks()) {

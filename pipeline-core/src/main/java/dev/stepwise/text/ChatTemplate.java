@@ -24,6 +24,9 @@ public final class ChatTemplate {
               .withTrimBlocks(true)
               .withLstripBlocks(true)
               .withFailOnUnknownTokens(false)
+              // Jinja (and transformers) print a message's text as it is; jinjava would otherwise
+              // interpret "{{" or "{%" inside it, so a sampled step could break the judge prompt.
+              .withNestedInterpretationEnabled(false)
               .build());
 
   static {

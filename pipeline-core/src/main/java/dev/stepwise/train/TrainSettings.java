@@ -91,6 +91,35 @@ public record TrainSettings(
   }
 
   /** Total updates for a data set of {@code examples} rows. */
+  /** The same settings writing no intermediate checkpoints. */
+  public TrainSettings withoutCheckpoints() {
+    return with(steps, epochs, 0);
+  }
+
+  /** The same settings with a fixed number of updates (epochs no longer count). */
+  public TrainSettings withSteps(long fixedSteps) {
+    return with(fixedSteps, 0, saveEvery);
+  }
+
+  private TrainSettings with(long steps, double epochs, int saveEvery) {
+    return new TrainSettings(
+        batchSize,
+        gradientAccumulation,
+        steps,
+        epochs,
+        learningRate,
+        warmupRatio,
+        minLrRatio,
+        maxGradNorm,
+        weightDecay,
+        seed,
+        logEvery,
+        saveEvery,
+        freezeEmbeddings,
+        lora,
+        activationCheckpointing);
+  }
+
   public long totalSteps(int examples) {
     if (steps > 0) {
       return steps;

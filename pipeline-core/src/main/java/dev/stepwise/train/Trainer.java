@@ -260,6 +260,11 @@ public final class Trainer<E> {
     return Long.toHexString(crc.getValue());
   }
 
+  /** True when {@code outputDir} holds the final weights of a finished run (its state file). */
+  public static boolean finished(Path outputDir) {
+    return outputDir != null && Files.isRegularFile(outputDir.resolve(STATE_FILE));
+  }
+
   /**
    * The directory with the highest completed step: the output itself, or its latest checkpoint-N.
    */

@@ -35,6 +35,18 @@ class ChatTemplateTest {
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello<|im_end|>\n");
   }
 
+  /**
+   * A message is data, never template source: a step sampled at top-p 1 ("Step 2: {{ 5 {%") went
+   * through jinjava's nested interpretation and failed the search with "Unclosed token".
+   */
+  @Test
+  void contentThatLooksLikeJinjaIsRenderedVerbatim() {
+    ChatTemplate t = new ChatTemplate(QWEN2, null, "<|im_end|>");
+    for (String text : List.of("Step 2: {{ 5 {%", "{{ messages }} and {% if x %}", "{#"))
+      assertThat(t.render(List.of(new ChatMessage("system", "s"), ChatMessage.user(text)), false))
+          .isEqualTo("<|im_start|>system\ns<|im_end|>\n<|im_start|>user\n" + text + "<|im_end|>\n");
+  }
+
   @Test
   void trimBlocksAndRaiseExceptionBehaveAsInTransformers() {
     String template =

@@ -6,6 +6,8 @@ import dev.stepwise.eval.ModelBenchmark;
 import dev.stepwise.eval.SyntheticEval;
 import dev.stepwise.judge.JudgeMode;
 import dev.stepwise.spark.config.ModelConfig;
+import dev.stepwise.spark.config.PromptsConfig;
+import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.runtime.StepwiseException;
@@ -33,20 +35,21 @@ import picocli.CommandLine.Spec;
 /**
  * `stepwise bench model`: speed and memory of a checkpoint on this machine, against the targets;
  * `bench pipeline`: the search stage's throughput and Spark overhead; `bench judge`: step-judge
- * accuracy on synthetic and on the policy's own pairs; `bench rounds` (BenchRoundsCommand).
+ * accuracy on synthetic and on the policy's own pairs; `bench steps` (BenchStepsCommand); `bench
+ * rounds` (BenchRoundsCommand).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks.",
-    subcommands = BenchRoundsCommand.class)
+    subcommands = {BenchRoundsCommand.class, BenchStepsCommand.class})
 public final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing subcommand: model, pipeline, judge or rounds");
+        spec.commandLine(), "missing subcommand: model, pipeline, judge, steps or rounds");
   }
 
   @Command(
@@ -154,7 +157,15 @@ public final class BenchCommand implements Runnable {
     ModelConfig modelConfig = injector.getInstance(ModelConfig.class);
     try (LoadedModel loaded = LoadedModel.open(policyDir, modelConfig)) {
       own =
-          SftCommand.policyEft(loaded, new ChatFormat(loaded.tokenizer()), tasks, config)
+          config
+              .recipe()
+              .policyEft()
+              .miner(
+                  loaded.generator(64),
+                  new ChatFormat(loaded.tokenizer()),
+                  injector.getInstance(PromptsConfig.class).templates(),
+                  tasks,
+                  injector.getInstance(RunConfig.class).seed())
               .examples(Split.EFT_TEST, 0, problems, config.languages());
     }
     out.printf(

@@ -1,37 +1,35 @@
 package dev.stepwise.spark.cli;
 
+import ai.djl.ndarray.NDArray;
 import com.google.gson.GsonBuilder;
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.eval.SyntheticEval;
 import dev.stepwise.io.TensorDType;
-import dev.stepwise.selfreward.ModelStepProposer;
-import dev.stepwise.selfreward.PolicyEft;
+import dev.stepwise.selfreward.SftRecipe;
 import dev.stepwise.spark.config.PromptsConfig;
 import dev.stepwise.spark.config.RunConfig;
 import dev.stepwise.spark.config.SftConfig;
-import dev.stepwise.spark.config.SftDataConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.jobs.selfreward.ColdStartData;
 import dev.stepwise.spark.runtime.DatasetIO;
 import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.SftMixture;
-import dev.stepwise.tasks.Split;
 import dev.stepwise.tasks.TaskGenerator;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.PromptTemplates;
-import dev.stepwise.train.LlamaTrainable;
 import dev.stepwise.train.NonFiniteLossException;
+import dev.stepwise.train.ProgressLog;
 import dev.stepwise.train.SftData;
 import dev.stepwise.train.SftExample;
-import dev.stepwise.train.SftObjective;
+import dev.stepwise.train.Shard;
 import dev.stepwise.train.TorchThreads;
+import dev.stepwise.train.TrainSettings;
 import dev.stepwise.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -165,7 +163,7 @@ public final class SftCommand implements Callable<Integer> {
             : ColdStartData.collect(
                 () -> injector.getInstance(DatasetIO.class),
                 () -> injector.getInstance(SparkSession.class),
-                injector.getInstance(SftDataConfig.class),
+                config.data(),
                 tasksConfig,
                 config.languages(),
                 templates,
@@ -185,40 +183,59 @@ public final class SftCommand implements Callable<Integer> {
       // setting.
       int previousThreads = TorchThreads.set(config.threads());
       try {
-        List<SftExample> examples =
-            new ArrayList<>(
-                data != null
-                    ? SftData.jsonl(data, chat)
-                    : SftMixture.tokenized(mixture.examples(tasks, templates), chat));
-        examples.addAll(minePolicyEft(loaded, chat, tasks, config, w));
-        double meanLength = examples.stream().mapToInt(SftData::length).average().orElseThrow();
         w.printf(
-            "sft: %d examples (%s, mean %.0f tokens), %d steps of %d, lr %s, %d thread(s) -> %s%n",
-            examples.size(),
-            data != null
-                ? data
-                : mixture.counts() + " " + config.languages().stream().map(Language::code).toList(),
-            meanLength,
-            config.train().steps(),
-            config.train().batchSize(),
-            config.train().learningRate(),
-            config.threads(),
-            out);
+            "sft: %d pass(es) from %s, %d thread(s) -> %s%n",
+            config.recipe().passes().size(), model, config.threads(), out);
         w.flush();
-        LlamaTrainable trainable =
-            new LlamaTrainable(
-                loaded.model(),
-                loaded.tokenizerDir(),
-                config.train(),
-                model.toAbsolutePath().normalize().toString());
-        new Trainer<>(
-                config.train(),
-                new SftObjective(),
-                trainable,
-                trainable,
-                new Progress(w, config.train().logEvery(), config.train().batchSize() * meanLength))
-            .groupByLength(SftData::length, config.lengthWindow())
-            .train(examples, out);
+        config
+            .recipe()
+            .train(
+                new SftRecipe.Model(
+                    loaded.model(),
+                    chat,
+                    loaded.tokenizerDir(),
+                    model.toAbsolutePath().normalize().toString()),
+                tasks,
+                templates,
+                config.languages(),
+                new SftRecipe.Context() {
+                  @Override
+                  public List<SftExample> mixture(int index, SftRecipe.Pass pass) {
+                    if (data != null) {
+                      log("mixture " + data);
+                      return SftData.jsonl(data, chat);
+                    }
+                    ColdStartData sized = mixture.forPass(pass);
+                    log(
+                        "mixture "
+                            + sized.counts()
+                            + " "
+                            + config.languages().stream().map(Language::code).toList());
+                    return SftMixture.tokenized(sized.examples(tasks, templates), chat);
+                  }
+
+                  @Override
+                  public Trainer.Listener listener(
+                      String name,
+                      TrainSettings settings,
+                      double tokensPerStep,
+                      Map<String, NDArray> parameters) {
+                    return new ProgressLog(
+                        this::log,
+                        config.recipe().passes().size() == 1 ? "" : name,
+                        settings.logEvery(),
+                        tokensPerStep);
+                  }
+
+                  @Override
+                  public void log(String line) {
+                    w.println(line);
+                    w.flush();
+                  }
+                },
+                Shard.ALL,
+                out,
+                true);
       } catch (NonFiniteLossException e) {
         throw new StepwiseException(e.getMessage(), e);
       } finally {
@@ -228,44 +245,6 @@ public final class SftCommand implements Callable<Integer> {
       evaluate(loaded, chat, tasks, config, w);
     }
     return 0;
-  }
-
-  /** Judge examples from the starting model's own candidates, mined before training starts. */
-  private List<SftExample> minePolicyEft(
-      LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config, PrintWriter w) {
-    SftConfig.PolicyEft settings = config.policyEft();
-    if (settings.problems() == 0) return List.of();
-    PolicyEft miner = policyEft(loaded, chat, tasks, config);
-    long start = System.nanoTime();
-    int first = config.mixture().eftProblems(), chunk = 128;
-    List<SftExample> out = new ArrayList<>();
-    for (int done = 0; done < settings.problems(); done += chunk) {
-      int count = Math.min(chunk, settings.problems() - done);
-      out.addAll(
-          SftMixture.tokenized(
-              miner.examples(Split.TRAIN, first + done, count, config.languages()), chat));
-      w.printf(
-          "policy EFT: %d/%d problems, %d pairs, %.0fs%n",
-          done + count, settings.problems(), out.size(), (System.nanoTime() - start) / 1e9);
-      w.flush();
-    }
-    return out;
-  }
-
-  /** Pairs of the loaded model's own candidate steps, sampled as stepwise.sft.policy_eft says. */
-  static PolicyEft policyEft(
-      LoadedModel loaded, ChatFormat chat, TaskGenerator tasks, SftConfig config) {
-    SftConfig.PolicyEft settings = config.policyEft();
-    return new PolicyEft(
-        tasks,
-        new ModelStepProposer(
-            loaded.generator(64),
-            chat,
-            PromptTemplates.DEFAULT,
-            settings.sampler(),
-            settings.maxStepTokens()),
-        settings.candidates(),
-        config.train().seed());
   }
 
   private void evaluate(
@@ -289,38 +268,5 @@ public final class SftCommand implements Callable<Integer> {
         StandardCharsets.UTF_8);
     w.println("wrote " + out.resolve("eval.json"));
     w.flush();
-  }
-
-  /** One line every logEvery steps: step/total, loss, steps/s, tokens/s (non-padding), ETA. */
-  private static final class Progress implements Trainer.Listener {
-    private final PrintWriter w;
-    private final int every;
-    private final double tokensPerStep;
-    private long start, firstStep = -1;
-
-    Progress(PrintWriter w, int every, double tokensPerStep) {
-      this.w = w;
-      this.every = every;
-      this.tokensPerStep = tokensPerStep;
-    }
-
-    @Override
-    public void beforeStep(long step) {
-      if (firstStep < 0) {
-        firstStep = step;
-        start = System.nanoTime();
-      }
-    }
-
-    @Override
-    public void afterStep(long step, long total, Map<String, Double> metrics) {
-      if (step % every != 0 && step != total) return;
-      double rate = (step - firstStep) / ((System.nanoTime() - start) / 1e9);
-      long eta = Math.round((total - step) / rate);
-      w.printf(
-          "step %d/%d  loss %.4f  %.2f steps/s  %.0f tokens/s  ETA %dm%02ds%n",
-          step, total, metrics.get("loss"), rate, rate * tokensPerStep, eta / 60, eta % 60);
-      w.flush();
-    }
   }
 }

@@ -65,13 +65,6 @@ public final class ConfigModule extends AbstractModule {
 
   @Provides
   @Singleton
-  @Named("sft")
-  TrainingConfig sft() {
-    return TrainingConfig.from(config.raw(), "sft");
-  }
-
-  @Provides
-  @Singleton
   @Named("dpo")
   TrainingConfig dpo() {
     return TrainingConfig.from(config.raw(), "dpo");
@@ -104,8 +97,8 @@ public final class ConfigModule extends AbstractModule {
 
   @Provides
   @Singleton
-  SftDataConfig sftData() {
-    return SftDataConfig.from(config.raw());
+  SftDataConfig sftData(SftConfig sft) {
+    return sft.data();
   }
 
   @Provides
@@ -116,7 +109,7 @@ public final class ConfigModule extends AbstractModule {
 
   @Provides
   @Singleton
-  SftConfig sftCommand() {
+  SftConfig sft() {
     return SftConfig.from(config.raw());
   }
 

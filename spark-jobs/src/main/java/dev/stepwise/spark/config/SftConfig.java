@@ -2,105 +2,144 @@ package dev.stepwise.spark.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import dev.stepwise.sampling.FixedSampler;
-import dev.stepwise.sampling.SamplingStrategy;
+import com.typesafe.config.ConfigValueFactory;
+import dev.stepwise.selfreward.SftRecipe;
 import dev.stepwise.tasks.Language;
-import dev.stepwise.tasks.SftMixture;
 import dev.stepwise.train.TrainSettings;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * `stepwise sft`: the optimisation keys of stepwise.sft, the data of stepwise.tasks (the same
- * mixture the loop's sft stage trains on), the evaluation length of stepwise.eval, and the policy
- * EFT mining of stepwise.sft.policy_eft (its steps as long as the search's).
+ * stepwise.sft, read once for `stepwise sft` and the loop's sft stage: the recipe (its passes, each
+ * the optimisation keys of stepwise.sft with its own overrides and mixture sizes; length grouping;
+ * policy-EFT sampling), the training threads and data-parallel workers (stepwise.train), where the
+ * mixture comes from (stepwise.sft.data), and the held-out evaluation `stepwise sft` ends with.
+ *
+ * @param languages the synthetic mixture's languages (stepwise.tasks.languages)
  */
 public record SftConfig(
-    SftMixture mixture,
-    TrainSettings train,
+    SftRecipe recipe,
+    List<Language> languages,
+    SftDataConfig data,
     int threads,
-    int lengthWindow,
+    int workers,
+    int syncEvery,
     int evalProblems,
-    int evalMaxNewTokens,
-    PolicyEft policyEft) {
+    int evalMaxNewTokens)
+    implements Serializable {
 
-  /**
-   * stepwise.sft.policy_eft: judge examples mined from the starting model's own candidate steps
-   * (dev.stepwise.selfreward.PolicyEft), added to the mixture; problems = 0 mines none.
-   */
-  public record PolicyEft(int problems, int candidates, double temperature, int maxStepTokens) {
-    /**
-     * Plain temperature sampling over the whole vocabulary (no top-k, top-p 1), so the policy shows
-     * its mistakes.
-     */
-    public SamplingStrategy sampler() {
-      return new FixedSampler(temperature, 0, 1.0);
-    }
-
-    static PolicyEft from(Config s, int maxStepTokens) {
-      Config p = s.getConfig("policy_eft");
-      return new PolicyEft(
-          p.getInt("problems"), p.getInt("candidates"), p.getDouble("temperature"), maxStepTokens);
-    }
-  }
+  /** The keys a pass may set: the optimisation keys of stepwise.sft and its mixture sizes. */
+  static final Set<String> PASS_KEYS =
+      Set.of(
+          "steps",
+          "epochs",
+          "batch_size",
+          "gradient_accumulation",
+          "lr",
+          "warmup_ratio",
+          "min_lr_ratio",
+          "max_grad_norm",
+          "weight_decay",
+          "freeze_embeddings",
+          "log_every",
+          "save_every",
+          "ift_problems",
+          "eft_problems",
+          "policy_eft_problems");
 
   public static SftConfig from(Config c) {
     Config s = c.getConfig("stepwise.sft");
     TasksConfig tasks = TasksConfig.from(c);
-    TrainSettings train;
+    long seed = c.getLong("stepwise.run.seed");
+    // No passes: one pass with the keys of stepwise.sft, on the mixture sizes of stepwise.tasks.
+    Config defaults =
+        s.withValue("ift_problems", ConfigValueFactory.fromAnyRef(tasks.trainProblems()))
+            .withValue("eft_problems", ConfigValueFactory.fromAnyRef(tasks.eftProblems()))
+            .withValue(
+                "policy_eft_problems",
+                ConfigValueFactory.fromAnyRef(s.getInt("policy_eft.problems")));
+    List<SftRecipe.Pass> passes = new ArrayList<>();
+    List<? extends Config> listed = s.getConfigList("passes");
+    if (listed.isEmpty()) passes.add(pass(c, defaults, seed, "stepwise.sft"));
+    for (int i = 0; i < listed.size(); i++) {
+      String where = "stepwise.sft.passes[" + i + "]";
+      Set<String> unknown = new TreeSet<>(listed.get(i).root().keySet());
+      unknown.removeAll(PASS_KEYS);
+      if (!unknown.isEmpty())
+        throw new ConfigException.BadValue(
+            where, "unknown key(s) " + unknown + "; a pass may set " + new TreeSet<>(PASS_KEYS));
+      passes.add(pass(c, listed.get(i).withFallback(defaults), seed, where));
+    }
+    Config p = s.getConfig("policy_eft");
     try {
-      TrainSettings t = TrainingConfig.from(c, "sft").settings(c.getLong("stepwise.run.seed"));
-      train =
-          new TrainSettings(
-              t.batchSize(),
-              t.gradientAccumulation(),
-              t.steps(),
-              t.epochs(),
-              t.learningRate(),
-              t.warmupRatio(),
-              t.minLrRatio(),
-              t.maxGradNorm(),
-              t.weightDecay(),
-              t.seed(),
-              s.getInt("log_every"),
-              s.getInt("save_every"),
-              t.freezeEmbeddings(),
-              t.lora(),
-              t.activationCheckpointing());
+      return new SftConfig(
+          new SftRecipe(
+              passes,
+              s.getInt("length_window"),
+              new SftRecipe.PolicyEftSampling(
+                  p.getInt("candidates"),
+                  p.getDouble("temperature"),
+                  c.getInt("stepwise.search.max_step_tokens"))),
+          tasks.languages(),
+          SftDataConfig.from(s.getConfig("data")),
+          s.getInt("threads"),
+          c.getInt("stepwise.train.workers"),
+          c.getInt("stepwise.train.sync_every"),
+          tasks.evalProblems(),
+          c.getInt("stepwise.eval.max_new_tokens"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("stepwise.sft: " + e.getMessage());
     }
-    return new SftConfig(
-        new SftMixture(tasks.languages(), tasks.trainProblems(), tasks.eftProblems()),
-        train,
-        s.getInt("threads"),
-        s.getInt("length_window"),
-        tasks.evalProblems(),
-        c.getInt("stepwise.eval.max_new_tokens"),
-        PolicyEft.from(s, c.getInt("stepwise.search.max_step_tokens")));
   }
 
-  public List<Language> languages() {
-    return mixture.languages();
+  /** One pass from its keys (falling back to stepwise.sft's), range-checked as stepwise.sft is. */
+  private static SftRecipe.Pass pass(Config c, Config keys, long seed, String where) {
+    try {
+      ConfigRanges.check(c.withValue("stepwise.sft", keys.root()));
+      TrainSettings train =
+          new TrainSettings(
+              keys.getInt("batch_size"),
+              keys.getInt("gradient_accumulation"),
+              keys.getLong("steps"),
+              keys.getDouble("epochs"),
+              keys.getDouble("lr"),
+              keys.getDouble("warmup_ratio"),
+              keys.getDouble("min_lr_ratio"),
+              keys.getDouble("max_grad_norm"),
+              keys.getDouble("weight_decay"),
+              seed,
+              keys.getInt("log_every"),
+              keys.getInt("save_every"),
+              keys.getBoolean("freeze_embeddings"),
+              TrainingConfig.lora(c.getConfig("stepwise.train.lora")),
+              c.getBoolean("stepwise.train.activation_checkpointing"));
+      return new SftRecipe.Pass(
+          train,
+          keys.getInt("ift_problems"),
+          keys.getInt("eft_problems"),
+          keys.getInt("policy_eft_problems"));
+    } catch (ConfigException e) {
+      if (where.equals("stepwise.sft")) throw e;
+      throw new ConfigException.Generic(where + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException.Generic(where + ": " + e.getMessage());
+    }
   }
 
   /** The same settings for other languages (the --languages flag). */
   public SftConfig withLanguages(List<String> codes) {
-    List<Language> languages = new ArrayList<>();
+    List<Language> chosen = new ArrayList<>();
     for (String code : codes) {
       try {
-        languages.add(Language.of(code.trim()));
+        chosen.add(Language.of(code.trim()));
       } catch (IllegalArgumentException e) {
         throw new ConfigException.BadValue("--languages", e.getMessage());
       }
     }
     return new SftConfig(
-        new SftMixture(languages, mixture.iftProblems(), mixture.eftProblems()),
-        train,
-        threads,
-        lengthWindow,
-        evalProblems,
-        evalMaxNewTokens,
-        policyEft);
+        recipe, chosen, data, threads, workers, syncEvery, evalProblems, evalMaxNewTokens);
   }
 }

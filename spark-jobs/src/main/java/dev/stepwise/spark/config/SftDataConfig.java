@@ -59,8 +59,8 @@ public record SftDataConfig(List<String> ift, List<String> eft, int maxIft, int 
           "stepwise.sft.data.max_eft", "must be >= 0, got " + maxEft);
   }
 
-  public static SftDataConfig from(Config c) {
-    Config d = c.getConfig("stepwise.sft.data");
+  /** From the stepwise.sft.data section (SftConfig reads stepwise.sft). */
+  static SftDataConfig from(Config d) {
     return new SftDataConfig(
         d.getStringList("ift"), d.getStringList("eft"), d.getInt("max_ift"), d.getInt("max_eft"));
   }

@@ -1,15 +1,17 @@
 package dev.stepwise.spark.runtime;
 
+import ai.djl.ndarray.NDArray;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.train.LlamaTrainable;
 import dev.stepwise.train.Objective;
+import dev.stepwise.train.ProgressLog;
+import dev.stepwise.train.Shard;
 import dev.stepwise.train.TrainSettings;
 import dev.stepwise.train.Trainer;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.apache.hadoop.conf.Configuration;
@@ -26,11 +28,118 @@ public final class TaskTraining {
   private TaskTraining() {}
 
   /**
+   * What a task trains on its private model, writing the final weights to {@code local};
+   * serializable, as it travels to the task.
+   */
+  @FunctionalInterface
+  public interface Body extends Serializable {
+    /**
+     * @param pointer where the model came from (a new LoRA adapter's base)
+     * @param updates the listener of every training run the body starts
+     */
+    Map<String, Double> train(
+        ExecutorModels.Loaded loaded,
+        String pointer,
+        Shard shard,
+        Updates updates,
+        java.nio.file.Path local)
+        throws IOException;
+  }
+
+  /**
+   * Listeners that stop a killed task, average the trained weights across workers every {@code
+   * syncEvery} updates and at the end of each run, and print progress on worker 0; updates are
+   * counted across all the runs of a task (the passes of an SFT recipe), so averaging rounds never
+   * meet twice.
+   */
+  public static final class Updates {
+    private final WeightAveraging averaging;
+    private final BarrierTaskContext context;
+    private final int syncEvery, worker;
+    private long count;
+
+    Updates(WeightAveraging averaging, BarrierTaskContext context, int syncEvery, int worker) {
+      this.averaging = averaging;
+      this.context = context;
+      this.syncEvery = syncEvery;
+      this.worker = worker;
+    }
+
+    /**
+     * @param tokensPerStep non-padding tokens of one update for the progress line (0 = unknown)
+     * @param parameters the weights the run trains
+     */
+    public Trainer.Listener listener(
+        String label, double tokensPerStep, Map<String, NDArray> parameters) {
+      ProgressLog progress = new ProgressLog(System.err::println, "  " + label, 25, tokensPerStep);
+      return new Trainer.Listener() {
+        @Override
+        public void beforeStep(long step) {
+          context.killTaskIfInterrupted();
+          progress.beforeStep(step);
+        }
+
+        @Override
+        public void afterStep(long step, long total, Map<String, Double> metrics) {
+          count++;
+          if (step % syncEvery == 0 || step == total) {
+            try {
+              averaging.average(count, parameters);
+            } catch (IOException e) {
+              throw new StepwiseException(
+                  "weight averaging failed at step " + step + ": " + e.getMessage(), e);
+            }
+          }
+          if (worker == 0) progress.afterStep(step, total, metrics);
+        }
+      };
+    }
+  }
+
+  /**
+   * Trains the checkpoint {@code from} with {@code body} and publishes the result to {@code to}.
+   *
    * @param from checkpoint to start from (any Hadoop URI)
    * @param to where worker 0 publishes the trained checkpoint
    * @param syncDir scratch directory for weight averaging on the run's storage
-   * @param examples builds the training examples with the model's chat format (every worker builds
-   *     all of them; worker w trains on rows i with i mod workers == w)
+   */
+  public static Map<String, Double> run(
+      String from,
+      Path to,
+      Path syncDir,
+      Configuration conf,
+      int syncEvery,
+      int worker,
+      int workers,
+      BarrierTaskContext context,
+      Body body)
+      throws IOException {
+    ExecutorModels.Loaded loaded = ExecutorModels.loadFresh(from, conf);
+    java.nio.file.Path local = Files.createTempDirectory("stepwise-train-");
+    try {
+      Updates updates =
+          new Updates(
+              new WeightAveraging(syncDir, conf, worker, workers, context),
+              context,
+              syncEvery,
+              worker);
+      Map<String, Double> metrics =
+          body.train(
+              loaded, Checkpoints.pointer(from, conf), new Shard(worker, workers), updates, local);
+      if (worker == 0) {
+        Checkpoints.publish(local, to, conf);
+      }
+      return metrics;
+    } finally {
+      Checkpoints.deleteLocal(local);
+      loaded.model().close();
+      loaded.tokenizer().close();
+    }
+  }
+
+  /**
+   * One training run over {@code examples}, built with the model's chat format (every worker builds
+   * all of them; worker w trains on rows i with i mod workers == w).
    */
   public static <E> Map<String, Double> train(
       String from,
@@ -46,85 +155,31 @@ public final class TaskTraining {
       BarrierTaskContext context,
       String label)
       throws IOException {
-    ExecutorModels.Loaded loaded = ExecutorModels.loadFresh(from, conf);
-    // Examples are tokenized here, with the checkpoint's own tokenizer, so they match the model.
-    List<E> all = examples.apply(loaded.chat());
-    List<E> shard = new ArrayList<>();
-    for (int i = worker; i < all.size(); i += workers) {
-      shard.add(all.get(i));
-    }
-    // Every worker runs the same number of steps: they meet at each averaging barrier.
-    TrainSettings fixed =
-        withSteps(settings, settings.totalSteps(Math.max(1, all.size() / workers)));
-    java.nio.file.Path local = Files.createTempDirectory("stepwise-train-");
-    try {
-      // With LoRA only the adapter is trained, averaged across workers and published (an adapter
-      // directory whose base is `from`, or `from`'s own base when `from` is an adapter).
-      LlamaTrainable trainable =
-          new LlamaTrainable(
-              loaded.model(), loaded.tokenizerDir(), settings, Checkpoints.pointer(from, conf));
-      WeightAveraging averaging = new WeightAveraging(syncDir, conf, worker, workers, context);
-      long started = System.nanoTime();
-      Trainer.Listener listener =
-          new Trainer.Listener() {
-            @Override
-            public void beforeStep(long step) {
-              context.killTaskIfInterrupted();
-            }
-
-            @Override
-            public void afterStep(long step, long total, Map<String, Double> metrics) {
-              if (step % syncEvery == 0 || step == total) {
-                try {
-                  averaging.average(step, trainable.parameters());
-                } catch (IOException e) {
-                  throw new StepwiseException(
-                      "weight averaging failed at step " + step + ": " + e.getMessage(), e);
-                }
-              }
-              if (worker == 0 && (step % 25 == 0 || step == total)) {
-                double seconds = (System.nanoTime() - started) / 1e9;
-                System.err.printf(
-                    Locale.ROOT,
-                    "  %s: step %d/%d, loss %.4f, %.2f steps/s, ETA %.0fs%n",
-                    label,
-                    step,
-                    total,
-                    metrics.get("loss"),
-                    step / seconds,
-                    (total - step) * seconds / step);
-              }
-            }
-          };
-      Trainer.Result result =
-          new Trainer<>(fixed, objective, trainable, trainable, listener).train(shard, local);
-      if (worker == 0) {
-        Checkpoints.publish(local, to, conf);
-      }
-      return result.lastMetrics();
-    } finally {
-      Checkpoints.deleteLocal(local);
-      loaded.model().close();
-      loaded.tokenizer().close();
-    }
-  }
-
-  private static TrainSettings withSteps(TrainSettings s, long steps) {
-    return new TrainSettings(
-        s.batchSize(),
-        s.gradientAccumulation(),
-        steps,
-        0,
-        s.learningRate(),
-        s.warmupRatio(),
-        s.minLrRatio(),
-        s.maxGradNorm(),
-        s.weightDecay(),
-        s.seed(),
-        s.logEvery(),
-        s.saveEvery(),
-        s.freezeEmbeddings(),
-        s.lora(),
-        s.activationCheckpointing());
+    return run(
+        from,
+        to,
+        syncDir,
+        conf,
+        syncEvery,
+        worker,
+        workers,
+        context,
+        (loaded, pointer, shard, updates, local) -> {
+          // Examples are tokenized here, with the checkpoint's own tokenizer, so they match the
+          // model.
+          List<E> all = examples.apply(loaded.chat());
+          // With LoRA only the adapter is trained, averaged across workers and published (an
+          // adapter directory whose base is `from`, or `from`'s own base when `from` is one).
+          LlamaTrainable trainable =
+              new LlamaTrainable(loaded.model(), loaded.tokenizerDir(), settings, pointer);
+          return new Trainer<>(
+                  shard.settings(settings, all.size()),
+                  objective,
+                  trainable,
+                  trainable,
+                  updates.listener(label, 0, trainable.parameters()))
+              .train(shard.of(all), local)
+              .lastMetrics();
+        });
   }
 }

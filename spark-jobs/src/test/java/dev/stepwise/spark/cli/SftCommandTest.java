@@ -70,7 +70,10 @@ class SftCommandTest {
         sft(out, "--steps", "6", "--log-every", "2", "--save-every", "3", "--lr", "0.003");
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(r.out())
-        .contains("sft: 24 examples ({ift/synthetic=12, eft/synthetic=12} [en, de]", "6 steps of 8")
+        .contains(
+            "mixture {ift/synthetic=12, eft/synthetic=12} [en, de]",
+            "sft: 24 examples (mean ",
+            "6 steps of 8")
         .containsPattern(
             "step 2/6  loss \\d+\\.\\d{4}  \\d+\\.\\d\\d steps/s  \\d+ tokens/s  ETA \\dm\\d\\ds");
     List<Double> losses = losses(r.out());
@@ -97,6 +100,51 @@ class SftCommandTest {
         sft(out, "--steps", "8", "--log-every", "2", "--lr", "0.003", "--eval-problems", "0");
     assertThat(more.exitCode()).as(more.err()).isZero();
     assertThat(more.out()).doesNotContain("step 2/8").contains("step 8/8");
+  }
+
+  @Test
+  void aTwoPassRecipeTrainsEachPassOnItsMixtureAndARerunRestoresThem() throws IOException {
+    Path out = tmp.resolve("two-pass");
+    String recipe =
+        "[{steps = 3, lr = 0.003}, {steps = 2, lr = 0.001, ift_problems = 4, eft_problems = 6,"
+            + " policy_eft_problems = 3}]";
+    Cli.Result r =
+        sft(
+            out,
+            "--log-every",
+            "1",
+            "--eval-problems",
+            "0",
+            "--set",
+            "stepwise.sft.passes=" + recipe);
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out())
+        .contains(
+            "sft: 2 pass(es)",
+            "mixture {ift/synthetic=12, eft/synthetic=12} [en, de]",
+            "sft pass 1/2: 24 examples (mean ",
+            "3 steps of 8, lr 0.003",
+            "sft pass 1/2: step 3/3  loss ",
+            "mixture {ift/synthetic=4, eft/synthetic=6} [en, de]",
+            "sft pass 2/2: policy EFT 3/3 problems, ",
+            "sft pass 2/2: step 2/2  loss ")
+        .containsPattern(
+            "sft pass 2/2: 1\\d examples \\(mean \\d+ tokens\\), 2 steps of 8, lr 0.001");
+    // Pass 1 is kept beside the final weights, which pass 2 changed.
+    assertThat(out.resolve("pass-1/model.safetensors")).isRegularFile();
+    assertThat(Files.readAllBytes(out.resolve("model.safetensors")))
+        .isNotEqualTo(Files.readAllBytes(out.resolve("pass-1/model.safetensors")))
+        .isNotEqualTo(Files.readAllBytes(init.resolve("model.safetensors")));
+    byte[] trained = Files.readAllBytes(out.resolve("model.safetensors"));
+
+    // Rerun: pass 1 is restored without training or mining; pass 2 resumes at its last step, so
+    // nothing trains.
+    Cli.Result again = sft(out, "--eval-problems", "0", "--set", "stepwise.sft.passes=" + recipe);
+    assertThat(again.exitCode()).as(again.err()).isZero();
+    assertThat(again.out())
+        .contains("sft pass 1/2: finished in " + out.resolve("pass-1") + ", restored")
+        .doesNotContain("sft pass 1/2: 24 examples", "loss ");
+    assertThat(Files.readAllBytes(out.resolve("model.safetensors"))).isEqualTo(trained);
   }
 
   @Test
@@ -228,7 +276,8 @@ class SftCommandTest {
             "--policy-eft-problems",
             "40");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    Matcher mined = Pattern.compile("policy EFT: 40/40 problems, (\\d+) pairs").matcher(r.out());
+    Matcher mined =
+        Pattern.compile("sft: policy EFT 40/40 problems, (\\d+) pairs").matcher(r.out());
     assertThat(mined.find()).as(r.out()).isTrue();
     int pairs = Integer.parseInt(mined.group(1));
     assertThat(pairs).isBetween(1, 39);
@@ -274,7 +323,7 @@ class SftCommandTest {
             "--eval-problems",
             "0");
     assertThat(r.exitCode()).as(r.err()).isZero();
-    assertThat(r.out()).contains("sft: 2 examples (" + data).contains("step 2/2");
+    assertThat(r.out()).contains("mixture " + data, "sft: 2 examples (").contains("step 2/2");
 
     Path bad =
         Files.write(

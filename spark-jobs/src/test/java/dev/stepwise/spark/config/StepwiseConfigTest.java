@@ -52,7 +52,7 @@ class StepwiseConfigTest {
                 "true",
                 "stepwise.train.lora.target_modules",
                 "[qkv]"));
-    assertThatThrownBy(() -> TrainingConfig.from(bad.raw(), "sft"))
+    assertThatThrownBy(() -> TrainingConfig.from(bad.raw(), "dpo"))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(
             "stepwise.train.lora: lora target_modules: 'qkv' is not a projection of this decoder");
@@ -152,7 +152,7 @@ class StepwiseConfigTest {
   @Test
   void dataSelectionDefaultsToTheSyntheticTaskAndTheGsm8kConfigToImports() {
     StepwiseConfig reference = StepwiseConfig.reference();
-    assertThat(SftDataConfig.from(reference.raw()))
+    assertThat(SftConfig.from(reference.raw()).data())
         .isEqualTo(new SftDataConfig(List.of("synthetic"), List.of("synthetic"), 0, 0));
     assertThat(SearchPromptsConfig.from(reference.raw()))
         .isEqualTo(new SearchPromptsConfig("synthetic", "train", List.of()));
@@ -163,7 +163,7 @@ class StepwiseConfigTest {
       if (new File(dir, "conf/gsm8k.conf").isFile()) gsm8k = new File(dir, "conf/gsm8k.conf");
     }
     StepwiseConfig c = StepwiseConfig.load(gsm8k, Map.of("stepwise.model.m1", "/models/qwen"));
-    assertThat(SftDataConfig.from(c.raw()))
+    assertThat(SftConfig.from(c.raw()).data())
         .isEqualTo(new SftDataConfig(List.of("gsm8k/train"), List.of("from_ift"), 0, 0));
     assertThat(SearchPromptsConfig.from(c.raw()))
         .isEqualTo(new SearchPromptsConfig("gsm8k", "train", List.of()));
@@ -171,12 +171,12 @@ class StepwiseConfigTest {
     assertThat(ModelConfig.from(c.raw()).m1()).isEqualTo("/models/qwen");
     assertThatThrownBy(
             () ->
-                SftDataConfig.from(
+                SftConfig.from(
                     StepwiseConfig.load(null, Map.of("stepwise.sft.data.eft", "[from_ift]")).raw()))
         .hasMessageContaining("\"from_ift\" needs imported prompts");
     assertThatThrownBy(
             () ->
-                SftDataConfig.from(
+                SftConfig.from(
                     StepwiseConfig.load(null, Map.of("stepwise.sft.data.ift", "[gsm8k]")).raw()))
         .hasMessageContaining("\"SOURCE/SPLIT\"");
   }

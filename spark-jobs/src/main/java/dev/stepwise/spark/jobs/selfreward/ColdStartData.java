@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import dev.stepwise.judge.Verdict;
 import dev.stepwise.sampling.Seeds;
 import dev.stepwise.schemas.Datasets;
+import dev.stepwise.selfreward.SftRecipe;
 import dev.stepwise.spark.config.SftDataConfig;
 import dev.stepwise.spark.config.TasksConfig;
 import dev.stepwise.spark.runtime.DatasetIO;
@@ -133,6 +134,20 @@ public record ColdStartData(
       out.addAll(synthetic.taskExamples(generator.withTemplates(templates), Split.TRAIN));
     out.addAll(imported);
     return out;
+  }
+
+  /**
+   * The mixture of one recipe pass: the pass's synthetic sizes (for the kinds stepwise.sft.data
+   * names as synthetic) and the whole imported part.
+   */
+  public ColdStartData forPass(SftRecipe.Pass pass) {
+    if (synthetic == null) return this;
+    Map<String, Long> sized = new LinkedHashMap<>(counts);
+    int ift = sized.containsKey("ift/synthetic") ? pass.iftProblems() : 0,
+        eft = sized.containsKey("eft/synthetic") ? pass.eftProblems() : 0;
+    sized.computeIfPresent("ift/synthetic", (k, v) -> (long) ift);
+    sized.computeIfPresent("eft/synthetic", (k, v) -> (long) eft);
+    return new ColdStartData(new SftMixture(synthetic.languages(), ift, eft), imported, sized);
   }
 
   public long total() {

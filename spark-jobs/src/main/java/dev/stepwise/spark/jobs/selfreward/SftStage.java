@@ -1,13 +1,13 @@
 package dev.stepwise.spark.jobs.selfreward;
 
-import com.google.inject.name.Named;
+import ai.djl.ndarray.NDArray;
 import dev.stepwise.model.TinyPreset;
+import dev.stepwise.selfreward.SftRecipe;
 import dev.stepwise.spark.config.ModelConfig;
 import dev.stepwise.spark.config.PromptsConfig;
 import dev.stepwise.spark.config.RunConfig;
-import dev.stepwise.spark.config.SftDataConfig;
+import dev.stepwise.spark.config.SftConfig;
 import dev.stepwise.spark.config.TasksConfig;
-import dev.stepwise.spark.config.TrainingConfig;
 import dev.stepwise.spark.runtime.BarrierTraining;
 import dev.stepwise.spark.runtime.Checkpoints;
 import dev.stepwise.spark.runtime.DatasetIO;
@@ -20,7 +20,9 @@ import dev.stepwise.tasks.TinyTokenizer;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
 import dev.stepwise.text.PromptTemplates;
-import dev.stepwise.train.SftObjective;
+import dev.stepwise.train.SftExample;
+import dev.stepwise.train.TrainSettings;
+import dev.stepwise.train.Trainer;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -32,9 +34,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * Stage "sft": M0 -> M1 on the IFT + EFT mixture of stepwise.sft.data (synthetic and/or imported,
- * ColdStartData), as a barrier training stage, published as {@code checkpoints/round=1}. With
- * {@code model.m1} set, that ready-made M1 is published instead.
+ * Stage "sft": M0 -> M1 by the recipe of stepwise.sft (SftRecipe: its passes, each on the IFT + EFT
+ * mixture of stepwise.sft.data, synthetic and/or imported, ColdStartData, with the pass's synthetic
+ * sizes and policy-EFT mining) in a barrier training stage, published as {@code
+ * checkpoints/round=1}. With {@code model.m1} set, that ready-made M1 is published instead.
  */
 public final class SftStage {
 
@@ -44,8 +47,7 @@ public final class SftStage {
   private final RunConfig run;
   private final ModelConfig model;
   private final TasksConfig tasks;
-  private final TrainingConfig sft;
-  private final SftDataConfig sftData;
+  private final SftConfig sft;
   private final PromptsConfig prompts;
   private final DatasetIO io;
 
@@ -57,8 +59,7 @@ public final class SftStage {
       RunConfig run,
       ModelConfig model,
       TasksConfig tasks,
-      @Named("sft") TrainingConfig sft,
-      SftDataConfig sftData,
+      SftConfig sft,
       PromptsConfig prompts,
       DatasetIO io) {
     this.spark = spark;
@@ -68,7 +69,6 @@ public final class SftStage {
     this.model = model;
     this.tasks = tasks;
     this.sft = sft;
-    this.sftData = sftData;
     this.prompts = prompts;
     this.io = io;
   }
@@ -91,43 +91,80 @@ public final class SftStage {
                 ColdStartData.collect(
                     () -> io,
                     () -> spark,
-                    sftData,
+                    sft.data(),
                     tasks,
-                    tasks.languages(),
+                    sft.languages(),
                     templates,
                     run.seed());
-            TasksConfig t = tasks;
-            long seed = run.seed();
-            TrainingConfig training = sft;
             Path syncDir = new Path(layout.root(), "_sync/sft");
             SerializableConfiguration hadoop = new SerializableConfiguration(conf);
+            TaskTraining.Body body = recipe(sft, tasks, templates, data);
+            int syncEvery = sft.syncEvery();
             Map<String, Double> metrics =
                 BarrierTraining.run(
                     spark,
                     sft.workers(),
-                    (worker, workers, context) -> {
-                      return TaskTraining.train(
-                          m0,
-                          m1,
-                          syncDir,
-                          hadoop.value(),
-                          chat ->
-                              SftMixture.tokenized(data.examples(t.generator(), templates), chat),
-                          new SftObjective(),
-                          training.settings(seed),
-                          training.syncEvery(),
-                          worker,
-                          workers,
-                          context,
-                          "sft");
-                    });
+                    (worker, workers, context) ->
+                        TaskTraining.run(
+                            m0,
+                            m1,
+                            syncDir,
+                            hadoop.value(),
+                            syncEvery,
+                            worker,
+                            workers,
+                            context,
+                            body));
             metrics.forEach(stage::metric);
-            stage.metric("examples", data.counts());
+            List<SftRecipe.Pass> passes = sft.recipe().passes();
+            stage.metric("examples", data.forPass(passes.get(passes.size() - 1)).counts());
+            if (passes.size() > 1)
+              stage.metric(
+                  "examples_by_pass", passes.stream().map(p -> data.forPass(p).counts()).toList());
             stage.metric("source", "trained from " + m0);
           }
           stage.output("checkpoint", m1);
           return null;
         });
+  }
+
+  /**
+   * A training task's body: the recipe on the task's model copy, each pass's mixture built there
+   * with the model's tokenizer. Static, so that the task does not capture the stage.
+   */
+  private static TaskTraining.Body recipe(
+      SftConfig c, TasksConfig t, PromptTemplates templates, ColdStartData data) {
+    return (loaded, pointer, shard, updates, local) ->
+        c.recipe()
+            .train(
+                new SftRecipe.Model(loaded.model(), loaded.chat(), loaded.tokenizerDir(), pointer),
+                t.generator(),
+                templates,
+                c.languages(),
+                new SftRecipe.Context() {
+                  @Override
+                  public List<SftExample> mixture(int index, SftRecipe.Pass pass) {
+                    return SftMixture.tokenized(
+                        data.forPass(pass).examples(t.generator(), templates), loaded.chat());
+                  }
+
+                  @Override
+                  public Trainer.Listener listener(
+                      String name,
+                      TrainSettings settings,
+                      double tokensPerStep,
+                      Map<String, NDArray> parameters) {
+                    return updates.listener(name, tokensPerStep, parameters);
+                  }
+
+                  @Override
+                  public void log(String line) {
+                    if (shard.worker() == 0) System.err.println("  " + line);
+                  }
+                },
+                shard,
+                local,
+                false);
   }
 
   /** M0: the configured checkpoint, or a fresh tiny preset written into the run. */
