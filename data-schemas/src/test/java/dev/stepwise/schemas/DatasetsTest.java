@@ -77,7 +77,7 @@ class DatasetsTest {
     StructType judgments = Datasets.get(Datasets.STEP_JUDGMENTS).sparkType();
     assertThat(judgments.apply("comparisons").dataType().simpleString())
         .isEqualTo(
-            "array<struct<opponent_index:int,candidate_first:boolean,verdict:string,judge_text:string>>");
+            "array<struct<opponent_index:int,candidate_first:boolean,verdict:string,judge_text:string,verdict_prob:double>>");
   }
 
   @Test

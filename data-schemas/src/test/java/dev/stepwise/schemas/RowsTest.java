@@ -71,12 +71,13 @@ class RowsTest {
             .set("candidate_first", true)
             .set("verdict", "win")
             .set("judge_text", "[[A]]")
+            .set("verdict_prob", null)
             .build();
     assertThat(comparison.getInt(0)).isEqualTo(2);
     assertThatThrownBy(() -> Rows.of(judgments).set("comparisons", List.of(comparison, "win")))
         .hasMessage(
             "a row of step_judgments: column 'comparisons' is struct<opponent_index:int,candidate_first:boolean,"
-                + "verdict:string,judge_text:string> but was given a String (win)");
+                + "verdict:string,judge_text:string,verdict_prob:double> but was given a String (win)");
     assertThatThrownBy(() -> Rows.of(judgments).set("prefix_steps", List.of("Step 1: 2+2=4", 5)))
         .hasMessage(
             "a row of step_judgments: column 'prefix_steps' is string but was given a Integer (5)");
