@@ -197,6 +197,13 @@ public final class Generator implements AutoCloseable {
     return cache;
   }
 
+  /** How many leading tokens two prompts have in common (a prefix they can share). */
+  public static int commonPrefix(int[] a, int[] b) {
+    int n = Math.min(a.length, b.length), i = 0;
+    while (i < n && a[i] == b[i]) i++;
+    return i;
+  }
+
   /** Columns {@code from}.. of the batch's ids, row by row. */
   private static long[] columnsFrom(LeftPaddedBatch batch, int from) {
     int length = batch.length(), width = length - from, rows = batch.batchSize();

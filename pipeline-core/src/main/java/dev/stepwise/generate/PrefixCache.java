@@ -23,9 +23,11 @@ final class PrefixCache implements AutoCloseable {
   private final LlamaModel model;
   private final MlpHook hook;
   private final int maxEntries;
-  private final Map<List<Integer>, KvCache> entries = new LinkedHashMap<>(16, 0.75f, true);
+  private final Map<List<Integer>, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
   private long computed;
   private long reused;
+
+  private record Entry(int[] tokens, KvCache cache) {}
 
   PrefixCache(LlamaModel model, MlpHook hook, int maxEntries) {
     if (maxEntries < 1)
@@ -41,19 +43,19 @@ final class PrefixCache implements AutoCloseable {
    */
   KvCache get(int[] tokens) {
     List<Integer> key = Arrays.stream(tokens).boxed().toList();
-    KvCache hit = entries.get(key);
+    Entry hit = entries.get(key);
     if (hit != null) {
       reused += tokens.length;
-      return hit;
+      return hit.cache();
     }
     int shared = 0;
     KvCache base = null;
-    for (Map.Entry<List<Integer>, KvCache> e : entries.entrySet()) {
+    for (Entry e : entries.values()) {
       // The prefill needs at least one token.
-      int common = Math.min(commonPrefix(e.getKey(), tokens), tokens.length - 1);
+      int common = Math.min(Generator.commonPrefix(e.tokens(), tokens), tokens.length - 1);
       if (common > shared) {
         shared = common;
-        base = e.getValue();
+        base = e.cache();
       }
     }
     KvCache cache =
@@ -73,15 +75,15 @@ final class PrefixCache implements AutoCloseable {
     }
     computed += rest.length;
     reused += shared;
-    entries.put(key, cache);
+    entries.put(key, new Entry(tokens.clone(), cache));
     return cache;
   }
 
   /** Closes the least recently used entries beyond the limit. */
   void trim() {
-    Iterator<KvCache> oldest = entries.values().iterator();
+    Iterator<Entry> oldest = entries.values().iterator();
     for (int n = entries.size(); n > maxEntries; n--) {
-      oldest.next().close();
+      oldest.next().cache().close();
       oldest.remove();
     }
   }
@@ -96,15 +98,9 @@ final class PrefixCache implements AutoCloseable {
     return reused;
   }
 
-  private static int commonPrefix(List<Integer> a, int[] b) {
-    int n = Math.min(a.size(), b.length), i = 0;
-    while (i < n && a.get(i) == b[i]) i++;
-    return i;
-  }
-
   @Override
   public void close() {
-    entries.values().forEach(KvCache::close);
+    entries.values().forEach(e -> e.cache().close());
     entries.clear();
   }
 }

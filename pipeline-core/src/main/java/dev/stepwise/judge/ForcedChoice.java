@@ -31,8 +31,7 @@ public final class ForcedChoice {
     this.chat = chat;
     int[] a = chat.tokenizer().encode(Verdict.A.tag()),
         b = chat.tokenizer().encode(Verdict.B.tag());
-    int common = 0;
-    while (common < Math.min(a.length, b.length) && a[common] == b[common]) common++;
+    int common = Generator.commonPrefix(a, b);
     if (common == a.length || common == b.length)
       throw new IllegalArgumentException(
           "judge.mode forced_choice: the tokenizer spells [[A]] and [[B]] with no differing token");

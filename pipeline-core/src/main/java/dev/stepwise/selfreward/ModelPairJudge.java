@@ -57,7 +57,7 @@ public final class ModelPairJudge implements PairJudge {
               List.of(question, r.previousSteps()),
               k -> chat.prompt(templates.judge(question, r.previousSteps(), "", "")));
       prompts.add(ids);
-      shared[i] = commonPrefix(ids, probe);
+      shared[i] = Generator.commonPrefix(ids, probe);
     }
     List<Judgment> judgments = new ArrayList<>();
     if (forcedChoice != null) {
@@ -75,11 +75,5 @@ public final class ModelPairJudge implements PairJudge {
 
   private int[] ids(String userTurn) {
     return forcedChoice != null ? forcedChoice.promptIds(userTurn) : chat.prompt(userTurn);
-  }
-
-  static int commonPrefix(int[] a, int[] b) {
-    int n = Math.min(a.length, b.length), i = 0;
-    while (i < n && a[i] == b[i]) i++;
-    return i;
   }
 }
