@@ -54,6 +54,13 @@ public final class StepwiseJudge extends ModelTransformer<StepwiseJudge, PairJud
           this,
           "template",
           "the judge prompt, placeholders {question}, {previous_steps}, {step_a}, {step_b}");
+  private final Param<String> mode =
+      new Param<>(
+          this,
+          "mode",
+          "generate (the judge writes its check and verdict) or forced_choice (the verdict is the"
+              + " likelier of the [[A]] and [[B]] tags; stepwise.judge.mode)",
+          ParamValidators.inArray(new String[] {"generate", "forced_choice"}));
 
   public StepwiseJudge() {
     this(Identifiable.randomUID("stepwiseJudge"));
@@ -69,6 +76,7 @@ public final class StepwiseJudge extends ModelTransformer<StepwiseJudge, PairJud
     setDefault(judgmentCol, "judgment");
     setDefault(maxJudgeTokens, 80); // stepwise.search.max_judge_tokens
     setDefault(template, PromptTemplates.DEFAULT.judge());
+    setDefault(mode, "generate");
   }
 
   public static MLReader<StepwiseJudge> read() {
@@ -148,6 +156,14 @@ public final class StepwiseJudge extends ModelTransformer<StepwiseJudge, PairJud
     return setParam(template, value);
   }
 
+  public Param<String> mode() {
+    return mode;
+  }
+
+  public StepwiseJudge setMode(String value) {
+    return setParam(mode, value);
+  }
+
   @Override
   protected List<StructField> inputs() {
     return List.of(
@@ -177,11 +193,12 @@ public final class StepwiseJudge extends ModelTransformer<StepwiseJudge, PairJud
   protected Model<PairJudge.Request> model() {
     PromptTemplates templates =
         new PromptTemplates(PromptTemplates.DEFAULT.reasoning(), $(template));
-    return new Judge(templates, (Integer) $(maxJudgeTokens), getBatchSize());
+    return new Judge(
+        templates, (Integer) $(maxJudgeTokens), JudgeMode.parse($(mode)), getBatchSize());
   }
 
   /** The judging of one partition's rows. */
-  private record Judge(PromptTemplates templates, int maxJudgeTokens, int batchSize)
+  private record Judge(PromptTemplates templates, int maxJudgeTokens, JudgeMode mode, int batchSize)
       implements Model<PairJudge.Request> {
 
     @Override
@@ -215,8 +232,7 @@ public final class StepwiseJudge extends ModelTransformer<StepwiseJudge, PairJud
           new Generator(loaded.model(), loaded.tokenizer()::decode, null, batchSize);
       List<Object[]> out = new ArrayList<>();
       for (PairJudge.Judgment j :
-          new ModelPairJudge(
-                  generator, loaded.chat(), templates, maxJudgeTokens, JudgeMode.GENERATE)
+          new ModelPairJudge(generator, loaded.chat(), templates, maxJudgeTokens, mode)
               .judge(inputs)) {
         out.add(new Object[] {j.verdict().name(), j.raw()});
       }

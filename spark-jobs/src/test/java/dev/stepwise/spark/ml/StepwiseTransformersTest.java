@@ -208,6 +208,18 @@ class StepwiseTransformersTest {
     String saved = dir.resolve("judge").toString();
     model.save(saved);
     assertSameRows(byId(PipelineModel.load(saved).transform(pairs.repartition(2))), out);
+
+    // Forced choice: the likelier verdict tag, never a tie; the mode is saved with the stage.
+    String forced = dir.resolve("forced").toString();
+    new StepwiseJudge().setModelPath(Cli.tinyM1()).setMode("forced_choice").save(forced);
+    StepwiseJudge loaded = StepwiseJudge.load(forced);
+    assertThat(loaded.getOrDefault(loaded.mode())).isEqualTo("forced_choice");
+    Map<String, Row> chosen = byId(loaded.transform(pairs));
+    for (String id : List.of("ab", "ba", "first")) {
+      Row r = chosen.get(id);
+      assertThat((String) r.getAs("verdict")).isIn("A", "B");
+      assertThat((String) r.getAs("verdict")).isEqualTo(Verdict.parse(r.getAs("judgment")).name());
+    }
   }
 
   @Test
