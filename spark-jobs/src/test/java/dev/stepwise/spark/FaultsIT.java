@@ -225,7 +225,7 @@ class FaultsIT {
     Driver again = Driver.of(new ProcessBuilder(sft));
     assertThat(again.finish()).as(again.output()).isEqualTo(1);
     assertThat(errorLine(again))
-        .startsWith("stepwise: error: IllegalStateException: " + weights + " is missing or differs")
+        .startsWith("stepwise: error: " + weights + " is missing or differs")
         .contains(latest + " cannot be resumed from; delete it");
     assertThat(Files.readAllBytes(weights)).isEqualTo(damaged);
     assertThat(out.resolve("trainer_state.json")).doesNotExist();
@@ -236,36 +236,37 @@ class FaultsIT {
   }
 
   /**
-   * The dataset ref rewrites made read-only (a read-only bind mount: as root, permissions would not
-   * stop a write): the stage fails with one line naming the path and the rows stay; once writable,
-   * the rerun ends with the undisturbed rows.
+   * The prompts dataset made read-only (a read-only bind mount: as root, permissions would not stop
+   * a write): the tasks stage, which rewrites it, fails with one line naming the path and the rows
+   * stay; once writable again, the rerun ends with the undisturbed rows.
    */
   @Test
   void aReadOnlyDatasetFailsTheStageWithOneLineAndKeepsItsRows() throws Exception {
     Path run = copyOfUndisturbed("read-only");
-    Path pairs = run.resolve("data/step_pairs");
+    Path prompts = run.resolve("data/prompts");
     boolean mounted =
-        exec("mount", "--bind", pairs.toString(), pairs.toString()) == 0
-            && exec("mount", "-o", "remount,ro,bind", pairs.toString()) == 0;
+        exec("mount", "--bind", prompts.toString(), prompts.toString()) == 0
+            && exec("mount", "-o", "remount,ro,bind", prompts.toString()) == 0;
     if (!mounted) {
-      exec("umount", pairs.toString());
-      TABLE.add("| read-only data/step_pairs | ref | - | skipped: mount needs root |");
+      exec("umount", prompts.toString());
+      TABLE.add("| read-only data/prompts | tasks | - | skipped: mount needs root |");
     }
     assumeThat(mounted).as("a read-only bind mount (needs root)").isTrue();
     try {
-      Driver refused = Driver.start(run, "stage", "ref", "--round", "1");
+      Driver refused = Driver.start(run, "stage", "tasks");
       assertThat(refused.finish()).as(refused.output()).isEqualTo(1);
       assertThat(errorLine(refused))
-          .startsWith("stepwise: error: cannot write step_pairs into file:" + pairs + "/_tmp-");
-      assertThat(stage(run, "ref@round=1").status()).isEqualTo(StageRecord.FAILED);
-      assertThat(rows(pairs.resolve("round=1")))
-          .isEqualTo(rows(undisturbed.resolve("data/step_pairs/round=1")));
+          .startsWith("stepwise: error: cannot write prompts into file:" + prompts + "/_tmp-");
+      assertThat(stage(run, "tasks").status()).isEqualTo(StageRecord.FAILED);
+      assertThat(rows(prompts)).isEqualTo(rows(undisturbed.resolve("data/prompts")));
     } finally {
-      assertThat(exec("umount", pairs.toString())).isZero();
+      assertThat(exec("umount", prompts.toString())).isZero();
     }
-    Driver rerun = Driver.start(run, "stage", "ref", "--round", "1");
+    Driver rerun = Driver.start(run, "stage", "tasks");
     assertThat(rerun.finish()).as(rerun.output()).isZero();
-    compare("read-only data/step_pairs, then writable again", "ref", run, DATASETS);
+    List<String> datasets = new ArrayList<>(List.of("prompts"));
+    datasets.addAll(DATASETS);
+    compare("read-only data/prompts (bind mount), then writable again", "tasks", run, datasets);
   }
 
   private static StageRecord stage(Path run, String key) throws IOException {
