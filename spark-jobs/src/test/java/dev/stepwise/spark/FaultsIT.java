@@ -1,6 +1,7 @@
 package dev.stepwise.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.stepwise.spark.runtime.Manifest;
 import dev.stepwise.spark.runtime.StageRecord;
@@ -8,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults a user meets, on real driver processes (bin/stepwise): kill -9 of the driver during the
- * search and during ref, and two drivers on one run. After the kills, a plain rerun must end with
- * the same rows as an undisturbed run of the same seed. Prints a table of what it checked.
+ * search and during ref, two drivers on one run, kill -9 of an executor of the loopback standalone
+ * cluster during the search, a damaged training checkpoint, and a read-only partition. After each,
+ * the command that follows must end with the same rows as an undisturbed run of the same seed, and
+ * no temporary or checksum file may be left. Prints a table of what it checked.
  */
 class FaultsIT {
   private static final File ROOT = new File("..").getAbsoluteFile().toPath().normalize().toFile();
@@ -35,6 +39,32 @@ class FaultsIT {
           "step_judgments/round=1",
           "step_pairs/round=1",
           "eval_results/round=1");
+  private static final List<String> SEARCHED =
+      List.of("solutions/round=1", "step_judgments/round=1");
+  // Small, but enough prompts and candidates that the round makes pairs for ref to score.
+  private static final List<String> MICRO = new ArrayList<>();
+
+  static {
+    for (String kv :
+        List.of(
+            "stepwise.model.m1=" + Cli.tinyM1(),
+            "stepwise.tasks.languages=[en]",
+            "stepwise.tasks.train_problems=24",
+            "stepwise.tasks.eval_problems=2",
+            "stepwise.tasks.eft_test_problems=4",
+            "stepwise.loop.rounds=1",
+            "stepwise.search.prompts_per_round=16",
+            "stepwise.search.candidates=6",
+            "stepwise.search.max_iterations=6",
+            "stepwise.sampling.temperature=1.0",
+            "stepwise.dpo.epochs=1",
+            "stepwise.dpo.batch_size=4",
+            "stepwise.eval.max_new_tokens=24")) {
+      MICRO.add("--set");
+      MICRO.add(kv);
+    }
+  }
+
   private static final List<String> TABLE = new ArrayList<>();
   @TempDir static Path tmp;
   private static Path undisturbed;
@@ -65,10 +95,12 @@ class FaultsIT {
     Path run = tmp.resolve("killed");
     Driver.start(run).killAfter("> search (round 1)", 1500);
     assertThat(stage(run, "search@round=1").status()).isEqualTo(StageRecord.RUNNING);
+    assertThat(checksumStrays(run)).as("left by the kill").isEmpty();
 
     Driver rerun = Driver.start(run);
     rerun.killAfter("> ref (round 1)", 300);
     assertThat(rerun.output()).contains("which is no longer running; taking over");
+    assertThat(checksumStrays(run)).as("left by the kill").isEmpty();
     assertThat(stage(run, "search@round=1").status()).isEqualTo(StageRecord.SUCCEEDED);
     boolean journal = Files.exists(run.resolve("data/step_pairs/_commit.json"));
 
@@ -80,7 +112,8 @@ class FaultsIT {
         "kill -9 of the driver in search, then in ref"
             + (journal ? " (inside the partition swap)" : ""),
         "search, ref",
-        run);
+        run,
+        DATASETS);
   }
 
   @Test
@@ -100,6 +133,142 @@ class FaultsIT {
         "| a second driver, then kill -9 of the first | tasks | (lock only) | refused with the owner; lock taken over |");
   }
 
+  /**
+   * An executor of the loopback standalone cluster killed while it searches: Spark reruns its task
+   * (on a new executor or the other one), the stage succeeds, and its rows are the undisturbed
+   * run's.
+   */
+  @Test
+  void anExecutorKilledMidSearchIsReplacedAndTheSearchEndsWithTheSameRows() throws Exception {
+    Path run = copyOfUndisturbed("executor-killed");
+    LocalCluster cluster = LocalCluster.start();
+    try {
+      List<String> submit =
+          new ArrayList<>(
+              List.of("submit", "stage", "search", "--round", "1", "--run", run.toString()));
+      submit.addAll(MICRO);
+      Driver driver = Driver.of(cluster.command(submit));
+      driver.await("  search round 1: ");
+      List<ProcessHandle> executors = cluster.executors(0);
+      assertThat(executors).as("worker 0's executor").hasSize(1);
+      // Only a search task loads libtorch on an executor: once it is mapped, one is running there.
+      Path maps = Path.of("/proc/" + executors.get(0).pid() + "/maps");
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      while (!Files.readString(maps).contains("libtorch")) {
+        assertThat(driver.process.isAlive() && System.nanoTime() < deadline)
+            .as("a search task on worker 0's executor, in\n" + driver.output())
+            .isTrue();
+        Thread.sleep(100);
+      }
+      executors.get(0).destroyForcibly();
+      assertThat(driver.finish()).as(driver.output()).isZero();
+    } finally {
+      cluster.stop();
+    }
+    // The executor died with a task of the search on it, and Spark ran that task again.
+    assertThat(sparkLog(run)).contains("ExecutorLostFailure");
+    compare("kill -9 of an executor (standalone cluster)", "search", run, SEARCHED);
+  }
+
+  /**
+   * A training checkpoint damaged after it was written (same size, zeroed bytes: finite weights, so
+   * only its checksum tells) is refused by the resume, naming the file, and nothing trains from it.
+   */
+  @Test
+  void aDamagedCheckpointIsRefusedOnResume() throws Exception {
+    Path out = tmp.resolve("sft");
+    List<String> sft =
+        List.of(
+            new File(ROOT, "bin/stepwise").getPath(),
+            "sft",
+            "--model",
+            Cli.tinyM1(),
+            "--out",
+            out.toString(),
+            "--steps",
+            "400",
+            "--save-every",
+            "2",
+            "--ift-problems",
+            "8",
+            "--eft-problems",
+            "8",
+            "--eval-problems",
+            "1");
+    Driver first = Driver.of(new ProcessBuilder(sft));
+    Path checkpoint = out.resolve("checkpoint-4");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (!Files.exists(checkpoint.resolve("trainer_state.json"))) {
+      assertThat(first.process.isAlive() && System.nanoTime() < deadline)
+          .as("checkpoint-4 in\n" + first.output())
+          .isTrue();
+      Thread.sleep(50);
+    }
+    first.killAfter("sft: ", 0);
+    Path latest;
+    try (var dirs = Files.list(out)) {
+      latest =
+          dirs.filter(d -> d.getFileName().toString().matches("checkpoint-\\d+"))
+              .filter(d -> Files.exists(d.resolve("trainer_state.json")))
+              .max(
+                  Comparator.comparingInt(
+                      d -> Integer.parseInt(d.toString().replaceAll(".*-", ""))))
+              .orElseThrow();
+    }
+    Path weights = latest.resolve("model.safetensors");
+    try (RandomAccessFile file = new RandomAccessFile(weights.toFile(), "rw")) {
+      file.seek(file.length() / 2);
+      file.write(new byte[64]);
+    }
+    byte[] damaged = Files.readAllBytes(weights);
+
+    Driver again = Driver.of(new ProcessBuilder(sft));
+    assertThat(again.finish()).as(again.output()).isEqualTo(1);
+    assertThat(errorLine(again))
+        .startsWith("stepwise: error: " + weights + " is missing or differs")
+        .contains(latest + " cannot be resumed from; delete it");
+    assertThat(Files.readAllBytes(weights)).isEqualTo(damaged);
+    assertThat(out.resolve("trainer_state.json")).doesNotExist();
+    TABLE.add(
+        "| zeroed bytes in "
+            + out.relativize(weights)
+            + " after kill -9 of `stepwise sft` | sft (resume) | (checkpoint only) | refused with one line naming the file; nothing trained from it |");
+  }
+
+  /**
+   * The prompts dataset made read-only (a read-only bind mount: as root, permissions would not stop
+   * a write): the tasks stage, which rewrites it, fails with one line naming the path and the rows
+   * stay; once writable again, the rerun ends with the undisturbed rows.
+   */
+  @Test
+  void aReadOnlyDatasetFailsTheStageWithOneLineAndKeepsItsRows() throws Exception {
+    Path run = copyOfUndisturbed("read-only");
+    Path prompts = run.resolve("data/prompts");
+    boolean mounted =
+        exec("mount", "--bind", prompts.toString(), prompts.toString()) == 0
+            && exec("mount", "-o", "remount,ro,bind", prompts.toString()) == 0;
+    if (!mounted) {
+      exec("umount", prompts.toString());
+      TABLE.add("| read-only data/prompts | tasks | - | skipped: mount needs root |");
+    }
+    assumeThat(mounted).as("a read-only bind mount (needs root)").isTrue();
+    try {
+      Driver refused = Driver.start(run, "stage", "tasks");
+      assertThat(refused.finish()).as(refused.output()).isEqualTo(1);
+      assertThat(errorLine(refused))
+          .startsWith("stepwise: error: cannot write prompts into file:" + prompts + "/_tmp-");
+      assertThat(stage(run, "tasks").status()).isEqualTo(StageRecord.FAILED);
+      assertThat(rows(prompts)).isEqualTo(rows(undisturbed.resolve("data/prompts")));
+    } finally {
+      assertThat(exec("umount", prompts.toString())).isZero();
+    }
+    Driver rerun = Driver.start(run, "stage", "tasks");
+    assertThat(rerun.finish()).as(rerun.output()).isZero();
+    List<String> datasets = new ArrayList<>(List.of("prompts"));
+    datasets.addAll(DATASETS);
+    compare("read-only data/prompts (bind mount), then writable again", "tasks", run, datasets);
+  }
+
   private static StageRecord stage(Path run, String key) throws IOException {
     return Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
         .filter(s -> s.key().equals(key))
@@ -107,9 +276,10 @@ class FaultsIT {
         .orElseThrow();
   }
 
-  private static void compare(String fault, String stage, Path run) throws IOException {
+  private static void compare(String fault, String stage, Path run, List<String> datasets)
+      throws IOException {
     long rows = 0;
-    for (String dataset : DATASETS) {
+    for (String dataset : datasets) {
       List<String> expected = rows(undisturbed.resolve("data/" + dataset));
       assertThat(rows(run.resolve("data/" + dataset)))
           .as(fault + ": " + dataset)
@@ -125,10 +295,64 @@ class FaultsIT {
                   n.startsWith("_tmp-")
                       || n.startsWith("_old-")
                       || n.contains(".tmp-")
+                      || n.contains("_probe-")
                       || n.equals("_commit.json"));
     }
+    assertThat(checksumStrays(run)).isEmpty();
     TABLE.add(
         "| " + fault + " | " + stage + " | " + rows + " | identical to the undisturbed run |");
+  }
+
+  /**
+   * Hadoop checksum files that belong to nothing: beside the run's own files (written without
+   * them), or whose file is gone. Spark's temporaries are not looked into: the next command removes
+   * them whole.
+   */
+  private static List<String> checksumStrays(Path run) throws IOException {
+    try (var files = Files.walk(run)) {
+      return files
+          .filter(p -> !run.relativize(p).toString().contains("_tmp-"))
+          .filter(
+              p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(".")
+                    && n.endsWith(".crc")
+                    && (p.getParent().equals(run)
+                        || !Files.exists(p.resolveSibling(n.substring(1, n.length() - 4))));
+              })
+          .map(p -> run.relativize(p).toString())
+          .toList();
+    }
+  }
+
+  /** The undisturbed run's directory as it ended, without its logs. */
+  private static Path copyOfUndisturbed(String name) throws IOException {
+    Path copy = tmp.resolve(name);
+    try (var files = Files.walk(undisturbed)) {
+      for (Path from : files.filter(p -> !p.startsWith(undisturbed.resolve("logs"))).toList())
+        Files.copy(from, copy.resolve(undisturbed.relativize(from).toString()));
+    }
+    return copy;
+  }
+
+  /** Spark's log of every command on the run ({@code <run>/logs}). */
+  private static String sparkLog(Path run) throws IOException {
+    StringBuilder all = new StringBuilder();
+    try (var logs = Files.list(run.resolve("logs"))) {
+      for (Path log : logs.toList()) all.append(Files.readString(log));
+    }
+    return all.toString();
+  }
+
+  private static String errorLine(Driver driver) {
+    List<String> errors =
+        driver.output().lines().filter(l -> l.startsWith("stepwise: error: ")).toList();
+    assertThat(errors).as(driver.output()).hasSize(1);
+    return errors.get(0);
+  }
+
+  private static int exec(String... command) throws Exception {
+    return new ProcessBuilder(command).redirectErrorStream(true).start().waitFor();
   }
 
   private static List<String> rows(Path dir) {
@@ -138,7 +362,9 @@ class FaultsIT {
     return rows;
   }
 
-  /** A `bin/stepwise run` on the micro configuration, its output read as it comes. */
+  /**
+   * A driver process (`bin/stepwise run` on the micro configuration), its output read as it comes.
+   */
   private static final class Driver {
     final Process process;
     private final StringBuffer output = new StringBuffer();
@@ -166,32 +392,19 @@ class FaultsIT {
     }
 
     static Driver start(Path run, List<String> stepwise) throws IOException {
-      // setsid: each driver in its own session, as a user's would be; a signal to one never reaches
-      // the test JVM.
-      List<String> command =
-          new ArrayList<>(List.of("setsid", new File(ROOT, "bin/stepwise").getPath()));
+      List<String> command = new ArrayList<>(List.of(new File(ROOT, "bin/stepwise").getPath()));
       command.addAll(stepwise);
       command.addAll(List.of("--run", run.toString(), "--master", "local[2]"));
-      // Small, but enough prompts and candidates that the round makes pairs for ref to score.
-      for (String kv :
-          List.of(
-              "stepwise.model.m1=" + Cli.tinyM1(),
-              "stepwise.tasks.languages=[en]",
-              "stepwise.tasks.train_problems=24",
-              "stepwise.tasks.eval_problems=2",
-              "stepwise.tasks.eft_test_problems=4",
-              "stepwise.loop.rounds=1",
-              "stepwise.search.prompts_per_round=16",
-              "stepwise.search.candidates=6",
-              "stepwise.search.max_iterations=6",
-              "stepwise.sampling.temperature=1.0",
-              "stepwise.dpo.epochs=1",
-              "stepwise.dpo.batch_size=4",
-              "stepwise.eval.max_new_tokens=24")) {
-        command.add("--set");
-        command.add(kv);
-      }
-      return new Driver(new ProcessBuilder(command).redirectErrorStream(true).start());
+      command.addAll(MICRO);
+      return of(new ProcessBuilder(command));
+    }
+
+    static Driver of(ProcessBuilder builder) throws IOException {
+      // setsid: each driver in its own session, as a user's would be; a signal to one never reaches
+      // the test JVM.
+      List<String> command = new ArrayList<>(List.of("setsid"));
+      command.addAll(builder.command());
+      return new Driver(builder.command(command).redirectErrorStream(true).start());
     }
 
     void await(String prefix) throws InterruptedException {
