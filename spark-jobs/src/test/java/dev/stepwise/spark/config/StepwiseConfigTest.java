@@ -61,7 +61,8 @@ class StepwiseConfigTest {
             null,
             Map.of("stepwise.train.lora.enabled", "true", "stepwise.train.lora.dropout", "0.1"));
     assertThatThrownBy(() -> TrainingConfig.from(dropout.raw(), "dpo"))
-        .hasMessageContaining("stepwise.train.lora: lora dropout 0.1 is not supported");
+        .hasMessageContaining(
+            "stepwise.train.lora: lora dropout 0.1 is not implemented for training");
   }
 
   @Test
