@@ -26,10 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Faults a user meets, on real driver processes (bin/stepwise): kill -9 of the driver during the
- * search and during ref, two drivers on one run, kill -9 of an executor of the loopback standalone
- * cluster during the search, a damaged training checkpoint, and a read-only partition. After each,
- * the command that follows must end with the same rows as an undisturbed run of the same seed, and
- * no temporary or checksum file may be left. Prints a table of what it checked.
+ * search, during ref and during dpo, two drivers on one run, kill -9 of an executor of the loopback
+ * standalone cluster during the search, a damaged training checkpoint, and a read-only partition.
+ * After each, the command that follows must end with the same rows as an undisturbed run of the
+ * same seed, and no temporary or checksum file may be left. Prints a table of what it checked.
  */
 class FaultsIT {
   private static final File ROOT = new File("..").getAbsoluteFile().toPath().normalize().toFile();
@@ -87,8 +87,8 @@ class FaultsIT {
   }
 
   /**
-   * One run killed twice: during the search, then (on the rerun) during ref, which rewrites the
-   * pairs it reads.
+   * One run killed three times: during the search, then (on the rerun) during ref, which rewrites
+   * the pairs it reads, then during dpo.
    */
   @Test
   void killedDuringSearchAndThenDuringRefTheRerunsEndWithTheSameRows() throws Exception {
@@ -104,16 +104,30 @@ class FaultsIT {
     assertThat(stage(run, "search@round=1").status()).isEqualTo(StageRecord.SUCCEEDED);
     boolean journal = Files.exists(run.resolve("data/step_pairs/_commit.json"));
 
+    Driver third = Driver.start(run);
+    third.killAfter("> dpo (round 1)", 1000);
+    assertThat(stage(run, "ref@round=1").status()).isEqualTo(StageRecord.SUCCEEDED);
+    assertThat(stage(run, "dpo@round=1").status()).isEqualTo(StageRecord.RUNNING);
+    assertThat(checksumStrays(run)).as("left by the kill").isEmpty();
+
     Driver last = Driver.start(run);
     assertThat(last.finish()).as(last.output()).isZero();
     assertThat(stage(run, "ref@round=1").metrics().get("pairs"))
         .isEqualTo(stage(run, "pairs@round=1").metrics().get("pairs"));
+    // DPO restarts from M1 and trains deterministically: the same M2, to the byte.
+    Path m2 = Path.of("checkpoints/round=2/model.safetensors");
+    assertThat(Files.readAllBytes(run.resolve(m2)))
+        .as("M2 after a kill -9 in dpo")
+        .isEqualTo(Files.readAllBytes(undisturbed.resolve(m2)));
+    List<String> datasets = new ArrayList<>(DATASETS);
+    datasets.add("eval_results/round=2");
     compare(
         "kill -9 of the driver in search, then in ref"
-            + (journal ? " (inside the partition swap)" : ""),
-        "search, ref",
+            + (journal ? " (inside the partition swap)" : "")
+            + ", then in dpo (M2 byte-identical)",
+        "search, ref, dpo",
         run,
-        DATASETS);
+        datasets);
   }
 
   @Test
