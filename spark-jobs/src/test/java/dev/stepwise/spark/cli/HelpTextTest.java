@@ -27,7 +27,9 @@ class HelpTextTest {
   @Test
   void everyCommandsHelpFitsTheWidthAndHasNoRaggedDescription() {
     for (String command :
-        new String[] {"run", "stage", "stages", "sql", "sft", "import", "demo", "bench"}) {
+        new String[] {
+          "run", "stage", "stages", "sql", "sft", "import", "demo", "bench", "pats", "prm"
+        }) {
       Cli.Result help = Cli.runLocal(command, "--help");
       assertThat(help.exitCode()).as(command).isZero();
       assertThat(help.out().lines())

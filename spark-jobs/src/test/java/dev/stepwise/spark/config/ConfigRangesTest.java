@@ -39,6 +39,10 @@ class ConfigRangesTest {
       stepwise.neurons.stages             | [0,-3] | stepwise.neurons.stages must be >= 0 (got -3 from --set stepwise.neurons.stages)
       stepwise.tasks.max_operations       | 1    | stepwise.tasks.max_operations must be >= stepwise.tasks.min_operations (got 1 < 2)
       stepwise.dpo.lr                     | NaN  | stepwise.dpo.lr must be > 0 (got NaN from --set stepwise.dpo.lr)
+      stepwise.pats.widths.simple         | 0    | stepwise.pats.widths.simple must be >= 1 (got 0 from --set stepwise.pats.widths.simple)
+      stepwise.pats.value_bad             | 1.5  | stepwise.pats.value_bad must be in [0, 1] (got 1.5 from --set stepwise.pats.value_bad)
+      stepwise.pats.value_low             | 0.9  | stepwise.pats.value_good must be >= stepwise.pats.value_low (got 0.85 < 0.9)
+      stepwise.prm.eval_fraction          | 1    | stepwise.prm.eval_fraction must be in [0, 1) (got 1 from --set stepwise.prm.eval_fraction)
       """)
   void aValueOutOfRangeFailsTheLoadNamingTheKey(String key, String value, String message) {
     assertThatThrownBy(() -> StepwiseConfig.load(null, Map.of(key, value)))
