@@ -18,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,9 +53,11 @@ public final class BenchCommand implements Runnable {
       name = "pipeline",
       mixinStandardHelpOptions = true,
       description = {
-        "The search stage on the embedded Spark at local[1] and local[2]: prompts/s, generated",
-        "tokens/s, judge comparisons/s, and Spark's overhead: stage wall time over the in-task model time",
-        "per task slot (target <= 1.3). Starts from a ready-made M1 (default: the demo's)."
+        "The search stage, then the PATS stage (method pats on about as many held-out problems, PRM",
+        "stepwise.pats.prm), on the embedded Spark at local[1] and local[2]: prompts or problems/s,",
+        "sampled tokens/s, judge comparisons or PRM scorings/s, and Spark's overhead: stage wall time",
+        "over the in-task model time per task slot (target <= 1.3). Starts from a ready-made M1",
+        "(default: the demo's)."
       })
   int pipeline(
       @Option(
@@ -77,22 +80,31 @@ public final class BenchCommand implements Runnable {
       throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     String m1 = model != null ? model : demoM1(common, "--model");
-    out.println("bench pipeline: search of " + prompts + " prompts with " + m1);
-    out.printf(
-        "  %-10s %10s %12s %15s %14s%n",
-        "master", "prompts/s", "tokens/s", "comparisons/s", "wall/model");
+    out.println("bench pipeline: search of " + prompts + " prompts, then PATS, with " + m1);
+    String row = "  %-6s %-10s %10s %12s %15s %14s%n";
+    out.printf(row, "stage", "master", "items/s", "tokens/s", "judged/s", "wall/model");
     for (String master : masters) {
-      PipelineBenchmark.Result r = PipelineBenchmark.run(common, master, m1, prompts);
-      out.printf(
-          Locale.ROOT,
-          "  %-10s %10.3f %12.0f %15.1f %14.2f%n",
-          master,
-          r.prompts() / r.wallSeconds(),
-          r.tokens() / r.wallSeconds(),
-          r.comparisons() / r.wallSeconds(),
-          r.overhead());
+      PipelineBenchmark.Results r = PipelineBenchmark.run(common, master, m1, prompts);
+      for (var e :
+          Map.of("search", r.search(), "pats", r.pats()).entrySet().stream()
+              .sorted(Map.Entry.comparingByKey(Comparator.reverseOrder()))
+              .toList()) {
+        PipelineBenchmark.Result x = e.getValue();
+        out.printf(
+            Locale.ROOT,
+            "  %-6s %-10s %10.3f %12.0f %15.1f %14.2f%n",
+            e.getKey(),
+            master,
+            x.prompts() / x.wallSeconds(),
+            x.tokens() / x.wallSeconds(),
+            x.comparisons() / x.wallSeconds(),
+            x.overhead());
+      }
       out.flush();
     }
+    out.println(
+        "  items: prompts (search) or problems (PATS, method pats, stepwise.pats.prm); judged:"
+            + " judge comparisons or PRM scorings");
     return 0;
   }
 
