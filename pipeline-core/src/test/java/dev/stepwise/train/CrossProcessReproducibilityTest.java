@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * DPO also as two training tasks sharing one JVM (stepwise.train.workers = 2 on local[N]). The
  * latter failed before the trainer made such tasks take turns for whole optimizer steps.
  */
-class CrossProcessReproducibilityTest {
+public class CrossProcessReproducibilityTest {
 
   @Test
   void sftAndDpoWriteTheSameCheckpointBytesInTwoProcesses(@TempDir Path tmp) throws Exception {
@@ -68,7 +68,7 @@ class CrossProcessReproducibilityTest {
   }
 
   /** models/tiny-m1 from the project root, found from any folder below it. */
-  static Path shippedM1() {
+  public static Path shippedM1() {
     for (File dir = new File("").getAbsoluteFile(); dir != null; dir = dir.getParentFile()) {
       File candidate = new File(dir, "models/tiny-m1");
       if (new File(candidate, "model.safetensors").isFile()) return candidate.toPath();

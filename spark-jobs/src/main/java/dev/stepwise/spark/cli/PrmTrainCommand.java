@@ -98,10 +98,7 @@ public final class PrmTrainCommand implements Callable<Integer> {
     flags.put("prm.train_problems", problems);
     flags.put("prm.eval_problems", evalProblems);
     flags.put("prm.threads", threads);
-    flags.forEach(
-        (key, value) -> {
-          if (value != null) common.sets.put("stepwise." + key, value.toString());
-        });
+    common.setFlags(flags);
     Injector injector = common.injector();
     PrmConfig config = injector.getInstance(PrmConfig.class);
     PrmData prmData =

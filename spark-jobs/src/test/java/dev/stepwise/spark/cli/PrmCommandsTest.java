@@ -59,6 +59,16 @@ class PrmCommandsTest {
         {"question": "q", "steps": ["Step 1: 1 + 1 = 2"], "labels": [true]}
         {"question": "q", "steps": ["Step 1: 1 + 1 = 2"], "labels": ["maybe"]}
         """);
+    assertThat(trainOn(bad, tmp).err())
+        .contains(bad + " row 2: label maybe is not true/false, 1/0 or \"+\"/\"-\"");
+    Files.writeString(
+        bad, "{\"question\": \"q\", \"steps\": [\"Step 1: 1 + 1 = 2\"], \"labels\": [1, 0]}\n");
+    assertThat(trainOn(bad, tmp).err())
+        .contains(bad + " row 1: labelled solution row-1 has 1 steps but 2 labels");
+  }
+
+  /** `prm train --data FILE`, which must fail (exit 1). */
+  private static Cli.Result trainOn(Path data, Path tmp) {
     Cli.Result r =
         Cli.run(
             "prm",
@@ -68,26 +78,10 @@ class PrmCommandsTest {
             "--out",
             tmp.resolve("out").toString(),
             "--data",
-            bad.toString(),
+            data.toString(),
             "--run",
             tmp.resolve("run").toString());
     assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err()).contains(bad + " row 2: label maybe is not true/false, 1/0 or \"+\"/\"-\"");
-    Files.writeString(
-        bad, "{\"question\": \"q\", \"steps\": [\"Step 1: 1 + 1 = 2\"], \"labels\": [1, 0]}\n");
-    r =
-        Cli.run(
-            "prm",
-            "train",
-            "--model",
-            Cli.tinyM1(),
-            "--out",
-            tmp.resolve("out").toString(),
-            "--data",
-            bad.toString(),
-            "--run",
-            tmp.resolve("run").toString());
-    assertThat(r.exitCode()).isEqualTo(1);
-    assertThat(r.err()).contains(bad + " row 1: labelled solution row-1 has 1 steps but 2 labels");
+    return r;
   }
 }
