@@ -1,5 +1,6 @@
 package dev.stepwise.spark.cli;
 
+import com.google.gson.FieldNamingPolicy;
 import com.google.gson.GsonBuilder;
 import com.google.inject.Injector;
 import dev.stepwise.io.TensorDType;
@@ -175,6 +176,7 @@ public final class PrmTrainCommand implements Callable<Integer> {
       Files.writeString(
           out.resolve("prm_eval.json"),
           new GsonBuilder()
+                  .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
                   .setPrettyPrinting()
                   .serializeSpecialFloatingPointValues()
                   .create()
