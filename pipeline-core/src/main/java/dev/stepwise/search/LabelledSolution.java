@@ -24,26 +24,24 @@ public record LabelledSolution(
     steps = List.copyOf(steps);
     labels = List.copyOf(labels);
     checks = List.copyOf(checks);
-    if (!checks.isEmpty() && checks.size() != steps.size())
-      throw new IllegalArgumentException(
-          "labelled solution "
-              + id
-              + " has "
-              + steps.size()
-              + " steps but "
-              + checks.size()
-              + " checks");
     if (steps.isEmpty())
       throw new IllegalArgumentException("labelled solution " + id + " has no steps");
-    if (!labels.isEmpty() && steps.size() != labels.size())
+    requireOnePerStep(id, steps, labels, "labels");
+    requireOnePerStep(id, steps, checks, "checks");
+  }
+
+  private static void requireOnePerStep(
+      String id, List<String> steps, List<?> values, String what) {
+    if (!values.isEmpty() && values.size() != steps.size())
       throw new IllegalArgumentException(
           "labelled solution "
               + id
               + " has "
               + steps.size()
               + " steps but "
-              + labels.size()
-              + " labels");
+              + values.size()
+              + " "
+              + what);
   }
 
   public boolean labelled() {

@@ -12,9 +12,9 @@ import dev.stepwise.tasks.TaskConfig;
 import dev.stepwise.tasks.TaskGenerator;
 import dev.stepwise.text.ChatFormat;
 import dev.stepwise.text.HfTokenizer;
+import dev.stepwise.train.CrossProcessReproducibilityTest;
 import dev.stepwise.train.TrainSettings;
 import dev.stepwise.train.Trainer;
-import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -35,7 +35,7 @@ class PrmTrainingTest {
 
   @Test
   void aFewStepsOfTrainingSeparateRightFromCorruptedSteps() throws Exception {
-    Path m1 = shippedM1();
+    Path m1 = CrossProcessReproducibilityTest.shippedM1();
     TaskGenerator tasks = new TaskGenerator(TaskConfig.defaults(), 1);
     List<Language> languages = List.of(Language.of("en"), Language.of("de"));
     List<LabelledStep> train =
@@ -71,14 +71,5 @@ class PrmTrainingTest {
           .as("after %s, before %s", after, before)
           .isGreaterThan(0.05);
     }
-  }
-
-  static Path shippedM1() {
-    for (File dir = new File("").getAbsoluteFile(); dir != null; dir = dir.getParentFile()) {
-      File candidate = new File(dir, "models/tiny-m1");
-      if (new File(candidate, "model.safetensors").isFile()) return candidate.toPath();
-    }
-    throw new IllegalStateException(
-        "models/tiny-m1 not found above " + new File("").getAbsolutePath());
   }
 }

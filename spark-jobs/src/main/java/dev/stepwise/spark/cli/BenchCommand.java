@@ -57,9 +57,11 @@ public final class BenchCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "The search stage on the embedded Spark at local[1] and local[2], each with shared-prefix decoding",
-        "(stepwise.search.share_prefix) off and on: prompts/s, generated tokens/s, judge comparisons/s, and",
-        "Spark's overhead: stage wall time over the in-task model time per task slot (target <= 1.15), then",
-        "comparisons/s with sharing on over off (target >= 2x). Starts from a ready-made M1 (default: the demo's)."
+        "(stepwise.search.share_prefix) off and on, then the PATS stage (method pats on about as many",
+        "held-out problems, PRM stepwise.pats.prm): prompts or problems/s, sampled tokens/s, judge",
+        "comparisons or PRM scorings/s, and Spark's overhead: stage wall time over the in-task model time",
+        "per task slot (target <= 1.15 for the search, 1.3 for PATS), then comparisons/s with sharing on",
+        "over off (target >= 2x). Starts from a ready-made M1 (default: the demo's)."
       })
   int pipeline(
       @Option(
@@ -82,27 +84,19 @@ public final class BenchCommand implements Runnable {
       throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     String m1 = model != null ? model : demoM1(common, "--model");
-    out.println("bench pipeline: search of " + prompts + " prompts with " + m1);
+    out.println("bench pipeline: search of " + prompts + " prompts, then PATS, with " + m1);
+    String row = "  %-6s %-10s %-13s %10s %12s %15s %14s%n";
     out.printf(
-        "  %-10s %-13s %10s %12s %15s %14s%n",
-        "master", "share_prefix", "prompts/s", "tokens/s", "comparisons/s", "wall/model");
+        row, "stage", "master", "share_prefix", "items/s", "tokens/s", "judged/s", "wall/model");
     out.flush();
     for (String master : masters) {
       double[] comparisons = new double[2];
       for (boolean share : List.of(false, true)) {
-        PipelineBenchmark.Result r = PipelineBenchmark.run(common, master, m1, prompts, share);
-        comparisons[share ? 1 : 0] = r.comparisons() / r.wallSeconds();
-        out.printf(
-            Locale.ROOT,
-            "  %-10s %-13s %10.3f %12.0f %15.1f %14.2f %s%n",
-            master,
-            share ? "on" : "off",
-            r.prompts() / r.wallSeconds(),
-            r.tokens() / r.wallSeconds(),
-            comparisons[share ? 1 : 0],
-            r.overhead(),
-            r.overhead() <= 1.15 ? "" : "(target <= 1.15 MISSED)");
-        out.flush();
+        PipelineBenchmark.Results r =
+            PipelineBenchmark.run(common, master, m1, prompts, share, share);
+        comparisons[share ? 1 : 0] = r.search().comparisons() / r.search().wallSeconds();
+        printRow(out, "search", master, share ? "on" : "off", r.search(), 1.15);
+        if (r.pats() != null) printRow(out, "pats", master, "", r.pats(), 1.3);
       }
       double speedup = comparisons[1] / comparisons[0];
       out.printf(
@@ -113,6 +107,9 @@ public final class BenchCommand implements Runnable {
           verdict(speedup >= 2));
       out.flush();
     }
+    out.println(
+        "  items: prompts (search) or problems (PATS, method pats, stepwise.pats.prm); judged:"
+            + " judge comparisons or PRM scorings");
     return 0;
   }
 
@@ -420,5 +417,26 @@ public final class BenchCommand implements Runnable {
 
   private static String verdict(boolean met) {
     return met ? "ok" : "MISSED";
+  }
+
+  private static void printRow(
+      PrintWriter out,
+      String stage,
+      String master,
+      String share,
+      PipelineBenchmark.Result x,
+      double overheadTarget) {
+    out.printf(
+        Locale.ROOT,
+        "  %-6s %-10s %-13s %10.3f %12.0f %15.1f %14.2f %s%n",
+        stage,
+        master,
+        share,
+        x.prompts() / x.wallSeconds(),
+        x.tokens() / x.wallSeconds(),
+        x.comparisons() / x.wallSeconds(),
+        x.overhead(),
+        x.overhead() <= overheadTarget ? "" : "(target <= " + overheadTarget + " MISSED)");
+    out.flush();
   }
 }

@@ -54,6 +54,17 @@ public final class CommonOptions {
     return StepwiseConfig.load(config, all);
   }
 
+  /**
+   * Command flags that stand for config keys ({@code "sft.steps" -> 600} sets {@code
+   * stepwise.sft.steps}), as --set would; null values (flags not given) are skipped.
+   */
+  void setFlags(Map<String, Object> flags) {
+    flags.forEach(
+        (key, value) -> {
+          if (value != null) sets.put("stepwise." + key, value.toString());
+        });
+  }
+
   /** The command's object graph; Spark starts only when something asks for it. */
   public Injector injector(Module... extra) {
     List<Module> modules = new ArrayList<>(List.of(new ConfigModule(config()), new SparkModule()));

@@ -64,10 +64,7 @@ public final class PatsCommand implements Callable<Integer> {
     flags.put("pats.prm", prm);
     flags.put("pats.problems", problems);
     flags.put("pats.methods", methods == null ? null : "[" + String.join(",", methods) + "]");
-    flags.forEach(
-        (key, value) -> {
-          if (value != null) common.sets.put("stepwise." + key, value.toString());
-        });
+    common.setFlags(flags);
     Injector injector = common.injector();
     injector.getInstance(SelfRewardLoop.class).runStage("pats", round);
     RunLayout layout = injector.getInstance(RunLayout.class);

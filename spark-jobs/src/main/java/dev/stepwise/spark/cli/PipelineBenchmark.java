@@ -14,9 +14,19 @@ import java.nio.file.Files;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
-/** One search stage in a scratch run on a given master, measured from its manifest entry. */
+/**
+ * One search stage and one PATS stage in a scratch run on a given master, measured from their
+ * manifest entries.
+ */
 final class PipelineBenchmark {
 
+  /** Both stages' figures; {@code pats} null when it did not run. */
+  record Results(Result search, Result pats) {}
+
+  /**
+   * @param prompts prompts searched (search) or problems solved (PATS)
+   * @param comparisons judge comparisons (search) or PRM scorings (PATS)
+   */
   record Result(
       long prompts,
       double wallSeconds,
@@ -33,10 +43,17 @@ final class PipelineBenchmark {
   private PipelineBenchmark() {}
 
   /**
-   * One search in a fresh temporary run; the user's --config and --set apply, then the bench's own
-   * sizes and {@code sharePrefix}.
+   * One search, with or without shared prefixes, and then, when {@code withPats}, one PATS run
+   * (method pats only, on about as many held-out problems) in a fresh temporary run; the user's
+   * --config and --set apply, then the bench's own sizes.
    */
-  static Result run(CommonOptions user, String master, String m1, int prompts, boolean sharePrefix)
+  static Results run(
+      CommonOptions user,
+      String master,
+      String m1,
+      int prompts,
+      boolean sharePrefix,
+      boolean withPats)
       throws Exception {
     CommonOptions options = new CommonOptions();
     options.config = user.config;
@@ -45,7 +62,9 @@ final class PipelineBenchmark {
     options.master = master;
     options.sets.put("stepwise.model.m1", m1);
     options.sets.put("stepwise.tasks.train_problems", Integer.toString(prompts));
-    options.sets.put("stepwise.tasks.eval_problems", "1");
+    options.sets.put("stepwise.tasks.eval_problems", Integer.toString((prompts + 9) / 10));
+    options.sets.put("stepwise.pats.methods", "[pats]");
+    options.sets.putIfAbsent("stepwise.pats.max_step_tokens", "48");
     options.sets.put("stepwise.search.prompts_per_round", Integer.toString(prompts));
     options.sets.put("stepwise.search.share_prefix", Boolean.toString(sharePrefix));
     Injector injector = options.injector();
@@ -55,11 +74,10 @@ final class PipelineBenchmark {
       loop.runStage("tasks", null);
       loop.runStage("sft", null);
       loop.runStage("search", 1);
-      Map<String, Object> m =
-          Manifest.load(injector.getInstance(RunLayout.class))
-              .stage("search", 1)
-              .orElseThrow()
-              .metrics();
+      if (withPats) loop.runStage("pats", 1);
+      Manifest manifest = Manifest.load(injector.getInstance(RunLayout.class));
+      Map<String, Object> m = manifest.stage("search", 1).orElseThrow().metrics();
+      int slots = spark.sparkContext().defaultParallelism();
       long judged =
           injector
               .getInstance(DatasetIO.class)
@@ -68,15 +86,25 @@ final class PipelineBenchmark {
               .agg(sum(size(col("comparisons"))))
               .first()
               .getLong(0);
-      return new Result(
-          ((Number) m.get("prompts")).longValue(),
-          ((Number) m.get("wall_seconds")).doubleValue(),
-          ((Number) m.get("model_seconds")).doubleValue(),
-          ((Number) m.get("tokens_sampled")).longValue(),
-          judged / 2,
-          spark.sparkContext().defaultParallelism());
+      return new Results(
+          result(m, "prompts", judged / 2, slots),
+          withPats ? pats(manifest.stage("pats", 1).orElseThrow().metrics(), slots) : null);
     } finally {
       spark.stop();
     }
+  }
+
+  private static Result pats(Map<String, Object> p, int slots) {
+    return result(p, "problems", ((Number) p.get("prm_scorings")).longValue(), slots);
+  }
+
+  private static Result result(Map<String, Object> m, String items, long scored, int slots) {
+    return new Result(
+        ((Number) m.get(items)).longValue(),
+        ((Number) m.get("wall_seconds")).doubleValue(),
+        ((Number) m.get("model_seconds")).doubleValue(),
+        ((Number) m.get("tokens_sampled")).longValue(),
+        scored,
+        slots);
   }
 }

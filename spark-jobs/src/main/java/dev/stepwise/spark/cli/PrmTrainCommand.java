@@ -1,5 +1,6 @@
 package dev.stepwise.spark.cli;
 
+import com.google.gson.FieldNamingPolicy;
 import com.google.gson.GsonBuilder;
 import com.google.inject.Injector;
 import dev.stepwise.io.TensorDType;
@@ -98,10 +99,7 @@ public final class PrmTrainCommand implements Callable<Integer> {
     flags.put("prm.train_problems", problems);
     flags.put("prm.eval_problems", evalProblems);
     flags.put("prm.threads", threads);
-    flags.forEach(
-        (key, value) -> {
-          if (value != null) common.sets.put("stepwise." + key, value.toString());
-        });
+    common.setFlags(flags);
     Injector injector = common.injector();
     PrmConfig config = injector.getInstance(PrmConfig.class);
     PrmData prmData =
@@ -178,6 +176,7 @@ public final class PrmTrainCommand implements Callable<Integer> {
       Files.writeString(
           out.resolve("prm_eval.json"),
           new GsonBuilder()
+                  .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
                   .setPrettyPrinting()
                   .serializeSpecialFloatingPointValues()
                   .create()

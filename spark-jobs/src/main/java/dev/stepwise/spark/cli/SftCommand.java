@@ -144,10 +144,7 @@ public final class SftCommand implements Callable<Integer> {
     flags.put("tasks.eval_problems", evalProblems);
     flags.put("run.seed", seed);
     flags.put("sft.policy_eft.problems", policyEftProblems);
-    flags.forEach(
-        (key, value) -> {
-          if (value != null) common.sets.put("stepwise." + key, value.toString());
-        });
+    common.setFlags(flags);
     var injector = common.injector();
     SftConfig config = injector.getInstance(SftConfig.class);
     if (languages != null) config = config.withLanguages(languages);

@@ -2,7 +2,9 @@ package dev.stepwise.spark.runtime;
 
 import java.io.PrintStream;
 import java.io.Serializable;
+import java.util.List;
 import java.util.Locale;
+import java.util.TreeSet;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.LongAccumulator;
 
@@ -45,6 +47,18 @@ public final class Progress implements AutoCloseable {
       tokens.add(doneTokens);
       modelNanos.add(nanos);
     }
+  }
+
+  /**
+   * Records the work's throughput in a stage's manifest entry: tokens_sampled, tokens_per_second,
+   * wall_seconds, model_seconds (summed over tasks) and the tasks' placements.
+   */
+  public void recordIn(StageRunner.Stage stage, List<String> placements) {
+    stage.metric("tokens_sampled", tokens());
+    stage.metric("tokens_per_second", tokens() / Math.max(seconds(), 1e-9));
+    stage.metric("wall_seconds", seconds());
+    stage.metric("model_seconds", modelSeconds());
+    stage.metric("task_placements", List.copyOf(new TreeSet<>(placements)));
   }
 
   public double seconds() {

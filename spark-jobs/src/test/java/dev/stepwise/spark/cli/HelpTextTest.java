@@ -28,7 +28,7 @@ class HelpTextTest {
   void everyCommandsHelpFitsTheWidthAndHasNoRaggedDescription() {
     for (String command :
         new String[] {
-          "run", "stage", "stages", "sql", "sft", "import", "demo", "bench", "doctor"
+          "run", "stage", "stages", "sql", "sft", "import", "demo", "bench", "doctor", "pats", "prm"
         }) {
       Cli.Result help = Cli.runLocal(command, "--help");
       assertThat(help.exitCode()).as(command).isZero();

@@ -42,6 +42,10 @@ class ConfigRangesTest {
       stepwise.study.edt.samples          | 1    | stepwise.study.edt.samples must be >= 2 (got 1 from --set stepwise.study.edt.samples)
       stepwise.study.edt.t0               | [1.0,0] | stepwise.study.edt.t0 must be > 0 (got 0 from --set stepwise.study.edt.t0)
       stepwise.study.edt.temperatures     | [-0.5] | stepwise.study.edt.temperatures must be >= 0 (got -0.5 from --set stepwise.study.edt.temperatures)
+      stepwise.pats.widths.simple         | 0    | stepwise.pats.widths.simple must be >= 1 (got 0 from --set stepwise.pats.widths.simple)
+      stepwise.pats.value_bad             | 1.5  | stepwise.pats.value_bad must be in [0, 1] (got 1.5 from --set stepwise.pats.value_bad)
+      stepwise.pats.value_low             | 0.9  | stepwise.pats.value_good must be >= stepwise.pats.value_low (got 0.85 < 0.9)
+      stepwise.prm.eval_fraction          | 1    | stepwise.prm.eval_fraction must be in [0, 1) (got 1 from --set stepwise.prm.eval_fraction)
       """)
   void aValueOutOfRangeFailsTheLoadNamingTheKey(String key, String value, String message) {
     assertThatThrownBy(() -> StepwiseConfig.load(null, Map.of(key, value)))

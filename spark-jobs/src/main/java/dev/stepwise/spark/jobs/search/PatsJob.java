@@ -32,7 +32,6 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -144,12 +143,7 @@ public final class PatsJob {
             stage.metric("pats_modes", report.modeMetrics());
             stage.metric("prm", scorerId);
             stage.metric("prm_scorings", scorings.value());
-            stage.metric("tokens_sampled", progress.tokens());
-            stage.metric(
-                "tokens_per_second", progress.tokens() / Math.max(progress.seconds(), 1e-9));
-            stage.metric("wall_seconds", progress.seconds());
-            stage.metric("model_seconds", progress.modelSeconds());
-            stage.metric("task_placements", List.copyOf(new TreeSet<>(placements.value())));
+            progress.recordIn(stage, placements.value());
             return report;
           }
         });

@@ -37,7 +37,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -140,12 +139,7 @@ public final class SearchStage {
             stage.output(Datasets.STEP_JUDGMENTS, io.pathOf(Datasets.STEP_JUDGMENTS));
             stage.metric("prompts", total);
             stage.metric("solved", solutions.filter(col("correct")).count());
-            stage.metric("tokens_sampled", progress.tokens());
-            stage.metric(
-                "tokens_per_second", progress.tokens() / Math.max(progress.seconds(), 1e-9));
-            stage.metric("wall_seconds", progress.seconds());
-            stage.metric("model_seconds", progress.modelSeconds());
-            stage.metric("task_placements", List.copyOf(new TreeSet<>(placements.value())));
+            progress.recordIn(stage, placements.value());
           }
           return null;
         });
