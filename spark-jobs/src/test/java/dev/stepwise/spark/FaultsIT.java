@@ -115,6 +115,9 @@ class FaultsIT {
     assertThat(stage(run, "ref@round=1").metrics().get("pairs"))
         .isEqualTo(stage(run, "pairs@round=1").metrics().get("pairs"));
     // DPO restarts from M1 and trains deterministically: the same M2, to the byte.
+    assertThat(stage(run, "dpo@round=1").metrics())
+        .as("dpo metrics after a kill -9 in dpo")
+        .isEqualTo(stage(undisturbed, "dpo@round=1").metrics());
     Path m2 = Path.of("checkpoints/round=2/model.safetensors");
     assertThat(Files.readAllBytes(run.resolve(m2)))
         .as("M2 after a kill -9 in dpo")

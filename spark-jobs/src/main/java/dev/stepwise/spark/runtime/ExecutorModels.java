@@ -49,8 +49,7 @@ public final class ExecutorModels {
    * with {@code ai.djl.pytorch.num_threads}): more would oversubscribe the executor's other slots.
    */
   public static Loaded get(String uri, Configuration conf) {
-    TaskContext task = TaskContext.get();
-    if (task != null) TorchThreads.byDefault(task.cpus(), true);
+    useTaskThreads();
     Key key = new Key(uri, ExecutorDevices.forTask(conf), conf.get(DTYPE_KEY, "auto"));
     return LOADED.computeIfAbsent(key, k -> load(k, conf));
   }
@@ -61,7 +60,19 @@ public final class ExecutorModels {
    * dev.stepwise.train.LlamaTrainable#F32_ONLY}).
    */
   public static Loaded loadFresh(String uri, Configuration conf) {
+    useTaskThreads();
     return load(new Key(uri, ExecutorDevices.forTask(conf), "float32"), conf);
+  }
+
+  /**
+   * Inside a task, the task's {@code spark.task.cpus} threads, set at every model use: the thread
+   * count decides the order of torch's sums, so a stage's numbers must not depend on which stages
+   * ran before it in this JVM (a driver that ran the search trained DPO with other threads than one
+   * that resumed at dpo, and its M2 differed in the last bits).
+   */
+  private static void useTaskThreads() {
+    TaskContext task = TaskContext.get();
+    if (task != null) TorchThreads.byDefault(task.cpus(), true);
   }
 
   private static Loaded load(Key key, Configuration conf) {
