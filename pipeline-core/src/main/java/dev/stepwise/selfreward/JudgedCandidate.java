@@ -37,6 +37,17 @@ public final class JudgedCandidate {
     }
   }
 
+  /**
+   * An identical opponent under search.copies_agree: not judged, a win for both (the copies support
+   * each other, so a step sampled k times scores k - 1 before any judgment).
+   */
+  void recordCopy(int opponent, boolean wasA) {
+    judgedAgainst.merge(opponent, 1, Integer::sum);
+    preferredAgainst.merge(opponent, 1, Integer::sum);
+    comparisons.add(
+        new Comparison(opponent, wasA, "win", "(identical steps: not judged, a win for both)"));
+  }
+
   /** Score_i = number of opponents this candidate beat in every judgment of their pair. */
   public int wins() {
     int wins = 0;

@@ -10,10 +10,22 @@ import java.io.Serializable;
  * @param maxIterations step iterations per prompt, rollbacks included (paper: 20)
  * @param maxRollbacks tie rollbacks per prompt before a tied step is kept without a pair
  * @param judgeBothOrders judge (A,B) and (B,A) and count a win only when both agree
+ * @param copiesAgree two identical candidates each win against the other instead of tying (the
+ *     search's score then adds to the judge's wins how often a step was sampled)
  */
 public record SearchSettings(
-    int candidates, int maxIterations, int maxRollbacks, boolean judgeBothOrders)
+    int candidates,
+    int maxIterations,
+    int maxRollbacks,
+    boolean judgeBothOrders,
+    boolean copiesAgree)
     implements Serializable {
+
+  /** Identical candidates tie (the paper's judging, where a step cannot beat its copy). */
+  public SearchSettings(
+      int candidates, int maxIterations, int maxRollbacks, boolean judgeBothOrders) {
+    this(candidates, maxIterations, maxRollbacks, judgeBothOrders, false);
+  }
 
   public SearchSettings {
     if (candidates < 2) {

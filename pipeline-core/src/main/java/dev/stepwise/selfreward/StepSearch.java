@@ -109,6 +109,11 @@ public final class StepSearch {
     for (int r = 0; r < judgeRequests.size(); r++) {
       int[] slot = slots.get(r);
       List<JudgedCandidate> list = judged.get(slot[0]);
+      if (judgments.get(r) == IDENTICAL && settings.copiesAgree()) {
+        list.get(slot[1]).recordCopy(slot[2], true);
+        list.get(slot[2]).recordCopy(slot[1], false);
+        continue;
+      }
       list.get(slot[1]).record(judgments.get(r), slot[2], true);
       list.get(slot[2]).record(judgments.get(r), slot[1], false);
     }

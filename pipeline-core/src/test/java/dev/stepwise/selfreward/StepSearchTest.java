@@ -182,4 +182,45 @@ class StepSearchTest {
         .extracting(JudgedCandidate::wins)
         .containsExactly(2, 2, 0, 0);
   }
+
+  /**
+   * Three copies of one step and one other step the judge prefers in both orders: the judge's step
+   * is kept either way; with copies_agree the copies win against each other, so the pair's margin
+   * is the chosen step's support (1 here) instead of the size of the cluster it beat (3).
+   */
+  @Test
+  void copiesAgreeCountsIdenticalCandidatesAsWinsForEachOther() {
+    StepProposer threeCopies =
+        requests ->
+            requests.stream()
+                .map(
+                    r ->
+                        List.of(
+                            new Candidate("Step 1: x \\boxed{1}", 3, true),
+                            new Candidate("Step 1: x \\boxed{1}", 3, true),
+                            new Candidate("Step 1: y \\boxed{2}", 3, true),
+                            new Candidate("Step 1: x \\boxed{1}", 3, true)))
+                .toList();
+    PairJudge prefersY =
+        requests ->
+            requests.stream()
+                .map(
+                    r -> {
+                      Verdict v = r.stepA().contains("y") ? Verdict.A : Verdict.B;
+                      return new PairJudge.Judgment("[[" + v + "]]", v, 2);
+                    })
+                .toList();
+    for (boolean agree : new boolean[] {false, true}) {
+      SearchOutcome outcome =
+          new StepSearch(new SearchSettings(4, 20, 3, true, agree), threeCopies, prefersY)
+              .run(List.of(PROMPT))
+              .get(0);
+      assertThat(outcome.steps()).containsExactly("Step 1: y \\boxed{2}");
+      assertThat(outcome.rounds().get(0).candidates())
+          .extracting(JudgedCandidate::wins)
+          .containsExactly(agree ? 2 : 0, agree ? 2 : 0, 3, agree ? 2 : 0);
+      StepPair pair = outcome.pairs().get(0);
+      assertThat(pair.chosenWins() - pair.rejectedWins()).isEqualTo(agree ? 1 : 3);
+    }
+  }
 }

@@ -95,10 +95,12 @@ public final class BenchStepsCommand implements Callable<Integer> {
     String settings =
         String.format(
             Locale.ROOT,
-            "w = %d, sampling %s, judge both orders %s, pairs.min_margin %d, seed %d",
+            "w = %d, sampling %s, judge both orders %s, copies agree %s, pairs.min_margin %d,"
+                + " seed %d",
             c.search().candidates(),
             sampling(c.sampling()),
             c.search().judgeBothOrders(),
+            c.search().copiesAgree(),
             c.minMargin(),
             seed);
     out.printf("bench steps: %s, %d held-out problems, %s%n", dir, problems, settings);
@@ -166,6 +168,7 @@ public final class BenchStepsCommand implements Callable<Integer> {
       json.put("candidates", c.search().candidates());
       json.put("sampling", sampling(c.sampling()));
       json.put("judge_both_orders", c.search().judgeBothOrders());
+      json.put("copies_agree", c.search().copiesAgree());
       json.put("min_margin", c.minMargin());
       json.put("seed", seed);
       json.put("table", table);

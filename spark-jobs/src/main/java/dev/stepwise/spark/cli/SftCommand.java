@@ -54,7 +54,9 @@ import picocli.CommandLine.Spec;
       "Trains on synthetic IFT (step-by-step solutions) + EFT (step judging) data,",
       "or on --data FILE.jsonl rows {\"prompt\", \"completion\"}; resumes from OUT's checkpoints; then evaluates",
       "held-out reasoning (eval split) and judge (eft_test split) accuracy and writes OUT/eval.json.",
-      "Flags override the stepwise.sft.* config keys of the same name."
+      "Flags override the stepwise.sft.* config keys of the same name. With stepwise.sft.passes set",
+      "(e.g. --config conf/tiny-m1.conf) it runs those passes in order, the recipe the sft stage runs;",
+      "every pass but the last keeps its weights in OUT/pass-N, so a rerun resumes."
     })
 public final class SftCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

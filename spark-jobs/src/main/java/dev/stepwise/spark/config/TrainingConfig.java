@@ -8,9 +8,9 @@ import dev.stepwise.train.TrainSettings;
 import java.io.Serializable;
 
 /**
- * The optimisation keys shared by stepwise.sft and stepwise.dpo, plus stepwise.train (how many
- * training tasks, and how often they average; LoRA, {@code lora} null when off). The seed comes
- * from the run. Activation checkpointing is stepwise.train.activation_checkpointing.
+ * The optimisation keys of stepwise.dpo and stepwise.align, plus stepwise.train (how many training
+ * tasks, and how often they average; LoRA, {@code lora} null when off; activation checkpointing).
+ * The seed comes from the run. stepwise.sft has the same keys per pass of its recipe (SftConfig).
  */
 public record TrainingConfig(
     int batchSize,
@@ -29,7 +29,7 @@ public record TrainingConfig(
     boolean activationCheckpointing)
     implements Serializable {
 
-  /** Reads section {@code stepwise.<name>} (sft or dpo) and stepwise.train. */
+  /** Reads section {@code stepwise.<name>} (dpo or align) and stepwise.train. */
   public static TrainingConfig from(Config c, String name) {
     Config s = c.getConfig("stepwise." + name);
     Config t = c.getConfig("stepwise.train");
