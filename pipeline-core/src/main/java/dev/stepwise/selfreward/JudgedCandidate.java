@@ -45,7 +45,8 @@ public final class JudgedCandidate {
     judgedAgainst.merge(opponent, 1, Integer::sum);
     preferredAgainst.merge(opponent, 1, Integer::sum);
     comparisons.add(
-        new Comparison(opponent, wasA, "win", "(identical steps: not judged, a win for both)"));
+        new Comparison(
+            opponent, wasA, "win", "(identical steps: not judged, a win for both)", null));
   }
 
   /** Score_i = number of opponents this candidate beat in every judgment of their pair. */
