@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
 /**
  * `stepwise demo`: the end-to-end run on the embedded Spark: imports GSM8K test and MGSM, then runs
  * the self-rewarding loop on the tiny preset from the shipped M1 (with question- translation
- * alignment of M1, conf/demo.conf) and prints the per-round and before/after tables.
+ * alignment of M1, conf/demo.conf) and prints the per-round and before/after tables, then a small
+ * PATS run with M1 and its table.
  */
 @Command(
     name = "demo",
@@ -78,7 +79,12 @@ public final class DemoCommand implements Callable<Integer> {
     }
     summarize(out, injector.getInstance(DatasetIO.class));
     out.flush();
-    return RunCommand.runLoop(injector, out);
+    int code = RunCommand.runLoop(injector, out);
+    // A small PATS run after the rounds (stepwise.pats of conf/demo.conf): M1 as the policy and as
+    // its own process reward model, against the baselines on the same problems.
+    out.println("PATS with M1 (reports/pats.md):");
+    PatsCommand.runAndPrint(injector, 1, out);
+    return code;
   }
 
   /**

@@ -3,6 +3,8 @@ package dev.stepwise.spark.cli;
 import com.google.inject.Injector;
 import dev.stepwise.spark.loop.SelfRewardLoop;
 import dev.stepwise.spark.runtime.RunLayout;
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,14 +68,19 @@ public final class PatsCommand implements Callable<Integer> {
     flags.put("pats.methods", methods == null ? null : "[" + String.join(",", methods) + "]");
     common.setFlags(flags);
     Injector injector = common.injector();
+    runAndPrint(injector, round, spec.commandLine().getOut());
+    return 0;
+  }
+
+  /** Runs the pats stage with M_R and prints reports/pats.md (also the demo's last table). */
+  static void runAndPrint(Injector injector, int round, PrintWriter out) throws IOException {
     injector.getInstance(SelfRewardLoop.class).runStage("pats", round);
     RunLayout layout = injector.getInstance(RunLayout.class);
     Path report = new Path(layout.reports(), "pats.md");
     try (var in = layout.fs().open(report)) {
-      spec.commandLine().getOut().print(IOUtils.toString(in, StandardCharsets.UTF_8));
+      out.print(IOUtils.toString(in, StandardCharsets.UTF_8));
     }
-    spec.commandLine().getOut().println("wrote " + report);
-    spec.commandLine().getOut().flush();
-    return 0;
+    out.println("wrote " + report);
+    out.flush();
   }
 }
