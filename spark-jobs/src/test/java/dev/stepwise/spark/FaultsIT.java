@@ -164,6 +164,8 @@ class FaultsIT {
           new ArrayList<>(
               List.of("submit", "stage", "search", "--round", "1", "--run", run.toString()));
       submit.addAll(MICRO);
+      // The loopback cluster's GPUs are simulated: run the model on the CPU, as a user must.
+      submit.addAll(List.of("--set", "stepwise.device=cpu"));
       Driver driver = Driver.of(cluster.command(submit));
       driver.await("  search round 1: ");
       List<ProcessHandle> executors = cluster.executors(0);
