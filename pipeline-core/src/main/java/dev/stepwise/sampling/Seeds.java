@@ -1,6 +1,8 @@
 package dev.stepwise.sampling;
 
+import java.util.Comparator;
 import java.util.Random;
+import java.util.function.Function;
 
 /**
  * Per-request randomness from (run seed, round, item id, ...): the same parts always give the same
@@ -14,6 +16,15 @@ public final class Seeds {
     long h = splitMix(runSeed);
     for (long p : parts) h = splitMix(h ^ splitMix(p + 0x9E3779B97F4A7C15L));
     return h;
+  }
+
+  /**
+   * A seeded order of items by their ids (ties, ids equal in hash, by id): the same items always
+   * sample the same way, whatever order Spark returned them in.
+   */
+  public static <T> Comparator<T> order(long runSeed, Function<T, String> id) {
+    return Comparator.comparingLong((T item) -> mix(runSeed, id.apply(item).hashCode()))
+        .thenComparing(id);
   }
 
   public static Random random(long runSeed, long... parts) {

@@ -19,7 +19,6 @@ import dev.stepwise.tasks.TaskGenerator;
 import dev.stepwise.text.PromptTemplates;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -260,9 +259,7 @@ public record ColdStartData(
    */
   private static List<Row> sample(List<Row> rows, int max, long seed) {
     List<Row> sorted = new ArrayList<>(rows);
-    sorted.sort(
-        Comparator.comparingLong((Row r) -> Seeds.mix(seed, r.<String>getAs("id").hashCode()))
-            .thenComparing(r -> r.<String>getAs("id")));
+    sorted.sort(Seeds.order(seed, (Row r) -> r.<String>getAs("id")));
     return max > 0 && sorted.size() > max ? List.copyOf(sorted.subList(0, max)) : sorted;
   }
 }

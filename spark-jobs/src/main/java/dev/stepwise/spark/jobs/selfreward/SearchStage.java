@@ -31,7 +31,6 @@ import dev.stepwise.text.PromptTemplates;
 import jakarta.inject.Inject;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -196,9 +195,7 @@ public final class SearchStage {
    * Spark returned them.
    */
   public static void seededOrder(List<String> ids, long seed) {
-    ids.sort(
-        Comparator.comparingLong((String id) -> Seeds.mix(seed, id.hashCode()))
-            .thenComparing(id -> id));
+    ids.sort(Seeds.order(seed, id -> id));
   }
 
   private void write(

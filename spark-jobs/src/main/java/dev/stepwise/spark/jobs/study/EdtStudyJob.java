@@ -30,7 +30,6 @@ import dev.stepwise.spark.runtime.StepwiseException;
 import dev.stepwise.text.PromptTemplates;
 import jakarta.inject.Inject;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -201,9 +200,7 @@ public final class EdtStudyJob {
     }
     long seed = run.seed();
     List<Row> ordered = new ArrayList<>(selected);
-    ordered.sort(
-        Comparator.comparingLong((Row r) -> Seeds.mix(seed, r.getString(0).hashCode()))
-            .thenComparing(r -> r.getString(0)));
+    ordered.sort(Seeds.order(seed, (Row r) -> r.getString(0)));
     int n = config.problems() == 0 ? ordered.size() : Math.min(config.problems(), ordered.size());
     List<Row> items = new ArrayList<>();
     for (Row r : ordered.subList(0, n)) {
