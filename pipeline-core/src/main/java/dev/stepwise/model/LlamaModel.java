@@ -28,6 +28,13 @@ import java.util.Map;
  * in the residual stream. In F32 every cast below is a no-op. Parameters are plain NDArrays named
  * exactly as in an HF checkpoint; every forward result lands in the manager of the input ids, so a
  * caller's scope owns all temporaries.
+ *
+ * <p>Each layer keeps q/k/v and gate/up in one matrix each, the named weights being row views of
+ * it: a frozen model runs one matrix product for q, k and v and one for gate and up instead of five
+ * (at batch 1 each product is a pass over its weights plus a fork and join of the torch threads, so
+ * fewer, larger ones decode faster). A model being trained (weights with gradients) or with a
+ * projection hook runs the named weights one by one, so gradients and LoRA see them as in HF.
+ * Writing a weight must therefore keep its storage ({@link #copyInto}), never replace it.
  */
 public final class LlamaModel implements AutoCloseable {
 
@@ -64,7 +71,10 @@ public final class LlamaModel implements AutoCloseable {
       NDArray postAttentionNorm,
       NDArray gate,
       NDArray up,
-      NDArray down) {}
+      NDArray down,
+      NDArray qkv,
+      NDArray qkvBias,
+      NDArray gateUp) {}
 
   /**
    * @param manager owns the parameters (closing the model closes it)
@@ -112,6 +122,18 @@ public final class LlamaModel implements AutoCloseable {
     }
     Map<String, NDArray> ordered = new LinkedHashMap<>();
     expected.keySet().forEach(name -> ordered.put(name, parameters.get(name)));
+    List<NDArray[]> fused = new ArrayList<>();
+    for (int i = 0; i < config.numHiddenLayers(); i++) {
+      String p = "model.layers." + i + ".";
+      fused.add(
+          new NDArray[] {
+            fuseRows(ordered, p + "self_attn.", "_proj.weight", "q", "k", "v"),
+            config.qkvBias()
+                ? fuseRows(ordered, p + "self_attn.", "_proj.bias", "q", "k", "v")
+                : null,
+            fuseRows(ordered, p + "mlp.", "_proj.weight", "gate", "up")
+          });
+    }
     this.parameters = Collections.unmodifiableMap(ordered);
     for (int i = 0; i < config.numHiddenLayers(); i++) {
       String p = "model.layers." + i + ".";
@@ -129,7 +151,10 @@ public final class LlamaModel implements AutoCloseable {
               ordered.get(p + "post_attention_layernorm.weight"),
               ordered.get(p + "mlp.gate_proj.weight"),
               ordered.get(p + "mlp.up_proj.weight"),
-              ordered.get(p + "mlp.down_proj.weight")));
+              ordered.get(p + "mlp.down_proj.weight"),
+              fused.get(i)[0],
+              fused.get(i)[1],
+              fused.get(i)[2]));
     }
     this.embedTokens = ordered.get("model.embed_tokens.weight");
     this.finalNorm = ordered.get("model.norm.weight");
@@ -143,6 +168,40 @@ public final class LlamaModel implements AutoCloseable {
         manager
             .ones(exponents.getShape())
             .div(manager.full(exponents.getShape(), (float) config.ropeTheta()).pow(exponents));
+  }
+
+  /**
+   * Concatenates the named weights {@code prefix + part + suffix} along their rows into one array
+   * and puts row views of it in their place in {@code weights} (the originals are freed).
+   */
+  private static NDArray fuseRows(
+      Map<String, NDArray> weights, String prefix, String suffix, String... parts) {
+    NDList originals = new NDList();
+    for (String part : parts) originals.add(weights.get(prefix + part + suffix));
+    NDArray fused = NDArrays.concat(originals, 0);
+    NDScope.unregister(fused); // the weights outlive any scope the model is loaded in
+    long row = 0;
+    for (int i = 0; i < parts.length; i++) {
+      long rows = originals.get(i).getShape().get(0);
+      NDArray view = fused.get(new NDIndex("{}:{}", row, row + rows));
+      NDScope.unregister(view);
+      view.setName(prefix + parts[i] + suffix);
+      weights.put(view.getName(), view);
+      row += rows;
+    }
+    originals.close();
+    return fused;
+  }
+
+  /**
+   * Overwrites a weight of this model with {@code values} in place (its storage is kept, so the
+   * fused matrices of which the named weights are views see the new values).
+   */
+  public static void copyInto(NDArray weight, float[] values) {
+    try (NDManager scope = weight.getManager().newSubManager()) {
+      NDArray source = scope.create(values, weight.getShape()).toType(weight.getDataType(), false);
+      weight.set(new NDIndex(":"), source);
+    }
   }
 
   /** Every parameter name of {@code config}'s model, in HF order, with its shape. */
@@ -303,15 +362,26 @@ public final class LlamaModel implements AutoCloseable {
     int heads = config.numAttentionHeads(),
         kvHeads = config.numKeyValueHeads(),
         headDim = config.headDim();
-    NDArray q =
-        weightTyped(
-            applyRotary(
-                f32(splitHeads(linear(index, "q_proj", h, layer.q, layer.qBias), heads)), rope));
-    NDArray k =
-        weightTyped(
-            applyRotary(
-                f32(splitHeads(linear(index, "k_proj", h, layer.k, layer.kBias), kvHeads)), rope));
-    NDArray v = splitHeads(linear(index, "v_proj", h, layer.v, layer.vBias), kvHeads);
+    NDArray[] qkv;
+    if (fused(layer)) {
+      long qRows = layer.q.getShape().get(0), kvRows = layer.k.getShape().get(0);
+      NDArray all =
+          (layer.qkvBias == null
+                  ? Linear.linear(h, layer.qkv)
+                  : Linear.linear(h, layer.qkv, layer.qkvBias))
+              .singletonOrThrow();
+      qkv = all.split(new long[] {qRows, qRows + kvRows}, lastAxis(all)).toArray(new NDArray[0]);
+    } else {
+      qkv =
+          new NDArray[] {
+            linear(index, "q_proj", h, layer.q, layer.qBias),
+            linear(index, "k_proj", h, layer.k, layer.kBias),
+            linear(index, "v_proj", h, layer.v, layer.vBias)
+          };
+    }
+    NDArray q = weightTyped(applyRotary(f32(splitHeads(qkv[0], heads)), rope));
+    NDArray k = weightTyped(applyRotary(f32(splitHeads(qkv[1], kvHeads)), rope));
+    NDArray v = splitHeads(qkv[2], kvHeads);
     if (cache != null) {
       NDArray[] all = cache.append(index, k, v, h.getManager());
       k = all[0];
@@ -339,7 +409,16 @@ public final class LlamaModel implements AutoCloseable {
 
   private NDArray mlp(int index, Layer layer, NDArray normed, MlpHook hook) {
     NDArray h = weightTyped(normed);
-    NDArray gate = linear(index, "gate_proj", h, layer.gate, null);
+    NDArray gate, up;
+    if (fused(layer)) {
+      NDArray both = Linear.linear(h, layer.gateUp).singletonOrThrow();
+      NDList gateUp = both.split(new long[] {layer.gate.getShape().get(0)}, lastAxis(both));
+      gate = gateUp.get(0);
+      up = gateUp.get(1);
+    } else {
+      gate = linear(index, "gate_proj", h, layer.gate, null);
+      up = linear(index, "up_proj", h, layer.up, null);
+    }
     NDArray activation = gate.mul(Activation.sigmoid(gate)); // SiLU
     if (hook != null) {
       hook.observeGate(index, f32(gate));
@@ -347,13 +426,7 @@ public final class LlamaModel implements AutoCloseable {
       if (zeroed != null && zeroed.length > 0)
         activation = activation.mul(keepMask(h.getManager(), zeroed));
     }
-    return f32(
-        linear(
-            index,
-            "down_proj",
-            activation.mul(linear(index, "up_proj", h, layer.up, null)),
-            layer.down,
-            null));
+    return f32(linear(index, "down_proj", activation.mul(up), layer.down, null));
   }
 
   private NDArray keepMask(NDManager scope, int[] zeroed) {
@@ -365,6 +438,18 @@ public final class LlamaModel implements AutoCloseable {
       keep[j] = 0f;
     }
     return weightTyped(scope.create(keep));
+  }
+
+  /**
+   * Whether {@code layer}'s fused matrices can stand for its named weights: no projection hook sees
+   * the projections one by one and no gradient is wanted for them.
+   */
+  private boolean fused(Layer layer) {
+    return projectionHook == null && !layer.q.hasGradient() && !layer.gate.hasGradient();
+  }
+
+  private static int lastAxis(NDArray x) {
+    return x.getShape().dimension() - 1;
   }
 
   /** {@code x} in the weights' dtype (x itself when it already is). */

@@ -203,7 +203,7 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
       NDArray source = saved.get(e.getKey());
       if (source == null)
         throw new IOException(directory + " has no tensor '" + e.getKey() + "' to resume from");
-      e.getValue().set(source.toFloatArray());
+      LlamaModel.copyInto(e.getValue(), source.toFloatArray());
     }
   }
 }

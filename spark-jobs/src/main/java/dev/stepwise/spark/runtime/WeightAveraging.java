@@ -3,6 +3,7 @@ package dev.stepwise.spark.runtime;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import dev.stepwise.model.LlamaModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,7 +68,7 @@ public final class WeightAveraging {
         }
       }
       for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-        e.getValue().set(sum.get(e.getKey()).div(workers).toFloatArray());
+        LlamaModel.copyInto(e.getValue(), sum.get(e.getKey()).div(workers).toFloatArray());
       }
     }
     context.barrier();
