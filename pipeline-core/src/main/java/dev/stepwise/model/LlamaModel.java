@@ -225,6 +225,20 @@ public final class LlamaModel implements AutoCloseable {
    * padding is set on its first use) and the cache is extended. {@code hook} may be null.
    */
   public NDArray hidden(NDArray inputIds, int[] padding, KvCache cache, MlpHook hook) {
+    return hidden(inputIds, padding, cache, hook, projectionHook);
+  }
+
+  /**
+   * As {@link #hidden(NDArray, int[], KvCache, MlpHook)} without a cache or MLP hook, every layer
+   * projection going through {@code projections} (null: none) instead of the model's hook: a
+   * training micro-batch's adapter with its dropout masks.
+   */
+  public NDArray hidden(NDArray inputIds, int[] padding, ProjectionHook projections) {
+    return hidden(inputIds, padding, null, null, projections);
+  }
+
+  private NDArray hidden(
+      NDArray inputIds, int[] padding, KvCache cache, MlpHook hook, ProjectionHook projections) {
     int batch = (int) inputIds.getShape().get(0);
     int time = (int) inputIds.getShape().get(1);
     if (padding.length != batch)
@@ -248,7 +262,7 @@ public final class LlamaModel implements AutoCloseable {
       // ~7 GB of them), in decoding and scoring alike. Under a GradientCollector autograd
       // still holds what the backward pass needs; only the layer's output is kept here.
       try (NDScope layerScope = new NDScope()) {
-        x = layer(i, x, rope, mask, cache, hook);
+        x = layer(i, x, rope, mask, cache, hook, projections);
         NDScope.unregister(x);
       }
     }
@@ -261,11 +275,21 @@ public final class LlamaModel implements AutoCloseable {
     return f32(Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow());
   }
 
-  /** Decoder layer {@code i}: the residual stream after its attention and MLP blocks. */
-  NDArray layer(int i, NDArray x, NDArray[] rope, NDArray mask, KvCache cache, MlpHook hook) {
+  /**
+   * Decoder layer {@code i}: the residual stream after its attention and MLP blocks, every
+   * projection through {@code projections} (null: none).
+   */
+  NDArray layer(
+      int i,
+      NDArray x,
+      NDArray[] rope,
+      NDArray mask,
+      KvCache cache,
+      MlpHook hook,
+      ProjectionHook projections) {
     Layer layer = layers.get(i);
-    x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
-    return x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+    x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache, projections));
+    return x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook, projections));
   }
 
   /** The final RMSNorm, which the head reads. */
@@ -297,7 +321,13 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   private NDArray attention(
-      int index, Layer layer, NDArray normed, NDArray[] rope, NDArray mask, KvCache cache) {
+      int index,
+      Layer layer,
+      NDArray normed,
+      NDArray[] rope,
+      NDArray mask,
+      KvCache cache,
+      ProjectionHook projections) {
     NDArray h = weightTyped(normed);
     long batch = h.getShape().get(0), time = h.getShape().get(1);
     int heads = config.numAttentionHeads(),
@@ -306,12 +336,18 @@ public final class LlamaModel implements AutoCloseable {
     NDArray q =
         weightTyped(
             applyRotary(
-                f32(splitHeads(linear(index, "q_proj", h, layer.q, layer.qBias), heads)), rope));
+                f32(
+                    splitHeads(
+                        linear(projections, index, "q_proj", h, layer.q, layer.qBias), heads)),
+                rope));
     NDArray k =
         weightTyped(
             applyRotary(
-                f32(splitHeads(linear(index, "k_proj", h, layer.k, layer.kBias), kvHeads)), rope));
-    NDArray v = splitHeads(linear(index, "v_proj", h, layer.v, layer.vBias), kvHeads);
+                f32(
+                    splitHeads(
+                        linear(projections, index, "k_proj", h, layer.k, layer.kBias), kvHeads)),
+                rope));
+    NDArray v = splitHeads(linear(projections, index, "v_proj", h, layer.v, layer.vBias), kvHeads);
     if (cache != null) {
       NDArray[] all = cache.append(index, k, v, h.getManager());
       k = all[0];
@@ -334,12 +370,13 @@ public final class LlamaModel implements AutoCloseable {
             .reshape(batch, heads, time, headDim)
             .transpose(0, 2, 1, 3)
             .reshape(batch, time, (long) heads * headDim);
-    return f32(linear(index, "o_proj", out, layer.o, layer.oBias));
+    return f32(linear(projections, index, "o_proj", out, layer.o, layer.oBias));
   }
 
-  private NDArray mlp(int index, Layer layer, NDArray normed, MlpHook hook) {
+  private NDArray mlp(
+      int index, Layer layer, NDArray normed, MlpHook hook, ProjectionHook projections) {
     NDArray h = weightTyped(normed);
-    NDArray gate = linear(index, "gate_proj", h, layer.gate, null);
+    NDArray gate = linear(projections, index, "gate_proj", h, layer.gate, null);
     NDArray activation = gate.mul(Activation.sigmoid(gate)); // SiLU
     if (hook != null) {
       hook.observeGate(index, f32(gate));
@@ -349,9 +386,10 @@ public final class LlamaModel implements AutoCloseable {
     }
     return f32(
         linear(
+            projections,
             index,
             "down_proj",
-            activation.mul(linear(index, "up_proj", h, layer.up, null)),
+            activation.mul(linear(projections, index, "up_proj", h, layer.up, null)),
             layer.down,
             null));
   }
@@ -378,14 +416,13 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * Projection {@code module} (PEFT's name) of {@code layer}, through the projection hook when one
-   * is set.
+   * Projection {@code module} (PEFT's name) of {@code layer}, through {@code hook} when not null.
    */
-  private NDArray linear(int layer, String module, NDArray x, NDArray weight, NDArray bias) {
+  private static NDArray linear(
+      ProjectionHook hook, int layer, String module, NDArray x, NDArray weight, NDArray bias) {
     NDArray y =
         (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias))
             .singletonOrThrow();
-    ProjectionHook hook = projectionHook;
     return hook == null ? y : hook.project(layer, module, x, y);
   }
 
