@@ -72,6 +72,21 @@ class LoraDropoutTest {
     }
   }
 
+  /** Any size, across the parallel chunks' boundaries and in a last partial hash or write. */
+  @Test
+  void theMaskIsItsDefinitionAtAnySize() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      for (int n : new int[] {1, 3, 4, 5, 7, 9, 13, 14, 15, 77, (1 << 18) * 2 + 13}) {
+        for (double p : new double[] {0.0, 0.1, 0.5}) {
+          long key = Seeds.mix(n, (long) (p * 10));
+          assertThat(LoraDropout.keepMask(manager, new Shape(n), p, key).toBooleanArray())
+              .as("n = %d, p = %s", n, p)
+              .isEqualTo(referenceMask(key, n, p)); // equals: containsExactly is slow at this size
+        }
+      }
+    }
+  }
+
   @Test
   void theKeptFractionIsOneMinusP() {
     try (NDManager manager = NDManager.newBaseManager()) {
