@@ -24,7 +24,7 @@ import java.util.List;
  * <p>Under one GradientCollector:
  *
  * <pre>{@code
- * CheckpointedForward f = CheckpointedForward.run(model, ids, padding);
+ * CheckpointedForward f = CheckpointedForward.run(model, ids, padding, model.projectionHook());
  * NDArray loss = lossOf(model.logits(f.hidden()));
  * collector.backward(loss);
  * f.backward(collector);
@@ -37,14 +37,23 @@ public final class CheckpointedForward {
   private final NDArray[] rope;
   private final NDArray mask;
 
+  /** What the layers' projections went through; the recomputation goes through it again. */
+  private final ProjectionHook projections;
+
   /** inputs.get(i) is layer i's input; the last entry is the top layer's output (a leaf). */
   private final List<NDArray> inputs;
 
   private final NDArray hidden;
 
   private CheckpointedForward(
-      LlamaModel model, NDArray inputIds, NDArray[] rope, NDArray mask, List<NDArray> inputs) {
+      LlamaModel model,
+      NDArray inputIds,
+      NDArray[] rope,
+      NDArray mask,
+      ProjectionHook projections,
+      List<NDArray> inputs) {
     this.model = model;
+    this.projections = projections;
     this.inputIds = inputIds;
     this.rope = rope;
     this.mask = mask;
@@ -55,10 +64,13 @@ public final class CheckpointedForward {
   }
 
   /**
-   * Runs the layers over left-padded {@code inputIds} (as {@link LlamaModel#hidden}, without a KV
-   * cache or hook) keeping only their inputs; every array lands in the manager of {@code inputIds}.
+   * Runs the layers over left-padded {@code inputIds} (as {@link LlamaModel#hidden(NDArray, int[],
+   * ProjectionHook)}) keeping only their inputs; every array lands in the manager of {@code
+   * inputIds}. The backward pass's recomputation goes through the same {@code projections}, so a
+   * training micro-batch's LoRA dropout drops the same elements again.
    */
-  public static CheckpointedForward run(LlamaModel model, NDArray inputIds, int[] padding) {
+  public static CheckpointedForward run(
+      LlamaModel model, NDArray inputIds, int[] padding, ProjectionHook projections) {
     NDManager scope = inputIds.getManager();
     int time = (int) inputIds.getShape().get(1);
     NDArray[] rope = model.rotaryCosSin(scope, padding, 0, time);
@@ -71,7 +83,7 @@ public final class CheckpointedForward {
       inputs.add(x);
       for (int i = 0; i < model.numLayers(); i++) {
         try (NDScope layerScope = new NDScope()) {
-          x = model.layer(i, x, rope, mask, null, null);
+          x = model.layer(i, x, rope, mask, null, null, projections);
           NDScope.unregister(x);
         }
         inputs.add(x);
@@ -79,7 +91,7 @@ public final class CheckpointedForward {
     } finally {
       JniUtils.setGradMode(recording);
     }
-    return new CheckpointedForward(model, inputIds, rope, mask, inputs);
+    return new CheckpointedForward(model, inputIds, rope, mask, projections, inputs);
   }
 
   /** The final-norm hidden states [batch, time, hidden], differentiable down to the top layer. */
@@ -101,7 +113,7 @@ public final class CheckpointedForward {
       NDArray inputGradient = null;
       try (NDScope layerScope = new NDScope()) {
         if (needInputGradient) input.setRequiresGradient(true);
-        NDArray output = model.layer(i, input, rope, mask, null, null);
+        NDArray output = model.layer(i, input, rope, mask, null, null, projections);
         collector.backward(output.mul(gradient).sum());
         if (needInputGradient) {
           inputGradient = input.getGradient();

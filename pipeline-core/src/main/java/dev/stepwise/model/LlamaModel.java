@@ -32,8 +32,8 @@ import java.util.Map;
  * <p>Each layer keeps q/k/v and gate/up in one matrix each, the named weights being row views of
  * it: a frozen model runs one matrix product for q, k and v and one for gate and up instead of five
  * (at batch 1 each product is a pass over its weights plus a fork and join of the torch threads, so
- * fewer, larger ones decode faster). A model being trained (weights with gradients) or with a
- * projection hook runs the named weights one by one, so gradients and LoRA see them as in HF.
+ * fewer, larger ones decode faster). A model being trained (weights with gradients) or run with
+ * a projection hook runs the named weights one by one, so gradients and LoRA see them as in HF.
  * Writing a weight must therefore keep its storage ({@link #copyInto}), never replace it.
  */
 public final class LlamaModel implements AutoCloseable {
@@ -284,6 +284,20 @@ public final class LlamaModel implements AutoCloseable {
    * padding is set on its first use) and the cache is extended. {@code hook} may be null.
    */
   public NDArray hidden(NDArray inputIds, int[] padding, KvCache cache, MlpHook hook) {
+    return hidden(inputIds, padding, cache, hook, projectionHook);
+  }
+
+  /**
+   * As {@link #hidden(NDArray, int[], KvCache, MlpHook)} without a cache or MLP hook, every layer
+   * projection going through {@code projections} (null: none) instead of the model's hook: a
+   * training micro-batch's adapter with its dropout masks.
+   */
+  public NDArray hidden(NDArray inputIds, int[] padding, ProjectionHook projections) {
+    return hidden(inputIds, padding, null, null, projections);
+  }
+
+  private NDArray hidden(
+      NDArray inputIds, int[] padding, KvCache cache, MlpHook hook, ProjectionHook projections) {
     int batch = (int) inputIds.getShape().get(0);
     int time = (int) inputIds.getShape().get(1);
     if (padding.length != batch)
@@ -307,7 +321,7 @@ public final class LlamaModel implements AutoCloseable {
       // ~7 GB of them), in decoding and scoring alike. Under a GradientCollector autograd
       // still holds what the backward pass needs; only the layer's output is kept here.
       try (NDScope layerScope = new NDScope()) {
-        x = layer(i, x, rope, mask, cache, hook);
+        x = layer(i, x, rope, mask, cache, hook, projections);
         NDScope.unregister(x);
       }
     }
@@ -320,11 +334,21 @@ public final class LlamaModel implements AutoCloseable {
     return f32(Embedding.embedding(inputIds, embedTokens, SparseFormat.DENSE).singletonOrThrow());
   }
 
-  /** Decoder layer {@code i}: the residual stream after its attention and MLP blocks. */
-  NDArray layer(int i, NDArray x, NDArray[] rope, NDArray mask, KvCache cache, MlpHook hook) {
+  /**
+   * Decoder layer {@code i}: the residual stream after its attention and MLP blocks, every
+   * projection through {@code projections} (null: none).
+   */
+  NDArray layer(
+      int i,
+      NDArray x,
+      NDArray[] rope,
+      NDArray mask,
+      KvCache cache,
+      MlpHook hook,
+      ProjectionHook projections) {
     Layer layer = layers.get(i);
-    x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache));
-    return x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook));
+    x = x.add(attention(i, layer, rmsNorm(x, layer.inputNorm), rope, mask, cache, projections));
+    return x.add(mlp(i, layer, rmsNorm(x, layer.postAttentionNorm), hook, projections));
   }
 
   /** The final RMSNorm, which the head reads. */
@@ -356,14 +380,20 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   private NDArray attention(
-      int index, Layer layer, NDArray normed, NDArray[] rope, NDArray mask, KvCache cache) {
+      int index,
+      Layer layer,
+      NDArray normed,
+      NDArray[] rope,
+      NDArray mask,
+      KvCache cache,
+      ProjectionHook projections) {
     NDArray h = weightTyped(normed);
     long batch = h.getShape().get(0), time = h.getShape().get(1);
     int heads = config.numAttentionHeads(),
         kvHeads = config.numKeyValueHeads(),
         headDim = config.headDim();
     NDArray[] qkv;
-    if (fused(layer)) {
+    if (fused(layer, projections)) {
       long qRows = layer.q.getShape().get(0), kvRows = layer.k.getShape().get(0);
       NDArray all =
           (layer.qkvBias == null
@@ -374,9 +404,9 @@ public final class LlamaModel implements AutoCloseable {
     } else {
       qkv =
           new NDArray[] {
-            linear(index, "q_proj", h, layer.q, layer.qBias),
-            linear(index, "k_proj", h, layer.k, layer.kBias),
-            linear(index, "v_proj", h, layer.v, layer.vBias)
+            linear(projections, index, "q_proj", h, layer.q, layer.qBias),
+            linear(projections, index, "k_proj", h, layer.k, layer.kBias),
+            linear(projections, index, "v_proj", h, layer.v, layer.vBias)
           };
     }
     NDArray q = weightTyped(applyRotary(f32(splitHeads(qkv[0], heads)), rope));
@@ -404,20 +434,21 @@ public final class LlamaModel implements AutoCloseable {
             .reshape(batch, heads, time, headDim)
             .transpose(0, 2, 1, 3)
             .reshape(batch, time, (long) heads * headDim);
-    return f32(linear(index, "o_proj", out, layer.o, layer.oBias));
+    return f32(linear(projections, index, "o_proj", out, layer.o, layer.oBias));
   }
 
-  private NDArray mlp(int index, Layer layer, NDArray normed, MlpHook hook) {
+  private NDArray mlp(
+      int index, Layer layer, NDArray normed, MlpHook hook, ProjectionHook projections) {
     NDArray h = weightTyped(normed);
     NDArray gate, up;
-    if (fused(layer)) {
+    if (fused(layer, projections)) {
       NDArray both = Linear.linear(h, layer.gateUp).singletonOrThrow();
       NDList gateUp = both.split(new long[] {layer.gate.getShape().get(0)}, lastAxis(both));
       gate = gateUp.get(0);
       up = gateUp.get(1);
     } else {
-      gate = linear(index, "gate_proj", h, layer.gate, null);
-      up = linear(index, "up_proj", h, layer.up, null);
+      gate = linear(projections, index, "gate_proj", h, layer.gate, null);
+      up = linear(projections, index, "up_proj", h, layer.up, null);
     }
     NDArray activation = gate.mul(Activation.sigmoid(gate)); // SiLU
     if (hook != null) {
@@ -426,7 +457,7 @@ public final class LlamaModel implements AutoCloseable {
       if (zeroed != null && zeroed.length > 0)
         activation = activation.mul(keepMask(h.getManager(), zeroed));
     }
-    return f32(linear(index, "down_proj", activation.mul(up), layer.down, null));
+    return f32(linear(projections, index, "down_proj", activation.mul(up), layer.down, null));
   }
 
   private NDArray keepMask(NDManager scope, int[] zeroed) {
@@ -444,8 +475,8 @@ public final class LlamaModel implements AutoCloseable {
    * Whether {@code layer}'s fused matrices can stand for its named weights: no projection hook sees
    * the projections one by one and no gradient is wanted for them.
    */
-  private boolean fused(Layer layer) {
-    return projectionHook == null && !layer.q.hasGradient() && !layer.gate.hasGradient();
+  private boolean fused(Layer layer, ProjectionHook projections) {
+    return projections == null && !layer.q.hasGradient() && !layer.gate.hasGradient();
   }
 
   private static int lastAxis(NDArray x) {
@@ -463,14 +494,13 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * Projection {@code module} (PEFT's name) of {@code layer}, through the projection hook when one
-   * is set.
+   * Projection {@code module} (PEFT's name) of {@code layer}, through {@code hook} when not null.
    */
-  private NDArray linear(int layer, String module, NDArray x, NDArray weight, NDArray bias) {
+  private static NDArray linear(
+      ProjectionHook hook, int layer, String module, NDArray x, NDArray weight, NDArray bias) {
     NDArray y =
         (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias))
             .singletonOrThrow();
-    ProjectionHook hook = projectionHook;
     return hook == null ? y : hook.project(layer, module, x, y);
   }
 

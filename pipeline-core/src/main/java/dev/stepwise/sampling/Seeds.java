@@ -31,7 +31,12 @@ public final class Seeds {
     return new Random(mix(runSeed, parts));
   }
 
-  private static long splitMix(long z) {
+  /**
+   * SplitMix64's finalizer: a bijection of 64-bit values whose outputs for consecutive inputs look
+   * independent (a counter-based generator: element i of a stream keyed k is splitMix(k + i *
+   * phi)).
+   */
+  public static long splitMix(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);

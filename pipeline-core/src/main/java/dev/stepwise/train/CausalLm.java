@@ -24,4 +24,12 @@ public interface CausalLm {
    * recompute activations (activation checkpointing); a no-op otherwise.
    */
   default void completeBackward(GradientCollector collector) {}
+
+  /**
+   * This model as the forward passes of one training micro-batch see it (their dropout masks);
+   * models without randomness in training return themselves.
+   */
+  default CausalLm at(MicroBatch microBatch) {
+    return this;
+  }
 }

@@ -9,6 +9,7 @@ import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CheckpointedForward;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LlamaModel;
+import dev.stepwise.model.ProjectionHook;
 import dev.stepwise.model.lora.AdapterDirectory;
 import dev.stepwise.model.lora.LoraAdapter;
 import dev.stepwise.model.lora.LoraSettings;
@@ -47,8 +48,14 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
 
   private final boolean activationCheckpointing;
 
-  /** With activation checkpointing: this step's forward passes, whose backward is pending. */
-  private final List<CheckpointedForward> pendingBackward = new ArrayList<>();
+  /**
+   * With activation checkpointing: this step's forward passes, whose backward is pending (one list
+   * for the trainable and its micro-batch views).
+   */
+  private final List<CheckpointedForward> pendingBackward;
+
+  /** What the layer projections go through: the adapter, or a micro-batch's dropout view of it. */
+  private final ProjectionHook projections;
 
   /**
    * Full fine-tuning, or LoRA when {@code settings.lora()} is set: the adapter {@code model} was
@@ -105,7 +112,6 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
       if (freezeEmbeddings) trained.remove(EMBEDDINGS);
       this.trained = Collections.unmodifiableMap(trained);
     } else {
-      LoraAdapter.requireNoDropout(lora);
       this.adapter =
           loaded == null
               ? LoraAdapter.create(model, lora, modelUri, seed)
@@ -113,7 +119,21 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
       model.setProjectionHook(adapter);
       this.trained = adapter.parameters();
     }
+    this.projections = adapter;
+    this.pendingBackward = new ArrayList<>();
     trained.values().forEach(p -> p.setRequiresGradient(true));
+  }
+
+  /** {@code of} with its projections through {@code projections}. */
+  private LlamaTrainable(LlamaTrainable of, ProjectionHook projections) {
+    this.model = of.model;
+    this.scorer = of.scorer;
+    this.tokenizerDir = of.tokenizerDir;
+    this.trained = of.trained;
+    this.adapter = of.adapter;
+    this.activationCheckpointing = of.activationCheckpointing;
+    this.pendingBackward = of.pendingBackward;
+    this.projections = projections;
   }
 
   /** The loaded adapter, when r, lora_alpha and target_modules agree with the configured ones. */
@@ -146,19 +166,34 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
     return trained;
   }
 
+  /**
+   * Through {@link #projections}: without dropout, except in the view of one training micro-batch
+   * ({@link #at}).
+   */
   @Override
   public NDArray completionTokenLogProbs(
       NDManager scope, List<int[]> prompts, List<int[]> completions) {
-    if (!activationCheckpointing) return scorer.tokenLogProbs(scope, prompts, completions);
+    if (!activationCheckpointing) {
+      return scorer.tokenLogProbs(
+          scope, prompts, completions, (ids, padding) -> model.hidden(ids, padding, projections));
+    }
     return scorer.tokenLogProbs(
         scope,
         prompts,
         completions,
         (ids, padding) -> {
-          CheckpointedForward forward = CheckpointedForward.run(model, ids, padding);
+          CheckpointedForward forward = CheckpointedForward.run(model, ids, padding, projections);
           pendingBackward.add(forward);
           return forward.hidden();
         });
+  }
+
+  /** With LoRA dropout: a view whose passes drop with the micro-batch's masks. */
+  @Override
+  public CausalLm at(MicroBatch microBatch) {
+    if (adapter == null || adapter.settings().dropout() == 0) return this;
+    return new LlamaTrainable(
+        this, adapter.training(microBatch.seed(), microBatch.step(), microBatch.index()));
   }
 
   @Override

@@ -142,7 +142,9 @@ public final class Trainer<E> {
           try (NDScope scope = new NDScope();
               NDManager stepManager = manager.newSubManager();
               GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            Objective.Step out = objective.compute(stepManager, model, batch);
+            Objective.Step out =
+                objective.compute(
+                    stepManager, model.at(new MicroBatch(settings.seed(), step, micro)), batch);
             double loss = out.metrics().get("loss");
             if (!Double.isFinite(loss)) {
               throw new NonFiniteLossException(step + 1, "loss", loss);

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.model.TinyPreset;
+import dev.stepwise.model.lora.LoraAdapter;
 import dev.stepwise.model.lora.LoraSettings;
 import java.nio.file.Path;
 import java.util.Map;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Training with activation checkpointing (layers recomputed in the backward pass) ends with the
- * weights of training without it: full fine-tuning (embeddings and tied head included) and LoRA.
+ * weights of training without it: full fine-tuning (embeddings and tied head included) and LoRA,
+ * with and without dropout.
  */
 class ActivationCheckpointingTest {
 
@@ -69,5 +71,11 @@ class ActivationCheckpointingTest {
   @Test
   void loraEndsWithTheSameAdapters(@TempDir Path dir) throws Exception {
     assertSameTraining(dir, LoraTrainingTest.LORA);
+  }
+
+  /** The recomputed layers drop what the first forward dropped (the same masks). */
+  @Test
+  void loraWithDropoutEndsWithTheSameAdapters(@TempDir Path dir) throws Exception {
+    assertSameTraining(dir, new LoraSettings(4, 8, 0.2, LoraAdapter.MODULES));
   }
 }

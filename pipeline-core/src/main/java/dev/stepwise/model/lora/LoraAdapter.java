@@ -19,10 +19,12 @@ import java.util.Random;
 
 /**
  * LoRA adapters on a decoder's layer projections, computing as PEFT's {@code lora.Linear} does:
- * {@code y = base(x) + (alpha / r) * lora_B(lora_A(x))}, in F32 whatever the base's dtype (no
- * dropout: see {@link #requireNoDropout}). The weights are named as in PEFT's {@code
- * adapter_model.safetensors}, so the trainer, its optimizer state and the checkpoints all use
- * PEFT's names. Install with {@link LlamaModel#setProjectionHook}.
+ * {@code y = base(x) + (alpha / r) * lora_B(lora_A(dropout(x)))}, in F32 whatever the base's dtype.
+ * As a {@link ProjectionHook} the adapter computes without dropout (inference, scoring, reference
+ * log-probs); {@link #training} gives the hook of one training micro-batch, with its dropout masks.
+ * The weights are named as in PEFT's {@code adapter_model.safetensors}, so the trainer, its
+ * optimizer state and the checkpoints all use PEFT's names. Install with {@link
+ * LlamaModel#setProjectionHook}.
  */
 public final class LoraAdapter implements ProjectionHook {
 
@@ -166,32 +168,49 @@ public final class LoraAdapter implements ProjectionHook {
 
   @Override
   public NDArray project(int layer, String module, NDArray input, NDArray output) {
+    return project(layer, module, input, output, null);
+  }
+
+  /**
+   * The adapter as the forward passes of one training micro-batch see it: PEFT's inverted dropout
+   * on each targeted projection's input, kept elements scaled by 1/(1 - p), with the mask of (seed,
+   * step, micro-batch, layer, module) ({@link LoraDropout}); the adapter itself when dropout is 0.
+   */
+  public ProjectionHook training(long seed, long step, int microBatch) {
+    if (settings.dropout() == 0) return this;
+    return (layer, module, input, output) ->
+        project(
+            layer,
+            module,
+            input,
+            output,
+            LoraDropout.key(seed, step, microBatch, layer, MODULES.indexOf(module)));
+  }
+
+  /** With {@code dropoutKey} null: no dropout. */
+  private NDArray project(
+      int layer, String module, NDArray input, NDArray output, Long dropoutKey) {
     int m = MODULES.indexOf(module);
     NDArray loraA = a[layer][m];
     if (loraA == null) return output;
     NDArray x =
         input.getDataType() == DataType.FLOAT32 ? input : input.toType(DataType.FLOAT32, false);
+    double scale = settings.scale();
+    if (dropoutKey != null) {
+      x = x.mul(LoraDropout.keepMask(x.getManager(), x.getShape(), settings.dropout(), dropoutKey));
+      // B A (x * mask / (1-p)) = (1/(1-p)) B A (x * mask): the rescaling joins alpha/r's
+      // multiply instead of costing a pass over the input.
+      scale /= 1 - settings.dropout();
+    }
     NDArray delta =
         Scalars.mul(
             Linear.linear(Linear.linear(x, loraA).singletonOrThrow(), b[layer][m])
                 .singletonOrThrow(),
-            settings.scale());
+            scale);
     return output.add(
         delta.getDataType() == output.getDataType()
             ? delta
             : delta.toType(output.getDataType(), false));
-  }
-
-  /**
-   * Training refuses LoRA dropout: not implemented yet (a mask reproducible from seed and step, and
-   * the same again in activation checkpointing's recomputation; docs/model.md). Adapters with
-   * lora_dropout > 0 still load (dropout does not act at inference).
-   */
-  public static void requireNoDropout(LoraSettings settings) {
-    if (settings.dropout() != 0) {
-      throw new IllegalArgumentException(
-          "lora dropout " + settings.dropout() + " is not implemented for training; set it to 0");
-    }
   }
 
   /**

@@ -18,6 +18,7 @@ import dev.stepwise.io.TensorDType;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.CompletionScorer;
 import dev.stepwise.model.LlamaModel;
+import dev.stepwise.model.ProjectionHook;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -74,68 +75,81 @@ class LoraAdapterTest {
     try (NDManager root = NDManager.newBaseManager();
         LlamaModel model = Checkpoint.load(base(), root)) {
       LoraAdapter adapter = randomAdapter(model, SETTINGS, 3);
-      NDArray loraA =
-          adapter
-              .parameters()
-              .get("base_model.model.model.layers.1.self_attn.v_proj.lora_A.weight"); // [4, 32]
-      NDArray loraB =
-          adapter
-              .parameters()
-              .get("base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight"); // [16, 4]
-      NDArray weight = model.parameters().get("model.layers.1.self_attn.v_proj.weight"); // [16, 32]
-      int rows = 6, in = 32, out = 16, r = 4;
-      Random rng = new Random(9);
-      float[] x = gaussians(rng, rows * in, 1), g = gaussians(rng, rows * out, 1);
-      float[] a = loraA.toFloatArray(), b = loraB.toFloatArray(), w = weight.toFloatArray();
-      loraA.setRequiresGradient(true);
-      loraB.setRequiresGradient(true);
-      float[] y, gradA, gradB;
-      try (NDManager scope = model.manager().newSubManager();
-          GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray input = scope.create(x, new Shape(2, 3, in));
-        NDArray result =
-            adapter.project(1, "v_proj", input, Linear.linear(input, weight).singletonOrThrow());
-        collector.backward(
-            result.mul(scope.create(g, new Shape(2, 3, out))).sum()); // L = sum(y * G)
-        y = result.toFloatArray();
-        gradA = loraA.getGradient().toFloatArray();
-        gradB = loraB.getGradient().toFloatArray();
-        assertThat(weight.hasGradient()).isFalse();
+      assertBranchMatchesJava(model, adapter, adapter, x -> x);
+    }
+  }
+
+  /**
+   * Layer 1's v_proj through {@code hook} (an {@code adapter}'s), and the gradients of L = sum(y *
+   * G) at its lora_A and lora_B, against plain Java on 6 random rows, with lora_A reading {@code
+   * loraInput} of the rows (flattened [6, 32]): y = W x + (alpha/r) B A loraInput(x).
+   */
+  static void assertBranchMatchesJava(
+      LlamaModel model,
+      LoraAdapter adapter,
+      ProjectionHook hook,
+      java.util.function.UnaryOperator<double[]> loraInput) {
+    NDArray loraA =
+        adapter
+            .parameters()
+            .get("base_model.model.model.layers.1.self_attn.v_proj.lora_A.weight"); // [4, 32]
+    NDArray loraB =
+        adapter
+            .parameters()
+            .get("base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight"); // [16, 4]
+    NDArray weight = model.parameters().get("model.layers.1.self_attn.v_proj.weight"); // [16, 32]
+    int rows = 6, in = 32, out = 16, r = 4;
+    Random rng = new Random(9);
+    float[] x = gaussians(rng, rows * in, 1), g = gaussians(rng, rows * out, 1);
+    float[] a = loraA.toFloatArray(), b = loraB.toFloatArray(), w = weight.toFloatArray();
+    loraA.setRequiresGradient(true);
+    loraB.setRequiresGradient(true);
+    float[] y, gradA, gradB;
+    try (NDManager scope = model.manager().newSubManager();
+        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray input = scope.create(x, new Shape(2, 3, in));
+      NDArray result =
+          hook.project(1, "v_proj", input, Linear.linear(input, weight).singletonOrThrow());
+      collector.backward(result.mul(scope.create(g, new Shape(2, 3, out))).sum()); // L = sum(y * G)
+      y = result.toFloatArray();
+      gradA = loraA.getGradient().toFloatArray();
+      gradB = loraB.getGradient().toFloatArray();
+      assertThat(weight.hasGradient()).isFalse();
+    }
+    double[] xd = new double[x.length];
+    for (int i = 0; i < x.length; i++) xd[i] = x[i];
+    xd = loraInput.apply(xd);
+    double scale = adapter.settings().scale();
+    double[] ax = new double[rows * r]; // A loraInput(x) per row
+    for (int n = 0; n < rows; n++)
+      for (int k = 0; k < r; k++)
+        for (int i = 0; i < in; i++) ax[n * r + k] += a[k * in + i] * xd[n * in + i];
+    double[] bg = new double[rows * r]; // B^T g per row
+    for (int n = 0; n < rows; n++)
+      for (int k = 0; k < r; k++)
+        for (int o = 0; o < out; o++) bg[n * r + k] += b[o * r + k] * g[n * out + o];
+    for (int n = 0; n < rows; n++) {
+      for (int o = 0; o < out; o++) { // the base sees all of x
+        double expected = 0;
+        for (int i = 0; i < in; i++) expected += w[o * in + i] * x[n * in + i];
+        for (int k = 0; k < r; k++) expected += scale * b[o * r + k] * ax[n * r + k];
+        assertThat((double) y[n * out + o]).as("y[%d][%d]", n, o).isCloseTo(expected, within(1e-4));
       }
-      double scale = 8.0 / 4;
-      double[] ax = new double[rows * r]; // A x per row
-      for (int n = 0; n < rows; n++)
-        for (int k = 0; k < r; k++)
-          for (int i = 0; i < in; i++) ax[n * r + k] += a[k * in + i] * x[n * in + i];
-      double[] bg = new double[rows * r]; // B^T g per row
-      for (int n = 0; n < rows; n++)
-        for (int k = 0; k < r; k++)
-          for (int o = 0; o < out; o++) bg[n * r + k] += b[o * r + k] * g[n * out + o];
-      for (int n = 0; n < rows; n++) {
-        for (int o = 0; o < out; o++) {
-          double expected = 0;
-          for (int i = 0; i < in; i++) expected += w[o * in + i] * x[n * in + i];
-          for (int k = 0; k < r; k++) expected += scale * b[o * r + k] * ax[n * r + k];
-          assertThat((double) y[n * out + o])
-              .as("y[%d][%d]", n, o)
-              .isCloseTo(expected, within(1e-4));
-        }
+    }
+    for (int k = 0; k < r; k++) {
+      for (int i = 0; i < in; i++) { // dL/dA = scale * sum_n (B^T g_n) loraInput(x_n)^T
+        double expected = 0;
+        for (int n = 0; n < rows; n++) expected += scale * bg[n * r + k] * xd[n * in + i];
+        assertThat((double) gradA[k * in + i])
+            .as("dA[%d][%d]", k, i)
+            .isCloseTo(expected, within(1e-4));
       }
-      for (int k = 0; k < r; k++) {
-        for (int i = 0; i < in; i++) { // dL/dA = scale * sum_n (B^T g_n) x_n^T
-          double expected = 0;
-          for (int n = 0; n < rows; n++) expected += scale * bg[n * r + k] * x[n * in + i];
-          assertThat((double) gradA[k * in + i])
-              .as("dA[%d][%d]", k, i)
-              .isCloseTo(expected, within(1e-4));
-        }
-        for (int o = 0; o < out; o++) { // dL/dB = scale * sum_n g_n (A x_n)^T
-          double expected = 0;
-          for (int n = 0; n < rows; n++) expected += scale * g[n * out + o] * ax[n * r + k];
-          assertThat((double) gradB[o * r + k])
-              .as("dB[%d][%d]", o, k)
-              .isCloseTo(expected, within(1e-4));
-        }
+      for (int o = 0; o < out; o++) { // dL/dB = scale * sum_n g_n (A loraInput(x_n))^T
+        double expected = 0;
+        for (int n = 0; n < rows; n++) expected += scale * g[n * out + o] * ax[n * r + k];
+        assertThat((double) gradB[o * r + k])
+            .as("dB[%d][%d]", o, k)
+            .isCloseTo(expected, within(1e-4));
       }
     }
   }

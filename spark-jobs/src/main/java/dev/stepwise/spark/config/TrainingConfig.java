@@ -2,7 +2,6 @@ package dev.stepwise.spark.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
-import dev.stepwise.model.lora.LoraAdapter;
 import dev.stepwise.model.lora.LoraSettings;
 import dev.stepwise.train.TrainSettings;
 import java.io.Serializable;
@@ -57,14 +56,11 @@ public record TrainingConfig(
   static LoraSettings lora(Config l) {
     if (!l.getBoolean("enabled")) return null;
     try {
-      LoraSettings lora =
-          new LoraSettings(
-              l.getInt("r"),
-              l.getDouble("alpha"),
-              l.getDouble("dropout"),
-              l.getStringList("target_modules"));
-      LoraAdapter.requireNoDropout(lora);
-      return lora;
+      return new LoraSettings(
+          l.getInt("r"),
+          l.getDouble("alpha"),
+          l.getDouble("dropout"),
+          l.getStringList("target_modules"));
     } catch (IllegalArgumentException e) {
       throw new ConfigException.Generic("stepwise.train.lora: " + e.getMessage());
     }

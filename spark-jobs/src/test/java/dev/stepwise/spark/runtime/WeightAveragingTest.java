@@ -89,7 +89,25 @@ class WeightAveragingTest {
 
   @Test
   void loraTrainingOnTwoWorkersAveragesAndPublishesOnlyTheAdapter() throws Exception {
-    Path tokenizer = tmp.resolve("tokenizer"), init = tmp.resolve("init");
+    assertAveragesAndPublishesOnlyTheAdapter(SETTINGS, "lora");
+  }
+
+  /**
+   * With LoRA dropout each worker's task draws the masks a lone run of its shard draws: they follow
+   * from (seed, step, micro-batch, layer, module), not from the task, thread or partition.
+   */
+  @Test
+  void loraTrainingWithDropoutOnTwoWorkersDrawsTheMasksOfLoneRuns() throws Exception {
+    LoraSettings dropout = new LoraSettings(4, 8, 0.3, LORA.targetModules());
+    assertAveragesAndPublishesOnlyTheAdapter(
+        new TrainSettings(1, 1, 4, 0, 1e-2, 0, 1, 1.0, 0.0, 3, 1, 0, false, dropout, false),
+        "lora-dropout");
+  }
+
+  private void assertAveragesAndPublishesOnlyTheAdapter(TrainSettings settings, String label)
+      throws Exception {
+    Path dir = tmp.resolve(label);
+    Path tokenizer = dir.resolve("tokenizer"), init = dir.resolve("init");
     TinyTokenizer.write(tokenizer, 300, 1);
     try (HfTokenizer t = HfTokenizer.load(tokenizer)) {
       TinyPreset.writeRandomInit(
@@ -99,8 +117,8 @@ class WeightAveragingTest {
     var spark =
         SessionFactory.create(new SparkConfig("local[2]", "test", false, 0, Duration.ofSeconds(1)));
     String from = init.toString(),
-        to = tmp.resolve("trained").toString(),
-        sync = tmp.resolve("lora-sync").toString();
+        to = dir.resolve("trained").toString(),
+        sync = dir.resolve("lora-sync").toString();
     BarrierTraining.run(
         spark,
         2,
@@ -112,7 +130,7 @@ class WeightAveragingTest {
                 new Configuration(),
                 chat -> examples(),
                 new SftObjective(),
-                SETTINGS,
+                settings,
                 100,
                 worker,
                 workers,
@@ -132,9 +150,9 @@ class WeightAveragingTest {
       Map<String, float[]> sum = new LinkedHashMap<>();
       for (int w = 0; w < 2; w++) {
         try (LlamaModel model = Checkpoint.load(init, manager)) {
-          LlamaTrainable alone = new LlamaTrainable(model, null, SETTINGS, from);
-          new Trainer<>(SETTINGS, new SftObjective(), alone, alone, new Trainer.Listener() {})
-              .train(List.of(examples().get(w), examples().get(w + 2)), tmp.resolve("alone-" + w));
+          LlamaTrainable alone = new LlamaTrainable(model, null, settings, from);
+          new Trainer<>(settings, new SftObjective(), alone, alone, new Trainer.Listener() {})
+              .train(List.of(examples().get(w), examples().get(w + 2)), dir.resolve("alone-" + w));
           alone
               .parameters()
               .forEach(
