@@ -32,8 +32,8 @@ import java.util.Map;
  * <p>Each layer keeps q/k/v and gate/up in one matrix each, the named weights being row views of
  * it: a frozen model runs one matrix product for q, k and v and one for gate and up instead of five
  * (at batch 1 each product is a pass over its weights plus a fork and join of the torch threads, so
- * fewer, larger ones decode faster). A model being trained (weights with gradients) or run with
- * a projection hook runs the named weights one by one, so gradients and LoRA see them as in HF.
+ * fewer, larger ones decode faster). A model being trained (weights with gradients) or run with a
+ * projection hook runs the named weights one by one, so gradients and LoRA see them as in HF.
  * Writing a weight must therefore keep its storage ({@link #copyInto}), never replace it.
  */
 public final class LlamaModel implements AutoCloseable {
