@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  * before it as the prefix, the policy samples candidates; a candidate is right when its numbers are
  * the reference step's ({@link GoldPath}). The pair is the policy's most frequent wrong candidate,
  * its hardest negative, against a right candidate (or the reference step when it sampled none), in
- * the judge format of the synthetic EFT data.
+ * the judge format of the synthetic EFT data ({@code tasks.check()}); the wrong candidate must fail
+ * that check and the right one pass it (the expected check compares results only, so it skips a
+ * wrong step with the right result; the inverse check compares operands first and keeps it).
  *
  * <p>Why: the synthetic EFT pairs put a correct step against a corruption the policy would not
  * write, so a judge can pass them by preferring "the step I would have written", and then endorses
