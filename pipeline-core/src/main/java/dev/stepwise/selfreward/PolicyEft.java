@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
  * before it as the prefix, the policy samples candidates; a candidate is right when its numbers are
  * the reference step's ({@link GoldPath}). The pair is the policy's most frequent wrong candidate,
  * its hardest negative, against a right candidate (or the reference step when it sampled none), in
- * the judge format of the synthetic EFT data.
+ * the judge format of the synthetic EFT data ({@code tasks.check()}); the wrong candidate must fail
+ * that check and the right one pass it (the expected check compares results only, so it skips a
+ * wrong step with the right result; the inverse check compares operands first and keeps it).
  *
  * <p>Why: the synthetic EFT pairs put a correct step against a corruption the policy would not
  * write, so a judge can pass them by preferring "the step I would have written", and then endorses
@@ -89,7 +91,8 @@ public final class PolicyEft {
     }
     List<List<Candidate>> sampled = proposer.propose(requests);
     List<TaskExample> out = new ArrayList<>();
-    for (int i = 0; i < items.size(); i++) items.get(i).example(sampled.get(i)).ifPresent(out::add);
+    for (int i = 0; i < items.size(); i++)
+      items.get(i).example(sampled.get(i), tasks.check()).ifPresent(out::add);
     return out;
   }
 
@@ -106,21 +109,20 @@ public final class PolicyEft {
       return "eft-policy-" + split.label() + "-" + id + "-" + lang.code();
     }
 
-    Optional<TaskExample> example(List<Candidate> candidates) {
+    Optional<TaskExample> example(List<Candidate> candidates, StepCheck check) {
       String reference = StepFormat.prefix(step + 1) + problem.solutionSteps().get(step);
       String solution = StepFormat.render(problem.solutionSteps());
-      String expected = problem.equation(step), expectedResult = StepCheck.result(expected);
+      String expected = problem.equation(step);
       String good = null;
       Map<String, Integer> wrong = new LinkedHashMap<>();
       for (Candidate c : candidates) {
         if (!c.text().startsWith(StepFormat.prefix(step + 1))) continue;
         boolean right = GoldPath.stepCorrect(solution, previous, c.text()).orElseThrow();
         Optional<String> equation = equation(c.text());
-        if (right && good == null && equation.isPresent()) good = c.text();
-        if (!right
-            && equation.isPresent()
-            && !StepCheck.result(equation.get()).equals(expectedResult))
-          wrong.merge(c.text(), 1, Integer::sum);
+        if (equation.isEmpty()) continue;
+        boolean passes = check.passes(expected, equation.get());
+        if (right && passes && good == null) good = c.text();
+        if (!right && !passes) wrong.merge(c.text(), 1, Integer::sum);
       }
       if (wrong.isEmpty()) return Optional.empty();
       String bad =
@@ -132,7 +134,7 @@ public final class PolicyEft {
       Verdict better = id % 2 == 0 ? Verdict.A : Verdict.B;
       String stepA = better == Verdict.A ? good : bad, stepB = better == Verdict.A ? bad : good;
       String response =
-          StepCheck.response(
+          check.response(
               expected, equation(stepA).orElseThrow(), equation(stepB).orElseThrow(), better);
       return Optional.of(
           new TaskExample(

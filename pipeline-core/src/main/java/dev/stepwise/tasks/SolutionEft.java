@@ -19,7 +19,9 @@ import java.util.regex.Pattern;
  * corruption scheme ({@link Corruption}): one step that holds an equation "a op b = c" gets a wrong
  * result, or (for a single operation) a changed operand with its result recomputed. The right and
  * the wrong step make two examples, the right one as Assistant A and as B, so positions are
- * balanced; the response is the judge check the synthetic EFT teaches ({@link StepCheck}).
+ * balanced; the response is the judge check the synthetic EFT teaches by default ({@link
+ * StepCheck#EXPECTED}: these equations may chain several operations on decimals, which the inverse
+ * check does not take).
  */
 public final class SolutionEft {
   private static final long EFT = 4;
@@ -106,7 +108,7 @@ public final class SolutionEft {
     for (Verdict better : List.of(Verdict.A, Verdict.B)) {
       boolean a = better == Verdict.A;
       String response =
-          StepCheck.response(
+          StepCheck.EXPECTED.response(
               c.expected(),
               a ? c.expected() : c.wrongEquation(),
               a ? c.wrongEquation() : c.expected(),

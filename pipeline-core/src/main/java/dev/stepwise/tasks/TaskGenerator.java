@@ -26,21 +26,33 @@ public final class TaskGenerator {
   private final long seed;
   private final List<Operation> operations;
   private final PromptTemplates templates;
+  private final StepCheck check;
 
   public TaskGenerator(TaskConfig config, long seed) {
-    this(config, seed, PromptTemplates.DEFAULT);
+    this(config, seed, PromptTemplates.DEFAULT, StepCheck.EXPECTED);
   }
 
-  private TaskGenerator(TaskConfig config, long seed, PromptTemplates templates) {
+  private TaskGenerator(TaskConfig config, long seed, PromptTemplates templates, StepCheck check) {
     this.config = config;
     this.seed = seed;
     this.operations = List.copyOf(new TreeSet<>(config.operations()));
     this.templates = templates;
+    this.check = check;
   }
 
   /** The same problems, their IFT and EFT prompts rendered with these templates. */
   public TaskGenerator withTemplates(PromptTemplates templates) {
-    return new TaskGenerator(config, seed, templates);
+    return new TaskGenerator(config, seed, templates, check);
+  }
+
+  /** The same problems, their judge responses and PRM checks written in this check style. */
+  public TaskGenerator withCheck(StepCheck check) {
+    return new TaskGenerator(config, seed, templates, check);
+  }
+
+  /** The check style of the judge responses and PRM checks (stepwise.judge.check). */
+  public StepCheck check() {
+    return check;
   }
 
   /**
@@ -106,7 +118,7 @@ public final class TaskGenerator {
           stepB = better == Verdict.A ? c.bad : c.good;
       String right = c.problem.equation(c.step);
       String response =
-          StepCheck.response(
+          check.response(
               right,
               better == Verdict.A ? right : c.wrong.equation(),
               better == Verdict.A ? c.wrong.equation() : right,
@@ -146,7 +158,7 @@ public final class TaskGenerator {
       List<String> checks = new ArrayList<>();
       for (int k = 0; k <= c.step; k++)
         checks.add(
-            StepCheck.pointwise(
+            check.pointwise(
                 c.problem.equation(k),
                 k < c.step || right ? c.problem.equation(k) : c.wrong.equation()));
       out.add(

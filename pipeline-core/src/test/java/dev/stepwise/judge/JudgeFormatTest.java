@@ -38,16 +38,17 @@ class JudgeFormatTest {
 
   @Test
   void checkResponseEndsInTheVerdictItJustified() {
-    String r = StepCheck.response("7 + 5 = 12", "7 + 5 = 13", "7 + 5 = 12", Verdict.B);
+    String r = StepCheck.EXPECTED.response("7 + 5 = 12", "7 + 5 = 13", "7 + 5 = 12", Verdict.B);
     assertThat(r)
         .isEqualTo(
             "Expected: 7 + 5 = 12\nCheck A: 7 + 5 = 13, 13 vs 12, wrong.\nCheck B: 7 + 5 = 12, 12 vs 12, correct.\nVerdict: [[B]]");
     assertThat(Verdict.parse(r)).isEqualTo(Verdict.B);
     assertThatThrownBy(
-            () -> StepCheck.response("7 + 5 = 12", "7 + 5 = 13", "7 + 5 = 12", Verdict.A))
+            () -> StepCheck.EXPECTED.response("7 + 5 = 12", "7 + 5 = 13", "7 + 5 = 12", Verdict.A))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("expected result 12");
-    assertThatThrownBy(() -> StepCheck.response("7 + 5 = 12", "12", "7 + 5 = 12", Verdict.B))
+        .hasMessageContaining("must pass the expected check against 7 + 5 = 12");
+    assertThatThrownBy(
+            () -> StepCheck.EXPECTED.response("7 + 5 = 12", "12", "7 + 5 = 12", Verdict.B))
         .hasMessageContaining("not an equation");
   }
 }

@@ -140,6 +140,38 @@ class PolicyEftTest {
   }
 
   @Test
+  void theInverseCheckPairsAWrongStepWithTheRightResultAndChecksOperandsFirst() {
+    // A misread first operand that keeps the right result: the expected check cannot tell it
+    // apart (above), the inverse check can, so it becomes a judge example.
+    List<StepProposer.Request> seen = new ArrayList<>();
+    BiFunction<ArithmeticProblem, Integer, List<String>> script =
+        (p, s) ->
+            List.of(
+                reference(p, s),
+                reference(p, s).replaceFirst("Step (\\d+): (\\d+)", "Step $1: 1$2"));
+    List<TaskExample> examples =
+        new PolicyEft(TASKS.withCheck(StepCheck.INVERSE), scripted(script, seen), 2, 11)
+            .examples(Split.TRAIN, 0, 6, LANGS);
+    assertThat(examples).hasSize(6);
+    for (int i = 0; i < 6; i++) {
+      ArithmeticProblem p = TASKS.problem(Split.TRAIN, i);
+      int step = seen.get(i).previousSteps().size();
+      String right = p.equation(step), operation = right.substring(0, right.indexOf(" ="));
+      Verdict better = i % 2 == 0 ? Verdict.A : Verdict.B;
+      String good = better == Verdict.A ? "A" : "B", bad = better == Verdict.A ? "B" : "A";
+      String[] lines = examples.get(i).completion().split("\n");
+      assertThat(lines[0]).isEqualTo("Expected: " + operation);
+      assertThat(lines)
+          .contains("Check " + bad + ": 1" + operation + " vs " + operation + ", wrong.")
+          .anyMatch(
+              l ->
+                  l.startsWith("Check " + good + ": " + operation + " vs " + operation + ", ")
+                      && l.endsWith(", correct."));
+      assertThat(lines[3]).isEqualTo("Verdict: " + better.tag());
+    }
+  }
+
+  @Test
   void theSameSeedAsksForTheSameStepsInAnyChunking() {
     List<StepProposer.Request> whole = new ArrayList<>(), parts = new ArrayList<>();
     BiFunction<ArithmeticProblem, Integer, List<String>> script =

@@ -2,7 +2,9 @@ package dev.stepwise.tasks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.stepwise.judge.StepCheck;
 import dev.stepwise.judge.Verdict;
+import dev.stepwise.search.LabelledSolution;
 import dev.stepwise.text.Answers;
 import dev.stepwise.text.StepFormat;
 import java.nio.file.Path;
@@ -146,6 +148,44 @@ class TaskGeneratorTest {
       if (!b.group(2).equals(g.group(2))) operations.add("changed");
     }
     assertThat(operations).as("some corruptions change the operation").contains("changed");
+  }
+
+  @Test
+  void inverseCheckKeepsTheExamplesAndItsVerdictAndPrmLabelsFollowTheCheck() {
+    TaskGenerator inverse = generator.withCheck(StepCheck.INVERSE);
+    assertThat(inverse.check()).isEqualTo(StepCheck.INVERSE);
+    List<TaskExample> expected = generator.eft(Split.TRAIN, 0, 200, List.of(Language.EN)),
+        checked = inverse.eft(Split.TRAIN, 0, 200, List.of(Language.EN));
+    Set<String> ops = new HashSet<>();
+    for (int i = 0; i < expected.size(); i++) {
+      TaskExample e = expected.get(i), c = checked.get(i);
+      assertThat(List.of(c.id(), c.prompt(), c.gold()))
+          .isEqualTo(List.of(e.id(), e.prompt(), e.gold()));
+      assertThat(Verdict.parse(c.completion()).name()).isEqualTo(c.gold());
+      String[] lines = c.completion().split("\n");
+      String operation = lines[0].substring("Expected: ".length());
+      assertThat(operation).as("no forward result").doesNotContain("=");
+      ops.add(operation.split(" ")[1]);
+      assertThat(lines)
+          .filteredOn(
+              l -> l.startsWith("Check " + c.gold() + ": " + operation + " vs " + operation + ", "))
+          .singleElement()
+          .satisfies(l -> assertThat(l).endsWith(", correct."));
+      assertThat(lines).filteredOn(l -> l.endsWith(", wrong.")).hasSize(1);
+    }
+    assertThat(ops).containsExactlyInAnyOrder("+", "-", "*", "/");
+    List<LabelledSolution> prm = inverse.labelledSolutions(Split.TRAIN, 0, 100, Language.all());
+    assertThat(prm)
+        .extracting(LabelledSolution::labels)
+        .isEqualTo(
+            generator.labelledSolutions(Split.TRAIN, 0, 100, Language.all()).stream()
+                .map(LabelledSolution::labels)
+                .toList());
+    for (LabelledSolution l : prm)
+      for (int k = 0; k < l.steps().size(); k++)
+        assertThat(l.checks().get(k))
+            .matches("Expected: \\d+ [-+*/] \\d+\\. Check: .*")
+            .endsWith(l.labels().get(k) ? ", correct." : ", wrong.");
   }
 
   @Test

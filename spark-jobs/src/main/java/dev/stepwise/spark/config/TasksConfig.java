@@ -1,6 +1,7 @@
 package dev.stepwise.spark.config;
 
 import com.typesafe.config.Config;
+import dev.stepwise.judge.StepCheck;
 import dev.stepwise.tasks.Language;
 import dev.stepwise.tasks.Operation;
 import dev.stepwise.tasks.TaskConfig;
@@ -9,7 +10,10 @@ import java.io.Serializable;
 import java.util.EnumSet;
 import java.util.List;
 
-/** stepwise.tasks: the synthetic problems (SFT data, search prompts, held-out evaluation). */
+/**
+ * stepwise.tasks: the synthetic problems (SFT data, search prompts, held-out evaluation); and
+ * stepwise.judge.check, the check style their judge examples and PRM checks are written in.
+ */
 public record TasksConfig(
     long seed,
     List<Language> languages,
@@ -17,7 +21,8 @@ public record TasksConfig(
     int trainProblems,
     int eftProblems,
     int evalProblems,
-    int eftTestProblems)
+    int eftTestProblems,
+    StepCheck check)
     implements Serializable {
 
   public static TasksConfig from(Config c) {
@@ -39,10 +44,11 @@ public record TasksConfig(
         t.getInt("train_problems"),
         t.getInt("eft_problems"),
         t.getInt("eval_problems"),
-        t.getInt("eft_test_problems"));
+        t.getInt("eft_test_problems"),
+        StepCheck.parse(c.getString("stepwise.judge.check")));
   }
 
   public TaskGenerator generator() {
-    return new TaskGenerator(difficulty, seed);
+    return new TaskGenerator(difficulty, seed).withCheck(check);
   }
 }

@@ -35,14 +35,14 @@ public final class StageRunner {
   private static final Map<String, List<String>> SECTIONS =
       Map.of(
           "tasks", List.of("run.seed", "tasks"),
-          "sft", List.of("run.seed", "tasks", "model", "sft", "train"),
+          "sft", List.of("run.seed", "tasks", "judge.check", "model", "sft", "train"),
           "search", List.of("run.seed", "model", "search", "sampling"),
           "pairs", List.of("run.seed", "pairs"),
           "ref", List.of(),
           "dpo", List.of("run.seed", "dpo", "train"),
           "eval", List.of("run.seed", "tasks", "model", "eval"),
           "align_eval", List.of("run.seed", "tasks", "align", "eval", "train"),
-          "pats", List.of("run.seed", "model", "prompts", "prm", "pats"));
+          "pats", List.of("run.seed", "model", "prompts", "prm", "pats", "judge.check"));
 
   private final RunLayout layout;
   private final StepwiseConfig config;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.inject.Guice;
 import com.typesafe.config.ConfigException;
 import dev.stepwise.judge.JudgeMode;
+import dev.stepwise.judge.StepCheck;
 import dev.stepwise.model.lora.LoraSettings;
 import dev.stepwise.text.PromptTemplates;
 import java.io.File;
@@ -112,6 +113,19 @@ class StepwiseConfigTest {
     assertThatThrownBy(() -> SelfRewardConfig.from(StepwiseConfig.load(null, vote).raw()))
         .hasMessage(
             "config key 'stepwise.judge.mode' must be \"generate\" or \"forced_choice\", found \"vote\"");
+  }
+
+  @Test
+  void theJudgeCheckIsTheExpectedOneByDefaultAndReachesTheTaskGenerator() {
+    assertThat(TasksConfig.from(StepwiseConfig.reference().raw()).generator().check())
+        .isEqualTo(StepCheck.EXPECTED);
+    Map<String, String> inverse = Map.of("stepwise.judge.check", "inverse");
+    assertThat(TasksConfig.from(StepwiseConfig.load(null, inverse).raw()).generator().check())
+        .isEqualTo(StepCheck.INVERSE);
+    Map<String, String> bad = Map.of("stepwise.judge.check", "backwards");
+    assertThatThrownBy(() -> TasksConfig.from(StepwiseConfig.load(null, bad).raw()))
+        .hasMessage(
+            "config key 'stepwise.judge.check' must be \"expected\" or \"inverse\", found \"backwards\"");
   }
 
   @Test
