@@ -13,7 +13,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -23,13 +25,14 @@ import java.util.Random;
  * different lengths are left-padded; each request draws from its own Random, so it yields the same
  * tokens alone or in any batch, whenever it joins.
  *
- * <p>With a prefix cache ({@code prefixEntries > 0}), the leading tokens a caller marks as shared
- * (e.g. question + accepted steps, for n candidate steps or for every judge prompt of one step) are
- * prefilled once into a {@link PrefixCache} and copied into each request's cache rows; only the
- * rest of each prompt runs through the model. Each request still draws from its own Random, so the
- * tokens are those of the plain path, up to the order of floating-point sums in the copied keys.
+ * <p>With a {@link PrefixCache} (which several generators and threads may share), the leading
+ * tokens a caller marks as shared (e.g. question + accepted steps, for n candidate steps or for
+ * every judge prompt of one step) are prefilled once into it and copied into each request's cache
+ * rows; only the rest of each prompt runs through the model. Each request still draws from its own
+ * Random, so the tokens are those of the plain path, up to the order of floating-point sums in the
+ * copied keys.
  */
-public final class Generator implements AutoCloseable {
+public final class Generator {
 
   private final LlamaModel model;
   private final TokenDecoder decoder;
@@ -42,22 +45,29 @@ public final class Generator implements AutoCloseable {
    * @param maxBatchSize requests per forward; more are generated in consecutive batches
    */
   public Generator(LlamaModel model, TokenDecoder decoder, MlpHook hook, int maxBatchSize) {
-    this(model, decoder, hook, maxBatchSize, 0);
+    this(model, decoder, hook, maxBatchSize, null);
   }
 
   /**
-   * @param prefixEntries shared prefixes kept for reuse; 0 turns prefix sharing off (every prompt
-   *     is prefilled whole, whatever {@link #generate(List, int[])} is told)
+   * @param prefixes the cache of shared prefixes, made for this model and hook; null turns prefix
+   *     sharing off (every prompt is prefilled whole, whatever {@link #generate(List, int[])} is
+   *     told)
    */
   public Generator(
-      LlamaModel model, TokenDecoder decoder, MlpHook hook, int maxBatchSize, int prefixEntries) {
+      LlamaModel model,
+      TokenDecoder decoder,
+      MlpHook hook,
+      int maxBatchSize,
+      PrefixCache prefixes) {
     if (maxBatchSize < 1)
       throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
+    if (prefixes != null && (prefixes.model() != model || prefixes.hook() != hook))
+      throw new IllegalArgumentException("a prefix cache serves only the model and hook it has");
     this.model = model;
     this.decoder = decoder;
     this.hook = hook;
     this.maxBatchSize = maxBatchSize;
-    this.prefixes = prefixEntries > 0 ? new PrefixCache(model, hook, prefixEntries) : null;
+    this.prefixes = prefixes;
   }
 
   public Generator(LlamaModel model, TokenDecoder decoder) {
@@ -183,18 +193,25 @@ public final class Generator implements AutoCloseable {
     int filled = batch.length();
     for (int b = 0; b < padding.length; b++) filled = Math.min(filled, padding[b] + shared[b]);
     KvCache[] sources = new KvCache[padding.length];
-    boolean any = false;
-    for (int b = 0; prefixes != null && b < padding.length; b++) {
-      if (filled > padding[b]) {
-        sources[b] = prefixes.get(Arrays.copyOf(prompts.get(b), shared[b]));
-        any = true;
+    // One lease per distinct prefix, held until the copies are made.
+    Map<List<Integer>, PrefixCache.Lease> leases = new LinkedHashMap<>();
+    try {
+      for (int b = 0; prefixes != null && b < padding.length; b++) {
+        if (filled > padding[b]) {
+          int[] prefix = Arrays.copyOf(prompts.get(b), shared[b]);
+          sources[b] =
+              leases
+                  .computeIfAbsent(
+                      Arrays.stream(prefix).boxed().toList(), k -> prefixes.acquire(prefix))
+                  .cache();
+        }
       }
+      return leases.isEmpty()
+          ? new KvCache(model.manager(), model.config(), padding.length, capacity)
+          : KvCache.fork(model.manager(), model.config(), padding, filled, sources, capacity);
+    } finally {
+      leases.values().forEach(PrefixCache.Lease::close);
     }
-    if (!any) return new KvCache(model.manager(), model.config(), padding.length, capacity);
-    KvCache cache =
-        KvCache.fork(model.manager(), model.config(), padding, filled, sources, capacity);
-    prefixes.trim();
-    return cache;
   }
 
   /** How many leading tokens two prompts have in common (a prefix they can share). */
@@ -332,18 +349,5 @@ public final class Generator implements AutoCloseable {
     NDArray hidden =
         model.hidden(scope.create(ids, new Shape(padding.length, time)), padding, cache, hook);
     return model.logits(hidden.get(new NDIndex(":, -1, :")));
-  }
-
-  /** Prefix tokens prefilled into the prefix cache and taken from it so far (0, 0 without one). */
-  long[] prefixTokens() {
-    return prefixes == null
-        ? new long[2]
-        : new long[] {prefixes.computedTokens(), prefixes.reusedTokens()};
-  }
-
-  /** Frees the prefix cache. */
-  @Override
-  public void close() {
-    if (prefixes != null) prefixes.close();
   }
 }

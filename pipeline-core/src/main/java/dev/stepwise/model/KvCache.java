@@ -44,6 +44,14 @@ public final class KvCache implements AutoCloseable {
     return padding.length;
   }
 
+  /** Bytes its key and value arrays hold (0 before the first append). */
+  public long bytes() {
+    long n = 0;
+    for (int i = 0; i < keys.length && keys[i] != null; i++)
+      n += 2 * keys[i].getShape().size() * keys[i].getDataType().getNumOfBytes();
+    return n;
+  }
+
   /** Left padding of each row still in the cache. */
   public int[] padding() {
     return padding.clone();
