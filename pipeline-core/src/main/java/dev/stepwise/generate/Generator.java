@@ -111,7 +111,7 @@ public final class Generator {
           }
           active.addAll(admitted);
         } else {
-          long[] ids = active.stream().mapToLong(r -> r.tokens.get(r.tokens.size() - 1)).toArray();
+          long[] ids = active.stream().mapToLong(Row::nextInput).toArray();
           active = advance(active, step(ids, 1, cache.padding(), cache, active), cache);
         }
         if (active.isEmpty() && cache != null) {
@@ -127,7 +127,10 @@ public final class Generator {
 
   /**
    * Runs the prompts of {@code admitted} (left-padded together) into a new cache and picks their
-   * first tokens; rows that are already done are removed from the list and from the cache.
+   * first tokens; rows that are already done are removed from the list and from the cache. When the
+   * prefix cache held all but each prompt's last token (n samples of a shared prompt), that token
+   * is left to the next decode step, with the running batch's, instead of a forward pass of its
+   * own.
    */
   private KvCache prefill(List<Row> admitted) {
     List<int[]> prompts = admitted.stream().map(r -> r.request.prompt()).toList();
@@ -136,6 +139,7 @@ public final class Generator {
     KvCache cache =
         startCache(batch, prompts, admitted.stream().mapToInt(r -> r.shared).toArray(), capacity);
     int from = cache.length();
+    if (from > 0 && from == batch.length() - 1) return cache;
     List<Row> kept =
         advance(
             admitted,
@@ -275,6 +279,12 @@ public final class Generator {
                 + model.config().maxPositionEmbeddings());
       }
       this.limit = Math.min(request.maxNewTokens(), room);
+    }
+
+    /** The token the next decode step feeds: the last generated one, or the prompt's last. */
+    long nextInput() {
+      int[] prompt = request.prompt();
+      return tokens.isEmpty() ? prompt[prompt.length - 1] : tokens.get(tokens.size() - 1);
     }
 
     /** Tokens this row may still generate. */
