@@ -13,7 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -143,7 +143,7 @@ public final class Generator {
     List<Row> kept =
         advance(
             admitted,
-            step(columnsFrom(batch, from), batch.length() - from, batch.padding(), cache, admitted),
+            step(batch.columnsFrom(from), batch.length() - from, batch.padding(), cache, admitted),
             cache);
     admitted.retainAll(kept);
     return cache;
@@ -170,11 +170,7 @@ public final class Generator {
         int start = cache.length();
         float[] logProbs =
             lastLogits(
-                    scope,
-                    columnsFrom(batch, start),
-                    batch.length() - start,
-                    batch.padding(),
-                    cache)
+                    scope, batch.columnsFrom(start), batch.length() - start, batch.padding(), cache)
                 .logSoftmax(-1)
                 .gather(scope.create(wanted, new Shape(chunk.size(), tokens.length)), -1)
                 .toFloatArray();
@@ -196,25 +192,32 @@ public final class Generator {
     int[] padding = batch.padding();
     int filled = batch.length();
     for (int b = 0; b < padding.length; b++) filled = Math.min(filled, padding[b] + shared[b]);
-    KvCache[] sources = new KvCache[padding.length];
-    // One lease per distinct prefix, held until the copies are made.
-    Map<List<Integer>, PrefixCache.Lease> leases = new LinkedHashMap<>();
+    // One lease per distinct prefix (row b's is distinct.get(slot[b])), held until the copies are
+    // made; the missing ones are prefilled together.
+    Map<List<Integer>, Integer> index = new HashMap<>();
+    List<int[]> distinct = new ArrayList<>();
+    int[] slot = new int[padding.length];
+    for (int b = 0; prefixes != null && b < padding.length; b++) {
+      if (filled <= padding[b]) continue;
+      int[] prefix = Arrays.copyOf(prompts.get(b), shared[b]);
+      slot[b] =
+          index.computeIfAbsent(
+              Arrays.stream(prefix).boxed().toList(),
+              k -> {
+                distinct.add(prefix);
+                return distinct.size() - 1;
+              });
+    }
+    if (distinct.isEmpty())
+      return new KvCache(model.manager(), model.config(), padding.length, capacity);
+    List<PrefixCache.Lease> leases = prefixes.acquire(distinct);
     try {
-      for (int b = 0; prefixes != null && b < padding.length; b++) {
-        if (filled > padding[b]) {
-          int[] prefix = Arrays.copyOf(prompts.get(b), shared[b]);
-          sources[b] =
-              leases
-                  .computeIfAbsent(
-                      Arrays.stream(prefix).boxed().toList(), k -> prefixes.acquire(prefix))
-                  .cache();
-        }
-      }
-      return leases.isEmpty()
-          ? new KvCache(model.manager(), model.config(), padding.length, capacity)
-          : KvCache.fork(model.manager(), model.config(), padding, filled, sources, capacity);
+      KvCache[] sources = new KvCache[padding.length];
+      for (int b = 0; b < padding.length; b++)
+        if (filled > padding[b]) sources[b] = leases.get(slot[b]).cache();
+      return KvCache.fork(model.manager(), model.config(), padding, filled, sources, capacity);
     } finally {
-      leases.values().forEach(PrefixCache.Lease::close);
+      leases.forEach(PrefixCache.Lease::close);
     }
   }
 
@@ -223,15 +226,6 @@ public final class Generator {
     int n = Math.min(a.length, b.length), i = 0;
     while (i < n && a[i] == b[i]) i++;
     return i;
-  }
-
-  /** Columns {@code from}.. of the batch's ids, row by row. */
-  private static long[] columnsFrom(LeftPaddedBatch batch, int from) {
-    int length = batch.length(), width = length - from, rows = batch.batchSize();
-    long[] ids = new long[rows * width];
-    for (int b = 0; b < rows; b++)
-      System.arraycopy(batch.ids(), b * length + from, ids, b * width, width);
-    return ids;
   }
 
   /**

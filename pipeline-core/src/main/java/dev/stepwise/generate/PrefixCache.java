@@ -3,8 +3,10 @@ package dev.stepwise.generate;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.stepwise.model.KvCache;
+import dev.stepwise.model.LeftPaddedBatch;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.model.MlpHook;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -97,64 +99,112 @@ public final class PrefixCache implements AutoCloseable {
   }
 
   /**
-   * A lease on the one-row cache of {@code tokens}: an entry, or one made from the entry sharing
-   * the most leading tokens with it plus a prefill of the rest (outside the lock, the base leased
-   * meanwhile).
+   * Leases on the one-row caches of {@code prefixes} (distinct), in their order: entries, or made
+   * from the entry sharing the most leading tokens with each plus one batched prefill of the rest
+   * of all of them (outside the lock, their bases leased meanwhile).
    */
-  Lease acquire(int[] tokens) {
-    List<Integer> key = Arrays.stream(tokens).boxed().toList();
-    int shared = 0;
-    Lease base = null;
+  List<Lease> acquire(List<int[]> prefixes) {
+    Lease[] out = new Lease[prefixes.size()];
+    List<Integer> missing = new ArrayList<>();
+    Lease[] bases = new Lease[prefixes.size()];
+    int[] shared = new int[prefixes.size()];
     synchronized (this) {
       if (closed) throw new IllegalStateException("prefix cache closed");
-      Entry hit = entries.get(key);
-      if (hit != null) {
-        reused += tokens.length;
-        return lease(hit);
-      }
-      Entry best = null;
-      for (Entry e : entries.values()) {
-        // The prefill needs at least one token.
-        int common = Math.min(Generator.commonPrefix(e.tokens, tokens), tokens.length - 1);
-        if (common > shared) {
-          shared = common;
-          best = e;
+      for (int i = 0; i < prefixes.size(); i++) {
+        int[] tokens = prefixes.get(i);
+        Entry hit = entries.get(key(tokens));
+        if (hit != null) {
+          reused += tokens.length;
+          out[i] = lease(hit);
+          continue;
         }
+        missing.add(i);
+        Entry best = null;
+        for (Entry e : entries.values()) {
+          // The prefill needs at least one token.
+          int common = Math.min(Generator.commonPrefix(e.tokens, tokens), tokens.length - 1);
+          if (common > shared[i]) {
+            shared[i] = common;
+            best = e;
+          }
+        }
+        if (best != null) bases[i] = lease(best);
       }
-      if (best != null) base = lease(best);
     }
-    KvCache cache;
-    try (Lease b = base) {
-      cache =
-          b != null
-              ? KvCache.fork(
-                  model.manager(),
-                  model.config(),
-                  new int[1],
-                  shared,
-                  new KvCache[] {b.cache()},
-                  tokens.length)
-              : new KvCache(model.manager(), model.config(), 1, tokens.length);
-    }
-    long[] rest = new long[tokens.length - shared];
-    for (int t = shared; t < tokens.length; t++) rest[t - shared] = tokens[t];
-    try (NDManager scope = model.manager().newSubManager()) {
-      model.hidden(scope.create(rest, new Shape(1, rest.length)), new int[1], cache, hook);
+    if (missing.isEmpty()) return List.of(out);
+    List<KvCache> made;
+    int[] copied = new int[missing.size()];
+    try {
+      made = prefill(missing.stream().map(prefixes::get).toList(), missing, shared, bases, copied);
+    } finally {
+      for (Lease b : bases) if (b != null) b.close();
     }
     synchronized (this) {
-      computed += rest.length;
-      reused += shared;
-      Entry other = entries.get(key);
-      if (other != null || closed) cache.close(); // another thread made it meanwhile
-      if (closed) throw new IllegalStateException("prefix cache closed");
-      if (other != null) return lease(other);
-      Entry made = new Entry(tokens.clone(), cache);
-      entries.put(key, made);
-      bytes += made.bytes;
-      Lease lease = lease(made);
+      for (int j = 0; j < missing.size(); j++) {
+        int i = missing.get(j);
+        int[] tokens = prefixes.get(i);
+        computed += tokens.length - copied[j];
+        reused += copied[j];
+        Entry other = entries.get(key(tokens));
+        if (other != null || closed) { // another thread made it meanwhile, or the cache closed
+          made.get(j).close();
+          if (!closed) out[i] = lease(other);
+          continue;
+        }
+        Entry entry = new Entry(tokens.clone(), made.get(j));
+        entries.put(key(tokens), entry);
+        bytes += entry.bytes;
+        out[i] = lease(entry);
+      }
+      if (closed) {
+        for (Lease l : out) if (l != null) l.close();
+        throw new IllegalStateException("prefix cache closed");
+      }
       evict(maxBytes);
-      return lease;
     }
+    return List.of(out);
+  }
+
+  /**
+   * One forward pass over {@code rows} (left-padded together), each row's first {@code
+   * shared[missing[b]]} tokens copied from its base as far as every row's copy reaches ({@code
+   * copied[b]} tokens); one cache per row, without padding.
+   */
+  private List<KvCache> prefill(
+      List<int[]> rows, List<Integer> missing, int[] shared, Lease[] bases, int[] copied) {
+    LeftPaddedBatch batch = LeftPaddedBatch.of(rows);
+    int[] padding = batch.padding();
+    int filled = batch.length() - 1;
+    KvCache[] sources = new KvCache[rows.size()];
+    for (int b = 0; b < rows.size(); b++) {
+      int i = missing.get(b);
+      filled = Math.min(filled, padding[b] + shared[i]);
+      if (bases[i] != null) sources[b] = bases[i].cache();
+    }
+    boolean copies = false;
+    for (int b = 0; b < rows.size(); b++) copies |= sources[b] != null && filled > padding[b];
+    try (KvCache cache =
+            copies
+                ? KvCache.fork(
+                    model.manager(), model.config(), padding, filled, sources, batch.length())
+                : new KvCache(model.manager(), model.config(), rows.size(), batch.length());
+        NDManager scope = model.manager().newSubManager()) {
+      int from = cache.length();
+      for (int b = 0; b < rows.size(); b++)
+        copied[b] = sources[b] == null ? 0 : Math.max(0, from - padding[b]);
+      model.hidden(
+          scope.create(batch.columnsFrom(from), new Shape(rows.size(), batch.length() - from)),
+          padding,
+          cache,
+          hook);
+      List<KvCache> out = new ArrayList<>();
+      for (int b = 0; b < rows.size(); b++) out.add(cache.row(model.manager(), model.config(), b));
+      return out;
+    }
+  }
+
+  private static List<Integer> key(int[] tokens) {
+    return Arrays.stream(tokens).boxed().toList();
   }
 
   private Lease lease(Entry e) {

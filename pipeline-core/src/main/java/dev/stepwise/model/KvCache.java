@@ -144,6 +144,27 @@ public final class KvCache implements AutoCloseable {
     return cache;
   }
 
+  /** Row {@code b} without its padding, as a new one-row cache holding just its positions. */
+  public KvCache row(NDManager parent, LlamaConfig config, int b) {
+    int positions = length - padding[b];
+    KvCache out = new KvCache(parent, config, 1, positions);
+    out.length = positions;
+    NDIndex source = new NDIndex("{}:{}, :, {}:{}", b, b + 1, padding[b], length);
+    for (int i = 0; i < keys.length; i++) {
+      out.keys[i] = copy(keys[i], source, out.manager);
+      out.values[i] = copy(values[i], source, out.manager);
+    }
+    return out;
+  }
+
+  private static NDArray copy(NDArray all, NDIndex index, NDManager owner) {
+    try (NDArray view = all.get(index)) {
+      NDArray copy = view.duplicate();
+      copy.attach(owner);
+      return copy;
+    }
+  }
+
   /** Keeps only the given rows (in that order), so finished requests stop costing work. */
   public void keepRows(int[] rows) {
     if (rows.length == padding.length) return;

@@ -333,9 +333,11 @@ class GeneratorTest {
           for (int t = 0; t < 2; t++)
             assertThat(gotNext[i][t]).isCloseTo(wantNext[i][t], within(1e-5f));
       }
-      // The prefix was prefilled once (9 of its 10 tokens: a prompt's last token always runs), the
-      // next step computed only its new tokens, and every other use copied them.
-      assertThat(cache.computedTokens()).isEqualTo(prefix.length - 1 + 3);
+      // The prefix was prefilled once (9 of its 10 tokens: a prompt's last token always runs, then
+      // its 10th for the prompts that extend it), the next step computed only new tokens (its two
+      // prefixes, 11 and 12 tokens, prefilled together from the 10 cached: 2 each), and every
+      // other use copied them.
+      assertThat(cache.computedTokens()).isEqualTo(prefix.length - 1 + 1 + 2 * 2);
       assertThat(cache.reusedTokens()).isGreaterThan(10L * prefix.length);
     }
     assertThat(model.manager().getManagedArrays()).hasSize(before);
