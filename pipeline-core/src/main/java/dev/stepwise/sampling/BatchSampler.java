@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import java.util.Arrays;
 
 /**
  * Picks the next token of every row of a batch on the engine: entropy, temperature, top-k, top-p
@@ -21,10 +20,6 @@ import java.util.Arrays;
  * request's own Random ({@link TokenChooser#plan}), so a row's tokens do not depend on the batch.
  * The one difference from Java is {@code exp}: torch's and Java's may differ in the last bit of a
  * double, which moves a token only when a uniform falls within ~1e-16 of a boundary.
- *
- * <p>Small batches in host memory are picked in Java instead ({@link Logits}, the same math): there
- * the engine's ~40 ops a step cost more than the math (a tiny model's decode step spent as long
- * picking as in the forward pass), and the logits need no transfer.
  */
 public final class BatchSampler {
   private BatchSampler() {}
@@ -41,36 +36,11 @@ public final class BatchSampler {
     TokenChooser.Draw plan(int row, double entropy);
   }
 
-  /** The most logits (rows x vocabulary) a batch in host memory is picked from in Java. */
-  static final long HOST_LIMIT = 1 << 20;
-
   /**
-   * Picks a token for every row of {@code logits} [batch, vocab] (FLOAT32); temporaries go to the
-   * logits' manager.
+   * Picks a token for every row of {@code logits} [batch, vocab]; temporaries go to the logits'
+   * manager.
    */
   public static Picked[] pick(NDArray logits, Planner planner) {
-    return !logits.getDevice().isGpu() && logits.size() <= HOST_LIMIT
-        ? onHost(logits, planner)
-        : onEngine(logits, planner);
-  }
-
-  /** {@link #pick} in Java, row by row. */
-  static Picked[] onHost(NDArray logits, Planner planner) {
-    int batch = (int) logits.getShape().get(0), vocab = (int) logits.getShape().get(1);
-    float[] all = logits.toFloatArray();
-    Picked[] picked = new Picked[batch];
-    for (int b = 0; b < batch; b++) {
-      float[] row = Arrays.copyOfRange(all, b * vocab, (b + 1) * vocab);
-      double entropy = Logits.entropy(row);
-      TokenChooser.Draw draw = planner.plan(b, entropy);
-      int token = Logits.sample(row, draw);
-      picked[b] = new Picked(token, Logits.logProb(row, token), draw.temperature(), entropy);
-    }
-    return picked;
-  }
-
-  /** {@link #pick} as NDArray ops on the logits' device. */
-  static Picked[] onEngine(NDArray logits, Planner planner) {
     int batch = (int) logits.getShape().get(0);
     NDArray wide = logits.toType(DataType.FLOAT64, false);
     NDArray logSoftmax = wide.logSoftmax(-1);

@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 class BatchSamplerTest {
@@ -43,15 +42,8 @@ class BatchSamplerTest {
           new TokenChooser.Draw(0.06, 0, 0.95, 0),
           new TokenChooser.Draw(0, 0, 1.0, 0));
 
-  /** On the engine, and in Java for small batches in host memory (what {@code pick} does here). */
   @Test
   void picksExactlyTheTokensOfTheJavaSamplerForEveryRowAndSetting() {
-    picksTheJavaSamplersTokens(BatchSampler::onEngine);
-    picksTheJavaSamplersTokens(BatchSampler::pick);
-  }
-
-  private static void picksTheJavaSamplersTokens(
-      BiFunction<NDArray, BatchSampler.Planner, BatchSampler.Picked[]> sampler) {
     Random rng = new Random(11);
     int rows = 8, compared = 0, distinct;
     Set<Integer> seen = new HashSet<>();
@@ -71,7 +63,7 @@ class BatchSamplerTest {
         try (NDManager scope = manager.newSubManager()) {
           NDArray batch = scope.create(flat, new Shape(rows, VOCAB));
           picked =
-              sampler.apply(
+              BatchSampler.pick(
                   batch,
                   (row, entropy) -> {
                     entropies[row] = entropy;
@@ -113,7 +105,7 @@ class BatchSamplerTest {
           NDArray batch = logits.duplicate();
           batch.attach(scope);
           BatchSampler.Picked[] p =
-              BatchSampler.onEngine(
+              BatchSampler.pick(
                   batch,
                   (row, h) -> new TokenChooser.Draw(1, row == 1 ? 1 : 0, row == 2 ? 0.75 : 1, u));
           for (int b = 0; b < 3; b++) counts[b][p[b].token()]++;
