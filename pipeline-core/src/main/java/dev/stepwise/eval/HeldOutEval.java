@@ -22,8 +22,17 @@ public final class HeldOutEval {
   /** One item to answer: the user turn and what counts as correct ("A"/"B" for judge items). */
   public record Item(String id, String lang, String userTurn, String gold) {}
 
-  /** What the model wrote for an item and whether it was right. */
-  public record Graded(Item item, String output, boolean correct, int steps, int tokens) {}
+  /**
+   * What the model wrote for an item and whether it was right; a forced choice's verdict has its
+   * probability among the two tags (null otherwise).
+   */
+  public record Graded(
+      Item item,
+      String output,
+      boolean correct,
+      int steps,
+      int tokens,
+      Double verdictProbability) {}
 
   private final Generator generator;
   private final ChatFormat chat;
@@ -47,7 +56,8 @@ public final class HeldOutEval {
               g.text(),
               Answers.isCorrect(g.text(), items.get(i).gold()),
               StepFormat.parse(g.text()).size(),
-              g.tokens().length));
+              g.tokens().length,
+              null));
     }
     return graded;
   }
@@ -73,7 +83,12 @@ public final class HeldOutEval {
         ForcedChoice.Choice c = choices.get(i);
         graded.add(
             new Graded(
-                items.get(i), c.text(), c.verdict().name().equals(items.get(i).gold()), 0, 0));
+                items.get(i),
+                c.text(),
+                c.verdict().name().equals(items.get(i).gold()),
+                0,
+                0,
+                c.probability()));
       }
       return graded;
     }
@@ -88,7 +103,8 @@ public final class HeldOutEval {
               g.text(),
               verdict.name().equals(items.get(i).gold()),
               0,
-              g.tokens().length));
+              g.tokens().length,
+              null));
     }
     return graded;
   }

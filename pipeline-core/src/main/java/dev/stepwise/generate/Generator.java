@@ -13,7 +13,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -23,13 +25,14 @@ import java.util.Random;
  * different lengths are left-padded; each request draws from its own Random, so it yields the same
  * tokens alone or in any batch, whenever it joins.
  *
- * <p>With a prefix cache ({@code prefixEntries > 0}), the leading tokens a caller marks as shared
- * (e.g. question + accepted steps, for n candidate steps or for every judge prompt of one step) are
- * prefilled once into a {@link PrefixCache} and copied into each request's cache rows; only the
- * rest of each prompt runs through the model. Each request still draws from its own Random, so the
- * tokens are those of the plain path, up to the order of floating-point sums in the copied keys.
+ * <p>With a {@link PrefixCache} (which several generators and threads may share), the leading
+ * tokens a caller marks as shared (e.g. question + accepted steps, for n candidate steps or for
+ * every judge prompt of one step) are prefilled once into it and copied into each request's cache
+ * rows; only the rest of each prompt runs through the model. Each request still draws from its own
+ * Random, so the tokens are those of the plain path, up to the order of floating-point sums in the
+ * copied keys.
  */
-public final class Generator implements AutoCloseable {
+public final class Generator {
 
   private final LlamaModel model;
   private final TokenDecoder decoder;
@@ -42,22 +45,29 @@ public final class Generator implements AutoCloseable {
    * @param maxBatchSize requests per forward; more are generated in consecutive batches
    */
   public Generator(LlamaModel model, TokenDecoder decoder, MlpHook hook, int maxBatchSize) {
-    this(model, decoder, hook, maxBatchSize, 0);
+    this(model, decoder, hook, maxBatchSize, null);
   }
 
   /**
-   * @param prefixEntries shared prefixes kept for reuse; 0 turns prefix sharing off (every prompt
-   *     is prefilled whole, whatever {@link #generate(List, int[])} is told)
+   * @param prefixes the cache of shared prefixes, made for this model and hook; null turns prefix
+   *     sharing off (every prompt is prefilled whole, whatever {@link #generate(List, int[])} is
+   *     told)
    */
   public Generator(
-      LlamaModel model, TokenDecoder decoder, MlpHook hook, int maxBatchSize, int prefixEntries) {
+      LlamaModel model,
+      TokenDecoder decoder,
+      MlpHook hook,
+      int maxBatchSize,
+      PrefixCache prefixes) {
     if (maxBatchSize < 1)
       throw new IllegalArgumentException("maxBatchSize must be >= 1, got " + maxBatchSize);
+    if (prefixes != null && (prefixes.model() != model || prefixes.hook() != hook))
+      throw new IllegalArgumentException("a prefix cache serves only the model and hook it has");
     this.model = model;
     this.decoder = decoder;
     this.hook = hook;
     this.maxBatchSize = maxBatchSize;
-    this.prefixes = prefixEntries > 0 ? new PrefixCache(model, hook, prefixEntries) : null;
+    this.prefixes = prefixes;
   }
 
   public Generator(LlamaModel model, TokenDecoder decoder) {
@@ -101,7 +111,7 @@ public final class Generator implements AutoCloseable {
           }
           active.addAll(admitted);
         } else {
-          long[] ids = active.stream().mapToLong(r -> r.tokens.get(r.tokens.size() - 1)).toArray();
+          long[] ids = active.stream().mapToLong(Row::nextInput).toArray();
           active = advance(active, step(ids, 1, cache.padding(), cache, active), cache);
         }
         if (active.isEmpty() && cache != null) {
@@ -117,7 +127,10 @@ public final class Generator implements AutoCloseable {
 
   /**
    * Runs the prompts of {@code admitted} (left-padded together) into a new cache and picks their
-   * first tokens; rows that are already done are removed from the list and from the cache.
+   * first tokens; rows that are already done are removed from the list and from the cache. When the
+   * prefix cache held all but each prompt's last token (n samples of a shared prompt), that token
+   * is left to the next decode step, with the running batch's, instead of a forward pass of its
+   * own.
    */
   private KvCache prefill(List<Row> admitted) {
     List<int[]> prompts = admitted.stream().map(r -> r.request.prompt()).toList();
@@ -126,10 +139,11 @@ public final class Generator implements AutoCloseable {
     KvCache cache =
         startCache(batch, prompts, admitted.stream().mapToInt(r -> r.shared).toArray(), capacity);
     int from = cache.length();
+    if (from > 0 && from == batch.length() - 1) return cache;
     List<Row> kept =
         advance(
             admitted,
-            step(columnsFrom(batch, from), batch.length() - from, batch.padding(), cache, admitted),
+            step(batch.columnsFrom(from), batch.length() - from, batch.padding(), cache, admitted),
             cache);
     admitted.retainAll(kept);
     return cache;
@@ -156,11 +170,7 @@ public final class Generator implements AutoCloseable {
         int start = cache.length();
         float[] logProbs =
             lastLogits(
-                    scope,
-                    columnsFrom(batch, start),
-                    batch.length() - start,
-                    batch.padding(),
-                    cache)
+                    scope, batch.columnsFrom(start), batch.length() - start, batch.padding(), cache)
                 .logSoftmax(-1)
                 .gather(scope.create(wanted, new Shape(chunk.size(), tokens.length)), -1)
                 .toFloatArray();
@@ -182,19 +192,33 @@ public final class Generator implements AutoCloseable {
     int[] padding = batch.padding();
     int filled = batch.length();
     for (int b = 0; b < padding.length; b++) filled = Math.min(filled, padding[b] + shared[b]);
-    KvCache[] sources = new KvCache[padding.length];
-    boolean any = false;
+    // One lease per distinct prefix (row b's is distinct.get(slot[b])), held until the copies are
+    // made; the missing ones are prefilled together.
+    Map<List<Integer>, Integer> index = new HashMap<>();
+    List<int[]> distinct = new ArrayList<>();
+    int[] slot = new int[padding.length];
     for (int b = 0; prefixes != null && b < padding.length; b++) {
-      if (filled > padding[b]) {
-        sources[b] = prefixes.get(Arrays.copyOf(prompts.get(b), shared[b]));
-        any = true;
-      }
+      if (filled <= padding[b]) continue;
+      int[] prefix = Arrays.copyOf(prompts.get(b), shared[b]);
+      slot[b] =
+          index.computeIfAbsent(
+              Arrays.stream(prefix).boxed().toList(),
+              k -> {
+                distinct.add(prefix);
+                return distinct.size() - 1;
+              });
     }
-    if (!any) return new KvCache(model.manager(), model.config(), padding.length, capacity);
-    KvCache cache =
-        KvCache.fork(model.manager(), model.config(), padding, filled, sources, capacity);
-    prefixes.trim();
-    return cache;
+    if (distinct.isEmpty())
+      return new KvCache(model.manager(), model.config(), padding.length, capacity);
+    List<PrefixCache.Lease> leases = prefixes.acquire(distinct);
+    try {
+      KvCache[] sources = new KvCache[padding.length];
+      for (int b = 0; b < padding.length; b++)
+        if (filled > padding[b]) sources[b] = leases.get(slot[b]).cache();
+      return KvCache.fork(model.manager(), model.config(), padding, filled, sources, capacity);
+    } finally {
+      leases.forEach(PrefixCache.Lease::close);
+    }
   }
 
   /** How many leading tokens two prompts have in common (a prefix they can share). */
@@ -202,15 +226,6 @@ public final class Generator implements AutoCloseable {
     int n = Math.min(a.length, b.length), i = 0;
     while (i < n && a[i] == b[i]) i++;
     return i;
-  }
-
-  /** Columns {@code from}.. of the batch's ids, row by row. */
-  private static long[] columnsFrom(LeftPaddedBatch batch, int from) {
-    int length = batch.length(), width = length - from, rows = batch.batchSize();
-    long[] ids = new long[rows * width];
-    for (int b = 0; b < rows; b++)
-      System.arraycopy(batch.ids(), b * length + from, ids, b * width, width);
-    return ids;
   }
 
   /**
@@ -258,6 +273,12 @@ public final class Generator implements AutoCloseable {
                 + model.config().maxPositionEmbeddings());
       }
       this.limit = Math.min(request.maxNewTokens(), room);
+    }
+
+    /** The token the next decode step feeds: the last generated one, or the prompt's last. */
+    long nextInput() {
+      int[] prompt = request.prompt();
+      return tokens.isEmpty() ? prompt[prompt.length - 1] : tokens.get(tokens.size() - 1);
     }
 
     /** Tokens this row may still generate. */
@@ -332,18 +353,5 @@ public final class Generator implements AutoCloseable {
     NDArray hidden =
         model.hidden(scope.create(ids, new Shape(padding.length, time)), padding, cache, hook);
     return model.logits(hidden.get(new NDIndex(":, -1, :")));
-  }
-
-  /** Prefix tokens prefilled into the prefix cache and taken from it so far (0, 0 without one). */
-  long[] prefixTokens() {
-    return prefixes == null
-        ? new long[2]
-        : new long[] {prefixes.computedTokens(), prefixes.reusedTokens()};
-  }
-
-  /** Frees the prefix cache. */
-  @Override
-  public void close() {
-    if (prefixes != null) prefixes.close();
   }
 }

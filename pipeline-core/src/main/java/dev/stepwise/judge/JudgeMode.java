@@ -1,5 +1,7 @@
 package dev.stepwise.judge;
 
+import java.util.Locale;
+
 /**
  * How the model gives a step verdict (config key {@code stepwise.judge.mode}): {@code generate}
  * writes its check and verdict (parsed; unparsable is a tie), {@code forced_choice} reads the
@@ -9,6 +11,11 @@ package dev.stepwise.judge;
 public enum JudgeMode {
   GENERATE,
   FORCED_CHOICE;
+
+  /** As the config key spells it: {@code generate} or {@code forced_choice}. */
+  public String label() {
+    return name().toLowerCase(Locale.ROOT);
+  }
 
   public static JudgeMode parse(String value) {
     for (JudgeMode m : values()) if (m.name().equalsIgnoreCase(value)) return m;

@@ -44,6 +44,14 @@ public final class KvCache implements AutoCloseable {
     return padding.length;
   }
 
+  /** Bytes its key and value arrays hold (0 before the first append). */
+  public long bytes() {
+    long n = 0;
+    for (int i = 0; i < keys.length && keys[i] != null; i++)
+      n += 2 * keys[i].getShape().size() * keys[i].getDataType().getNumOfBytes();
+    return n;
+  }
+
   /** Left padding of each row still in the cache. */
   public int[] padding() {
     return padding.clone();
@@ -134,6 +142,27 @@ public final class KvCache implements AutoCloseable {
       }
     }
     return cache;
+  }
+
+  /** Row {@code b} without its padding, as a new one-row cache holding just its positions. */
+  public KvCache row(NDManager parent, LlamaConfig config, int b) {
+    int positions = length - padding[b];
+    KvCache out = new KvCache(parent, config, 1, positions);
+    out.length = positions;
+    NDIndex source = new NDIndex("{}:{}, :, {}:{}", b, b + 1, padding[b], length);
+    for (int i = 0; i < keys.length; i++) {
+      out.keys[i] = copy(keys[i], source, out.manager);
+      out.values[i] = copy(values[i], source, out.manager);
+    }
+    return out;
+  }
+
+  private static NDArray copy(NDArray all, NDIndex index, NDManager owner) {
+    try (NDArray view = all.get(index)) {
+      NDArray copy = view.duplicate();
+      copy.attach(owner);
+      return copy;
+    }
   }
 
   /** Keeps only the given rows (in that order), so finished requests stop costing work. */

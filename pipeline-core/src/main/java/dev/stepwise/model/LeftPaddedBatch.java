@@ -31,6 +31,14 @@ public record LeftPaddedBatch(long[] ids, int[] padding, int length) {
     return padding.length;
   }
 
+  /** Columns {@code from}.. of the ids, row by row. */
+  public long[] columnsFrom(int from) {
+    int width = length - from, rows = padding.length;
+    long[] out = new long[rows * width];
+    for (int b = 0; b < rows; b++) System.arraycopy(ids, b * length + from, out, b * width, width);
+    return out;
+  }
+
   /** The ids as an INT64 array [batch, length] owned by {@code scope}. */
   public NDArray toNDArray(NDManager scope) {
     return scope.create(ids, new Shape(padding.length, length));

@@ -23,6 +23,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
@@ -314,34 +318,115 @@ class GeneratorTest {
     int before = model.manager().getManagedArrays().size();
     // Batches of 3: the rows join the running batch as others finish (continuous batching).
     Generator plain = new Generator(model, LETTERS, null, 3);
-    try (Generator sharing = new Generator(model, LETTERS, null, 3, 4)) {
+    try (PrefixCache cache = new PrefixCache(model, null, 1 << 20)) {
+      Generator sharing = new Generator(model, LETTERS, null, 3, cache);
       for (List<int[]> call : List.of(prompts, next)) {
         int[] lengths = call == prompts ? shared : new int[] {longer.length, longer.length, 12};
         List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < call.size(); i++)
           requests.add(
               new GenerationRequest(call.get(i), 3 + 2 * i, 100 + i, SAMPLE, List.of(), Set.of()));
-        List<Generation> expected = plain.generate(requests);
-        List<Generation> actual = sharing.generate(requests, lengths);
-        for (int i = 0; i < requests.size(); i++) {
-          assertThat(actual.get(i).tokens()).containsExactly(expected.get(i).tokens());
-          float[] want = expected.get(i).logProbs(), got = actual.get(i).logProbs();
-          for (int t = 0; t < want.length; t++)
-            assertThat(got[t]).isCloseTo(want[t], within(1e-5f));
-        }
+        assertClose(plain.generate(requests), sharing.generate(requests, lengths));
         float[][] wantNext = plain.nextTokenLogProbs(call, lengths, new int[] {3, 8});
         float[][] gotNext = sharing.nextTokenLogProbs(call, lengths, new int[] {3, 8});
         for (int i = 0; i < call.size(); i++)
           for (int t = 0; t < 2; t++)
             assertThat(gotNext[i][t]).isCloseTo(wantNext[i][t], within(1e-5f));
       }
-      // The prefix was prefilled once (9 of its 10 tokens: a prompt's last token always runs), the
-      // next step computed only its new tokens, and every other use copied them.
-      long[] prefixTokens = sharing.prefixTokens();
-      assertThat(prefixTokens[0]).isEqualTo(prefix.length - 1 + 3);
-      assertThat(prefixTokens[1]).isGreaterThan(10L * prefix.length);
+      // The prefix was prefilled once (9 of its 10 tokens: a prompt's last token always runs, then
+      // its 10th for the prompts that extend it), the next step computed only new tokens (its two
+      // prefixes, 11 and 12 tokens, prefilled together from the 10 cached: 2 each), and every
+      // other use copied them.
+      assertThat(cache.computedTokens()).isEqualTo(prefix.length - 1 + 1 + 2 * 2);
+      assertThat(cache.reusedTokens()).isGreaterThan(10L * prefix.length);
     }
     assertThat(model.manager().getManagedArrays()).hasSize(before);
+  }
+
+  /**
+   * An executor's cache serves every generator of the model: a second generator (another task)
+   * copies the prefix the first computed instead of prefilling it, with the plain path's tokens.
+   */
+  @Test
+  void generatorsSharingACacheReuseEachOthersPrefixes() {
+    int[] prefix = {1, 5, 9, 12, 30, 7, 7, 2, 17, 4, 8, 8};
+    int before = model.manager().getManagedArrays().size();
+    Generator plain = new Generator(model, LETTERS);
+    try (PrefixCache cache = new PrefixCache(model, null, 1 << 20)) {
+      Generator first = new Generator(model, LETTERS, null, 4, cache);
+      Generator second = new Generator(model, LETTERS, null, 2, cache);
+      assertSameAsPlain(plain, first, samples(prefix, 3, 10));
+      long computed = cache.computedTokens(), reused = cache.reusedTokens();
+      assertThat(computed).isEqualTo(prefix.length - 1);
+      assertSameAsPlain(plain, second, samples(prefix, 5, 20));
+      assertThat(cache.computedTokens()).isEqualTo(computed);
+      // Copied at each of its prefills (its batch of 2 admits the 5 rows as others finish).
+      assertThat(cache.reusedTokens() - reused).isPositive();
+      assertThat((cache.reusedTokens() - reused) % (prefix.length - 1)).isZero();
+      assertThat(cache.bytes()).isPositive();
+    }
+    assertThat(model.manager().getManagedArrays()).hasSize(before);
+  }
+
+  /**
+   * Two threads generating at once through one cache (local[2]: two tasks on one model) get what
+   * each gets alone, also when every entry is evicted while the other thread is copying from it (a
+   * 1-byte bound: leased entries close only when released).
+   */
+  @Test
+  void concurrentGeneratorsThroughOneCacheGetTheSequentialResults() throws Exception {
+    List<List<GenerationRequest>> work = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      int[] prefix = {1, 5 + i % 3, 9, 12, 30, 7, 2, 17};
+      work.add(samples(i % 2 == 0 ? prefix : append(prefix, 40 + i), 4, 100 * i));
+    }
+    Generator plain = new Generator(model, LETTERS, null, 3);
+    List<List<Generation>> expected = work.stream().map(plain::generate).toList();
+    int before = model.manager().getManagedArrays().size();
+    for (long bound : new long[] {1, 1 << 20}) {
+      try (PrefixCache cache = new PrefixCache(model, null, bound)) {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+          List<Future<List<Generation>>> results = new ArrayList<>();
+          for (List<GenerationRequest> requests : work) {
+            Generator generator = new Generator(model, LETTERS, null, 3, cache);
+            int[] shared = new int[requests.size()];
+            Arrays.fill(shared, requests.get(0).prompt().length);
+            results.add(pool.submit(() -> generator.generate(requests, shared)));
+          }
+          for (int i = 0; i < work.size(); i++)
+            assertClose(expected.get(i), results.get(i).get(2, TimeUnit.MINUTES));
+        } finally {
+          pool.shutdown();
+        }
+        if (bound > 1) assertThat(cache.reusedTokens()).isPositive();
+      }
+      assertThat(model.manager().getManagedArrays()).hasSize(before);
+    }
+  }
+
+  /** n sampled continuations of one prompt, seeds from {@code seed}. */
+  private static List<GenerationRequest> samples(int[] prompt, int n, long seed) {
+    List<GenerationRequest> requests = new ArrayList<>();
+    for (int i = 0; i < n; i++)
+      requests.add(new GenerationRequest(prompt, 4 + i, seed + i, SAMPLE, List.of(), Set.of()));
+    return requests;
+  }
+
+  private static void assertSameAsPlain(
+      Generator plain, Generator sharing, List<GenerationRequest> requests) {
+    int[] shared = new int[requests.size()];
+    Arrays.fill(shared, requests.get(0).prompt().length);
+    assertClose(plain.generate(requests), sharing.generate(requests, shared));
+  }
+
+  /** The same tokens, log-probs within 1e-5 (the copied keys' float sums). */
+  private static void assertClose(List<Generation> expected, List<Generation> actual) {
+    for (int i = 0; i < expected.size(); i++) {
+      assertThat(actual.get(i).tokens()).containsExactly(expected.get(i).tokens());
+      float[] want = expected.get(i).logProbs(), got = actual.get(i).logProbs();
+      for (int t = 0; t < want.length; t++) assertThat(got[t]).isCloseTo(want[t], within(1e-5f));
+    }
   }
 
   private static int[] append(int[] a, int token) {

@@ -183,7 +183,7 @@ public final class BenchCommand implements Runnable {
               Locale.ROOT,
               "  %-40s %-14s %9.1f%% %9.1f%% %9.1f %10.1f%n",
               judge,
-              mode.name().toLowerCase(Locale.ROOT),
+              mode.label(),
               100 * onSynthetic,
               100 * onOwn,
               seconds,

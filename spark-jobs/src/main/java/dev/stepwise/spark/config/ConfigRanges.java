@@ -81,6 +81,7 @@ final class ConfigRanges {
         "search.max_judge_tokens",
         "search.batch_prompts",
         "search.generation_batch",
+        "search.prefix_cache_mb",
         "train.workers",
         "train.sync_every",
         "eval.max_new_tokens",

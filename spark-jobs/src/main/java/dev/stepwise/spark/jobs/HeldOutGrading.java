@@ -2,6 +2,7 @@ package dev.stepwise.spark.jobs;
 
 import dev.stepwise.eval.HeldOutEval;
 import dev.stepwise.generate.Generator;
+import dev.stepwise.judge.JudgeMode;
 import dev.stepwise.judge.Verdict;
 import dev.stepwise.schemas.Datasets;
 import dev.stepwise.schemas.Rows;
@@ -22,8 +23,9 @@ import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * Greedy grading of held-out items on the executors, one model per call, into {@code eval_results}
- * rows: reasoning items by their boxed answer, judge items by their verdict. Open one per stage:
- * its progress line counts every item graded through it, batch by batch.
+ * rows: reasoning items by their boxed answer, judge items by their verdict in the configured judge
+ * mode (the one the search judges in, so the judge accuracy measures the search's judge). Open one
+ * per stage: its progress line counts every item graded through it, batch by batch.
  */
 public final class HeldOutGrading implements AutoCloseable {
 
@@ -59,16 +61,24 @@ public final class HeldOutGrading implements AutoCloseable {
   private final Progress progress;
   private final int maxNewTokens;
   private final int batchSize;
+  private final JudgeMode judgeMode;
 
   /**
    * @param total items that will be graded, for the progress line's ETA
+   * @param judgeMode how judge items are judged (stepwise.judge.mode)
    */
   public HeldOutGrading(
-      SparkSession spark, String label, long total, int maxNewTokens, int batchSize) {
+      SparkSession spark,
+      String label,
+      long total,
+      int maxNewTokens,
+      int batchSize,
+      JudgeMode judgeMode) {
     this.spark = spark;
     this.progress = new Progress(spark, label, total, System.err);
     this.maxNewTokens = maxNewTokens;
     this.batchSize = batchSize;
+    this.judgeMode = judgeMode;
   }
 
   /** Lazily grades {@code items} ({@link #ITEMS} rows) with the checkpoint at {@code model}. */
@@ -77,12 +87,14 @@ public final class HeldOutGrading implements AutoCloseable {
         new SerializableConfiguration(spark.sparkContext().hadoopConfiguration());
     Progress.Counters counters = progress.counters();
     int maxNew = maxNewTokens, batch = batchSize;
+    JudgeMode mode = judgeMode;
     return items
         .repartition(spark.sparkContext().defaultParallelism())
         .mapPartitions(
             (MapPartitionsFunction<Row, Row>)
                 rows ->
-                    gradePartition(rows, model, modelId, round, hadoop, maxNew, batch, counters),
+                    gradePartition(
+                        rows, model, modelId, round, hadoop, maxNew, batch, mode, counters),
             Encoders.row(Datasets.get(Datasets.EVAL_RESULTS).sparkType()));
   }
 
@@ -99,6 +111,7 @@ public final class HeldOutGrading implements AutoCloseable {
       SerializableConfiguration hadoop,
       int maxNew,
       int batch,
+      JudgeMode mode,
       Progress.Counters counters) {
     List<Row> out = new ArrayList<>();
     if (!rows.hasNext()) {
@@ -117,12 +130,13 @@ public final class HeldOutGrading implements AutoCloseable {
     for (int from = 0; from < reasoning.size(); from += batch) {
       List<Row> chunk = reasoning.subList(from, Math.min(reasoning.size(), from + batch));
       long started = System.nanoTime();
-      collect(eval.reasoning(toItems(chunk)), chunk, modelId, round, out, counters, started);
+      collect(eval.reasoning(toItems(chunk)), chunk, modelId, round, null, out, counters, started);
     }
     for (int from = 0; from < judging.size(); from += batch) {
       List<Row> chunk = judging.subList(from, Math.min(judging.size(), from + batch));
       long started = System.nanoTime();
-      collect(eval.judging(toItems(chunk)), chunk, modelId, round, out, counters, started);
+      collect(
+          eval.judging(toItems(chunk), mode), chunk, modelId, round, mode, out, counters, started);
     }
     return out.iterator();
   }
@@ -142,6 +156,7 @@ public final class HeldOutGrading implements AutoCloseable {
       List<Row> rows,
       String modelId,
       int round,
+      JudgeMode mode,
       List<Row> out,
       Progress.Counters counters,
       long started) {
@@ -167,6 +182,8 @@ public final class HeldOutGrading implements AutoCloseable {
               .set("correct", g.correct())
               .set("num_tokens", g.tokens())
               .set("num_steps", g.steps())
+              .set("judge_mode", mode == null ? null : mode.label())
+              .set("verdict_prob", g.verdictProbability())
               .build());
       tokens += g.tokens();
     }

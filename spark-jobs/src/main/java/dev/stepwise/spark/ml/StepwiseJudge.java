@@ -228,8 +228,10 @@ public final class StepwiseJudge extends ModelTransformer<StepwiseJudge, PairJud
 
     @Override
     public List<Object[]> run(ExecutorModels.Loaded loaded, List<PairJudge.Request> inputs) {
+      // Comparisons of one question and prefix share its KV cache, through the executor's cache.
       Generator generator =
-          new Generator(loaded.model(), loaded.tokenizer()::decode, null, batchSize);
+          new Generator(
+              loaded.model(), loaded.tokenizer()::decode, null, batchSize, loaded.prefixes());
       List<Object[]> out = new ArrayList<>();
       for (PairJudge.Judgment j :
           new ModelPairJudge(generator, loaded.chat(), templates, maxJudgeTokens, mode)

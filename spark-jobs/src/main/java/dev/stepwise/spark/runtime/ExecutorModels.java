@@ -2,6 +2,7 @@ package dev.stepwise.spark.runtime;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import dev.stepwise.generate.PrefixCache;
 import dev.stepwise.model.Checkpoint;
 import dev.stepwise.model.LlamaModel;
 import dev.stepwise.model.lora.AdapterDirectory;
@@ -25,16 +26,33 @@ public final class ExecutorModels {
 
   /**
    * A loaded policy: the decoder (with its adapter when the checkpoint is an adapter directory),
-   * its tokenizer (and the local directory of its files), chat format, and where it runs.
+   * its tokenizer (and the local directory of its files), chat format, where it runs, and the
+   * executor's cache of recent prompt prefixes on it, which every task's generator with shared
+   * prefixes uses (thread-safe; its arrays live under the model's manager and go with it).
    */
   public record Loaded(
-      LlamaModel model, HfTokenizer tokenizer, ChatFormat chat, Device device, Path tokenizerDir) {}
+      LlamaModel model,
+      HfTokenizer tokenizer,
+      ChatFormat chat,
+      Device device,
+      Path tokenizerDir,
+      PrefixCache prefixes) {}
 
   /**
    * The Hadoop configuration key that carries {@code stepwise.model.dtype} to executors (the driver
    * sets it when it makes the session; tasks get it with the configuration they already receive).
    */
   public static final String DTYPE_KEY = "stepwise.model.dtype";
+
+  /**
+   * The Hadoop configuration key that carries {@code stepwise.search.prefix_cache_mb} to executors
+   * (set like {@link #DTYPE_KEY}; the bound of a model's prefix cache is the one of its first
+   * load).
+   */
+  public static final String PREFIX_CACHE_KEY = "stepwise.search.prefix_cache_mb";
+
+  /** The prefix cache's bound when the configuration does not carry one. */
+  static final long DEFAULT_PREFIX_CACHE_MB = 256;
 
   private record Key(String uri, Device device, String dtype) {}
 
@@ -85,7 +103,14 @@ public final class ExecutorModels {
           Checkpoint.load(dir, manager, Checkpoint.computeDtype(key.dtype(), key.device()), bases);
       Path tokenizerDir = AdapterDirectory.tokenizerDir(dir, bases);
       HfTokenizer tokenizer = HfTokenizer.load(tokenizerDir);
-      return new Loaded(model, tokenizer, new ChatFormat(tokenizer), key.device(), tokenizerDir);
+      long cacheBytes = conf.getLong(PREFIX_CACHE_KEY, DEFAULT_PREFIX_CACHE_MB) << 20;
+      return new Loaded(
+          model,
+          tokenizer,
+          new ChatFormat(tokenizer),
+          key.device(),
+          tokenizerDir,
+          new PrefixCache(model, null, cacheBytes));
     } catch (IOException | RuntimeException e) {
       throw new StepwiseException(
           "cannot load the model at " + key.uri() + ": " + e.getMessage(), e);

@@ -5,6 +5,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.stepwise.spark.config.ModelConfig;
 import dev.stepwise.spark.config.RunConfig;
+import dev.stepwise.spark.config.SelfRewardConfig;
 import dev.stepwise.spark.config.SparkConfig;
 import org.apache.spark.sql.SparkSession;
 
@@ -15,9 +16,13 @@ public final class SparkModule extends AbstractModule {
 
   @Provides
   @Singleton
-  SparkSession session(SparkConfig config, ModelConfig model) {
+  SparkSession session(SparkConfig config, ModelConfig model, SelfRewardConfig search) {
     SparkSession session = SessionFactory.create(config);
     session.sparkContext().hadoopConfiguration().set(ExecutorModels.DTYPE_KEY, model.dtype());
+    session
+        .sparkContext()
+        .hadoopConfiguration()
+        .setLong(ExecutorModels.PREFIX_CACHE_KEY, search.prefixCacheMb());
     session
         .sparkContext()
         .hadoopConfiguration()

@@ -36,11 +36,11 @@ public final class StageRunner {
       Map.of(
           "tasks", List.of("run.seed", "tasks"),
           "sft", List.of("run.seed", "tasks", "judge.check", "model", "sft", "train"),
-          "search", List.of("run.seed", "model", "search", "sampling"),
+          "search", List.of("run.seed", "model", "search", "sampling", "judge"),
           "pairs", List.of("run.seed", "pairs"),
           "ref", List.of(),
           "dpo", List.of("run.seed", "dpo", "train"),
-          "eval", List.of("run.seed", "tasks", "model", "eval"),
+          "eval", List.of("run.seed", "tasks", "model", "eval", "judge"),
           "align_eval", List.of("run.seed", "tasks", "align", "eval", "train"),
           "pats", List.of("run.seed", "model", "prompts", "prm", "pats", "judge.check"));
 

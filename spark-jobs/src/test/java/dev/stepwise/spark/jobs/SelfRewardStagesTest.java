@@ -52,6 +52,23 @@ class SelfRewardStagesTest {
     return args.toArray(String[]::new);
   }
 
+  /** A run in tmp whose tasks and sft stages have run (M1 = the shipped tiny model, SFT'd). */
+  static Path afterSft(Path tmp) {
+    Path run = tmp.resolve("run");
+    for (String stage : List.of("tasks", "sft")) {
+      assertThat(Cli.run(args("stage", run, stage)).exitCode()).isZero();
+    }
+    return run;
+  }
+
+  /** Runs a stage of round 1 with these config overrides; it must succeed. */
+  static void roundOne(Path run, String stage, String... sets) {
+    List<String> extra = new ArrayList<>(List.of(stage, "--round", "1"));
+    for (String kv : sets) extra.addAll(List.of("--set", kv));
+    Cli.Result r = Cli.run(args("stage", run, extra.toArray(String[]::new)));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+  }
+
   static List<String> rows(Path dataset) throws Exception {
     List<String> rows = new ArrayList<>();
     for (GenericRecord r : ParquetFiles.read(dataset)) rows.add(r.toString());
@@ -69,19 +86,11 @@ class SelfRewardStagesTest {
         assertThat(Cli.run(args("stage", run, stage)).exitCode()).isZero();
       }
       for (String stage : List.of("search", "pairs")) {
-        Cli.Result r =
-            Cli.run(
-                args(
-                    "stage",
-                    run,
-                    stage,
-                    "--round",
-                    "1",
-                    "--set",
-                    "stepwise.search.partitions=" + layout[0],
-                    "--set",
-                    "stepwise.search.batch_prompts=" + layout[1]));
-        assertThat(r.exitCode()).as(r.err()).isZero();
+        roundOne(
+            run,
+            stage,
+            "stepwise.search.partitions=" + layout[0],
+            "stepwise.search.batch_prompts=" + layout[1]);
       }
       judgments.add(rows(run.resolve("data/step_judgments/round=1")));
       pairs.add(rows(run.resolve("data/step_pairs/round=1")));
@@ -119,10 +128,7 @@ class SelfRewardStagesTest {
    */
   @Test
   void stepJudgmentsAreTheSameWithSharedPrefixesOnAndOff(@TempDir Path tmp) throws Exception {
-    Path run = tmp.resolve("run");
-    for (String stage : List.of("tasks", "sft")) {
-      assertThat(Cli.run(args("stage", run, stage)).exitCode()).isZero();
-    }
+    Path run = afterSft(tmp);
     Map<String, List<String>> judgments = new LinkedHashMap<>();
     for (String mode : List.of("generate", "forced_choice")) {
       for (String share : List.of("false", "true")) {
@@ -164,6 +170,51 @@ class SelfRewardStagesTest {
     assertThat(judgments.get("generate false").toString()).contains("\"verdict_prob\": null");
   }
 
+  /**
+   * The eval stage judges its held-out pairs in stepwise.judge.mode, the search's mode: a forced
+   * choice writes the tag with its probability and no tokens, where generate mode writes its check;
+   * the reasoning rows do not depend on the mode, and the manifest names it.
+   */
+  @Test
+  void evalJudgesInTheConfiguredJudgeMode(@TempDir Path tmp) throws Exception {
+    Path run = afterSft(tmp);
+    Map<String, List<GenericRecord>> judged = new LinkedHashMap<>();
+    Map<String, List<String>> reasoning = new LinkedHashMap<>();
+    for (String mode : List.of("generate", "forced_choice")) {
+      roundOne(run, "eval", "stepwise.judge.mode=" + mode, "stepwise.eval.max_new_tokens=64");
+      List<GenericRecord> rows = new ArrayList<>();
+      List<String> solved = new ArrayList<>();
+      for (GenericRecord g : ParquetFiles.read(run.resolve("data/eval_results/round=1"))) {
+        if (g.get("benchmark").toString().equals("synthetic-judge")) rows.add(g);
+        else solved.add(g.toString());
+      }
+      rows.sort(Comparator.comparing(g -> g.get("prompt_id").toString()));
+      solved.sort(Comparator.naturalOrder());
+      judged.put(mode, rows);
+      reasoning.put(mode, solved);
+      assertThat(stage(run, "eval").metrics()).containsEntry("synthetic-judge/mode", mode);
+    }
+    assertThat(judged.get("generate")).hasSize(4);
+    assertThat(reasoning.get("forced_choice")).isNotEmpty().isEqualTo(reasoning.get("generate"));
+    for (GenericRecord g : judged.get("generate")) {
+      assertThat(g.get("judge_mode").toString()).isEqualTo("generate");
+      assertThat(g.get("verdict_prob")).isNull();
+      assertThat((int) g.get("num_tokens")).isPositive();
+    }
+    for (int i = 0; i < 4; i++) {
+      GenericRecord g = judged.get("forced_choice").get(i);
+      assertThat(g.get("judge_mode").toString()).isEqualTo("forced_choice");
+      assertThat((double) g.get("verdict_prob")).isBetween(0.5, 1.0);
+      assertThat((int) g.get("num_tokens")).isZero();
+      assertThat(g.get("output").toString())
+          .isIn("[[A]]", "[[B]]")
+          .isEqualTo("[[" + g.get("predicted") + "]]");
+      assertThat(g.get("output")).isNotEqualTo(judged.get("generate").get(i).get("output"));
+      assertThat(g.get("correct"))
+          .isEqualTo(g.get("predicted").toString().equals(g.get("gold").toString()));
+    }
+  }
+
   /** The reference labels of pair_quality (GoldPath.PairLabel counts). */
   static Map<String, Number> pairQuality(Path run) throws Exception {
     Map<String, Number> labels = new LinkedHashMap<>();
@@ -182,21 +233,21 @@ class SelfRewardStagesTest {
 
   @SuppressWarnings("unchecked")
   private static Map<String, Object> pairQualityMetric(Path run) throws Exception {
-    StageRecord pairs =
-        Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
-            .filter(s -> s.name().equals("pairs"))
-            .findFirst()
-            .orElseThrow();
-    return (Map<String, Object>) pairs.metrics().get("pair_quality");
+    return (Map<String, Object>) stage(run, "pairs").metrics().get("pair_quality");
+  }
+
+  /** The run's manifest record of a stage. */
+  static StageRecord stage(Path run, String name) throws Exception {
+    return Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
+        .filter(s -> s.name().equals(name))
+        .findFirst()
+        .orElseThrow();
   }
 
   @Test
   void aLoopStoppedAfterTheSearchResumesWithoutDuplicateOrMissingRows(@TempDir Path tmp)
       throws Exception {
-    Path run = tmp.resolve("run");
-    for (String stage : List.of("tasks", "sft")) {
-      assertThat(Cli.run(args("stage", run, stage)).exitCode()).isZero();
-    }
+    Path run = afterSft(tmp);
     assertThat(Cli.run(args("stage", run, "search", "--round", "1")).exitCode()).isZero();
     List<String> searched = rows(run.resolve("data/solutions/round=1"));
 
@@ -257,11 +308,6 @@ class SelfRewardStagesTest {
         .contains("(truncated file?)")
         .doesNotContain("\n");
     assertThat(run.resolve("checkpoints/round=1")).doesNotExist();
-    StageRecord sft =
-        Manifest.parseStages(Files.readString(run.resolve("run.json"))).stream()
-            .filter(s -> s.name().equals("sft"))
-            .findFirst()
-            .orElseThrow();
-    assertThat(sft.status()).isEqualTo(StageRecord.FAILED);
+    assertThat(stage(run, "sft").status()).isEqualTo(StageRecord.FAILED);
   }
 }

@@ -102,7 +102,8 @@ public final class AlignEvalJob {
                   "align eval round " + round,
                   2L * rows.size(),
                   eval.evalMaxNewTokens(),
-                  eval.evalBatchSize())) {
+                  eval.evalBatchSize(),
+                  eval.judgeMode())) {
             Dataset<Row> graded =
                 grading
                     .grade(items, beforeUri, beforeId, round)

@@ -33,8 +33,9 @@ import org.apache.spark.sql.expressions.Window;
 /**
  * Stage "eval" of checkpoint round R: greedy decoding on held-out items, sharded across executors:
  * the synthetic eval problems in every language ("synthetic"), held-out step pairs for the judge
- * ("synthetic-judge"), and imported test prompts when configured ("gsm8k", "mgsm"). Writes {@code
- * eval_results} and per-benchmark, per-language accuracy to the manifest.
+ * ("synthetic-judge", judged in stepwise.judge.mode), and imported test prompts when configured
+ * ("gsm8k", "mgsm"). Writes {@code eval_results} and per-benchmark, per-language accuracy to the
+ * manifest.
  */
 public final class EvalStage {
 
@@ -87,7 +88,8 @@ public final class EvalStage {
                   "eval round " + round,
                   items.count(),
                   config.evalMaxNewTokens(),
-                  config.evalBatchSize())) {
+                  config.evalBatchSize(),
+                  config.judgeMode())) {
             io.replacePartitions(
                 Datasets.EVAL_RESULTS,
                 grading.grade(items, model, modelId, round),
@@ -97,6 +99,7 @@ public final class EvalStage {
               io.readIfAny(Datasets.EVAL_RESULTS).filter(col("round").equalTo(round)).cache();
           stage.output(Datasets.EVAL_RESULTS, io.pathOf(Datasets.EVAL_RESULTS));
           stage.metric("model_id", modelId);
+          stage.metric(JUDGE + "/mode", config.judgeMode().label());
           for (Row r :
               written
                   .groupBy("benchmark")

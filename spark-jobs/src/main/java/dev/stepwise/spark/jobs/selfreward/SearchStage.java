@@ -229,24 +229,23 @@ public final class SearchStage {
       return new Searched(solutions, judgments);
     }
     ExecutorModels.Loaded loaded = ExecutorModels.get(model, hadoop.value());
-    // A step of the batch's prompts needs a proposer and a judge prefix each, and the next step
-    // extends them: room for two steps' worth.
-    try (Generator generator =
+    // The executor's prefix cache: the next step extends this step's prefixes, whichever task
+    // of this JVM computed them.
+    Generator generator =
         new Generator(
             loaded.model(),
             loaded.tokenizer()::decode,
             null,
             c.generationBatch(),
-            c.sharePrefix() ? 4 * c.batchPrompts() : 0)) {
-      StepSearch search =
-          new StepSearch(
-              c.search(),
-              new ModelStepProposer(
-                  generator, loaded.chat(), templates, c.sampling().strategy(), c.maxStepTokens()),
-              new ModelPairJudge(
-                  generator, loaded.chat(), templates, c.maxJudgeTokens(), c.judgeMode()));
-      searchBatches(rows, search, solutions, judgments, c, seed, round, modelId, counters);
-    }
+            c.sharePrefix() ? loaded.prefixes() : null);
+    StepSearch search =
+        new StepSearch(
+            c.search(),
+            new ModelStepProposer(
+                generator, loaded.chat(), templates, c.sampling().strategy(), c.maxStepTokens()),
+            new ModelPairJudge(
+                generator, loaded.chat(), templates, c.maxJudgeTokens(), c.judgeMode()));
+    searchBatches(rows, search, solutions, judgments, c, seed, round, modelId, counters);
     return new Searched(solutions, judgments);
   }
 
