@@ -199,8 +199,6 @@ class LoraDropoutTest {
   }
 
   private static List<Generation> generate(LlamaModel model, List<GenerationRequest> requests) {
-    try (Generator generator = new Generator(model, ids -> "")) {
-      return generator.generate(requests);
-    }
+    return new Generator(model, ids -> "").generate(requests);
   }
 }
