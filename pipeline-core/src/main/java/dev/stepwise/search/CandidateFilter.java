@@ -33,25 +33,30 @@ public final class CandidateFilter {
     return text.codePoints().anyMatch(cp -> !allowed(cp));
   }
 
+  /** Unicode blocks beyond Latin whose characters a step may hold (the MGSM scripts, math). */
+  private static final Set<Character.UnicodeBlock> SCRIPT_BLOCKS =
+      Set.of(
+          Character.UnicodeBlock.GREEK,
+          Character.UnicodeBlock.CYRILLIC,
+          Character.UnicodeBlock.GENERAL_PUNCTUATION,
+          Character.UnicodeBlock.SUPERSCRIPTS_AND_SUBSCRIPTS,
+          Character.UnicodeBlock.LETTERLIKE_SYMBOLS,
+          Character.UnicodeBlock.ARROWS,
+          Character.UnicodeBlock.MATHEMATICAL_OPERATORS,
+          Character.UnicodeBlock.MISCELLANEOUS_TECHNICAL,
+          Character.UnicodeBlock.CJK_UNIFIED_IDEOGRAPHS,
+          Character.UnicodeBlock.CJK_SYMBOLS_AND_PUNCTUATION,
+          Character.UnicodeBlock.HIRAGANA,
+          Character.UnicodeBlock.KATAKANA,
+          Character.UnicodeBlock.HALFWIDTH_AND_FULLWIDTH_FORMS,
+          Character.UnicodeBlock.THAI,
+          Character.UnicodeBlock.BENGALI);
+
   private static boolean allowed(int cp) {
     if (cp == '\n' || cp == '\t') return true;
     if (cp < 0x20 || cp == 0x7f || cp == 0xfffd) return false;
     if (cp < 0x0250) return true; // ASCII, Latin-1, Latin Extended-A/B
-    Character.UnicodeBlock block = Character.UnicodeBlock.of(cp);
-    return block == Character.UnicodeBlock.GREEK
-        || block == Character.UnicodeBlock.CYRILLIC
-        || block == Character.UnicodeBlock.GENERAL_PUNCTUATION
-        || block == Character.UnicodeBlock.SUPERSCRIPTS_AND_SUBSCRIPTS
-        || block == Character.UnicodeBlock.LETTERLIKE_SYMBOLS
-        || block == Character.UnicodeBlock.ARROWS
-        || block == Character.UnicodeBlock.MATHEMATICAL_OPERATORS
-        || block == Character.UnicodeBlock.MISCELLANEOUS_TECHNICAL
-        || block == Character.UnicodeBlock.CJK_UNIFIED_IDEOGRAPHS
-        || block == Character.UnicodeBlock.CJK_SYMBOLS_AND_PUNCTUATION
-        || block == Character.UnicodeBlock.HIRAGANA
-        || block == Character.UnicodeBlock.KATAKANA
-        || block == Character.UnicodeBlock.HALFWIDTH_AND_FULLWIDTH_FORMS
-        || block == Character.UnicodeBlock.THAI
-        || block == Character.UnicodeBlock.BENGALI;
+    Character.UnicodeBlock block = Character.UnicodeBlock.of(cp); // null where unassigned
+    return block != null && SCRIPT_BLOCKS.contains(block);
   }
 }

@@ -90,7 +90,6 @@ public record TrainSettings(
     return batchSize * gradientAccumulation;
   }
 
-  /** Total updates for a data set of {@code examples} rows. */
   /** The same settings writing no intermediate checkpoints. */
   public TrainSettings withoutCheckpoints() {
     return with(steps, epochs, 0);
@@ -120,6 +119,7 @@ public record TrainSettings(
         activationCheckpointing);
   }
 
+  /** Total updates for a data set of {@code examples} rows. */
   public long totalSteps(int examples) {
     if (steps > 0) {
       return steps;
