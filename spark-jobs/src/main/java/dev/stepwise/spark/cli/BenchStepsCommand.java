@@ -197,12 +197,14 @@ public final class BenchStepsCommand implements Callable<Integer> {
         "pairs, margin >= " + Math.max(1, t.minMargin()) + " (" + t.decided() + ")");
     for (StepDiagnostic.Row r : t.rows())
       w.printf("  %-18s %-32s %-32s%n", r.name(), cell(r.all()), cell(r.decided()));
+    String gain =
+        t.decided() == 0
+            ? "none decided (no pair reached the margin)"
+            : String.format(Locale.ROOT, "%+.1f ± %.1f points", 100 * t.gain(), 100 * t.gainHalf());
     w.printf(
         Locale.ROOT,
-        "  chosen - greedy on decided prefixes: %+.1f ± %.1f points; %.2f distinct candidates a"
-            + " prefix%n",
-        100 * t.gain(),
-        100 * t.gainHalf(),
+        "  chosen - greedy on decided prefixes: %s; %.2f distinct candidates a prefix%n",
+        gain,
         t.meanDistinct());
     w.flush();
     return s.toString();
