@@ -3,6 +3,10 @@ package dev.stepwise.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import dev.stepwise.generate.GenerationRequest;
 import dev.stepwise.generate.Generator;
 import dev.stepwise.generate.TokenDecoder;
@@ -30,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,6 +42,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.DoubleSupplier;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Speed and memory of a checkpoint on this machine: generation with and without the KV cache,
@@ -57,14 +63,20 @@ public final class ModelBenchmark {
    * @param uncachedBatches batch sizes at which uncached decoding (full forward passes) is measured
    *     too
    * @param memoryCalls small generate calls in the RSS-growth run
-   * @param trainSteps timed optimizer steps for SFT and for DPO (one more is run first as warm-up)
+   * @param trainSteps timed optimizer steps for SFT and for DPO
+   * @param warmupSteps untimed optimizer steps run before them
    * @param trainBatch SFT rows per step; DPO takes a quarter as many pairs (at least one), scoring
    *     at most 16 rows
    * @param trainTokens tokens per SFT row (30% prompt)
    * @param dpoPairs preference pairs per DPO step (full and LoRA)
+   * @param dpoMicroPairs pairs per forward and backward pass of a DPO step, which accumulates the
+   *     gradients of dpoPairs / dpoMicroPairs such passes (HF's per-device batch size with gradient
+   *     accumulation: the same step in less memory)
    * @param dpoSide tokens per DPO side (80% shared prefix)
    * @param repeats decoding figures are the best of this many runs (a busy neighbour shows as slow
    *     runs)
+   * @param checkpointFullDpo whether the full-parameter DPO step uses activation checkpointing (as
+   *     full fine-tuning must at a real size to fit the machine at the paper's batch)
    */
   public record Settings(
       List<Integer> contexts,
@@ -72,20 +84,31 @@ public final class ModelBenchmark {
       List<Integer> uncachedBatches,
       int memoryCalls,
       int trainSteps,
+      int warmupSteps,
       int trainBatch,
       int trainTokens,
       int dpoPairs,
+      int dpoMicroPairs,
       int dpoSide,
       int repeats,
+      boolean checkpointFullDpo,
       long seed) {
     public Settings {
       if (dpoPairs < 1 || dpoSide < 10)
         throw new IllegalArgumentException(
             "DPO pairs must be >= 1 and DPO tokens >= 10, got " + dpoPairs + ", " + dpoSide);
+      if (dpoMicroPairs < 1 || dpoPairs % dpoMicroPairs != 0)
+        throw new IllegalArgumentException(
+            "DPO pairs per micro-batch must divide the "
+                + dpoPairs
+                + " pairs of a step, got "
+                + dpoMicroPairs);
       if (memoryCalls < 1 || trainSteps < 1 || trainBatch < 1 || repeats < 1) {
         throw new IllegalArgumentException(
             "calls, train steps, train batch and repeats must be >= 1");
       }
+      if (warmupSteps < 0)
+        throw new IllegalArgumentException("warm-up steps must be >= 0, got " + warmupSteps);
       if (trainTokens < 10)
         throw new IllegalArgumentException("train tokens must be >= 10, got " + trainTokens);
       for (int c : contexts) {
@@ -101,8 +124,9 @@ public final class ModelBenchmark {
     /**
      * The defaults for a model of {@code parameters}: the tiny model's full grid, or, from {@link
      * #REAL_SIZE_PARAMETERS}, a grid that runs a 0.5B model in minutes within 24 GB: contexts 32
-     * and 128, uncached decoding at batch 1 only, 100 calls, one timed step of 4 x 128 tokens, one
-     * run each.
+     * and 128, uncached decoding at batch 1 only, 100 calls, one timed step of 4 x 128 tokens
+     * without a warm-up step (a step lasts many seconds, so what a first step adds is small), one
+     * run each, and the full-parameter DPO step with activation checkpointing.
      */
     public static Settings forModel(long parameters) {
       return parameters < REAL_SIZE_PARAMETERS
@@ -112,13 +136,30 @@ public final class ModelBenchmark {
               List.of(1, 16),
               10_000,
               3,
+              1,
               32,
               160,
               8,
+              8,
               120,
               7,
+              false,
               1)
-          : new Settings(List.of(32, 128), List.of(1, 16), List.of(1), 100, 1, 4, 128, 1, 96, 1, 1);
+          : new Settings(
+              List.of(32, 128),
+              List.of(1, 16),
+              List.of(1),
+              100,
+              1,
+              0,
+              4,
+              128,
+              1,
+              1,
+              96,
+              1,
+              true,
+              1);
     }
 
     public int sftPrompt() {
@@ -147,6 +188,7 @@ public final class ModelBenchmark {
       List<Throughput> generation,
       double stepMillisAt32,
       double stepMillisAt512,
+      List<Double> projectionMillis,
       double scoringTokensPerSecond,
       double sftStepsPerSecond,
       double sftTokensPerSecond,
@@ -158,6 +200,16 @@ public final class ModelBenchmark {
       int memoryCalls,
       int threads,
       List<Part> parts) {
+
+    /**
+     * Tokens/s a decoding step at {@code batch} rows could reach if it did nothing but its weight
+     * products (batch 1: one pass over the weights, the memory-bandwidth limit); NaN when not
+     * measured at that batch.
+     */
+    public double projectionLimit(List<Integer> batches, int batch) {
+      int i = batches.indexOf(batch);
+      return i < 0 ? Double.NaN : batch * 1000 / projectionMillis.get(i);
+    }
 
     public double tokensPerSecond(int batch, int context, boolean cached) {
       return generation.stream()
@@ -220,6 +272,7 @@ public final class ModelBenchmark {
     Random rng = new Random(s.seed());
     List<Throughput> generation = new ArrayList<>();
     double[] latency;
+    List<Double> projections;
     double scoring;
     long[] rss;
     int vocab;
@@ -255,6 +308,15 @@ public final class ModelBenchmark {
             }
           }
         }
+        projections =
+            measure(
+                "weight products alone at batch " + s.batches(),
+                () -> s.batches().stream().map(b -> projectionMillis(model, b)).toList(),
+                ms ->
+                    ms.stream()
+                            .map(m -> String.format(Locale.ROOT, "%.1f", m))
+                            .collect(Collectors.joining(", "))
+                        + " ms");
         latency =
             measure(
                 "cached step at position 32 and 512",
@@ -280,7 +342,34 @@ public final class ModelBenchmark {
                         Locale.ROOT, "lowest %d MB, end %d MB", r[0] / 1024, r[1] / 1024));
       }
       // The inference copy is closed first: training holds the weights, their gradients and AdamW's
-      // two moments.
+      // two moments. LoRA, what a real-size run trains, goes before full fine-tuning, so that what
+      // a full-parameter part leaves in the process (Java heap, engine caches) cannot count in it.
+      List<PreferencePair> pairs = new ArrayList<>();
+      for (int i = 0; i < s.dpoPairs(); i++) {
+        pairs.add(
+            new PreferencePair(
+                randomIds(rng, vocab, s.dpoPrefix()),
+                randomIds(rng, vocab, s.dpoSide() - s.dpoPrefix()),
+                randomIds(rng, vocab, s.dpoSide() - s.dpoPrefix()),
+                -50,
+                -50));
+      }
+      String dpoStep =
+          "DPO step, "
+              + s.dpoPairs()
+              + " pairs x 2 x "
+              + s.dpoSide()
+              + " tokens"
+              + (s.dpoMicroPairs() < s.dpoPairs()
+                  ? " as " + s.dpoPairs() / s.dpoMicroPairs() + " micro-batches"
+                  : "");
+      DpoObjective dpo = new DpoObjective(new StepDpoLoss(0.1, 0));
+      for (boolean checkpointing : new boolean[] {false, true}) {
+        measure(
+            "LoRA r=" + BENCH_LORA.r() + " " + dpoStep + checkpointingLabel(checkpointing),
+            () -> stepsPerSecond(dpo, pairs, s.dpoMicroPairs(), root, BENCH_LORA, checkpointing),
+            ModelBenchmark::stepsPerSecond);
+      }
       List<SftExample> sft = new ArrayList<>();
       for (int i = 0; i < s.trainBatch(); i++) {
         sft.add(
@@ -293,37 +382,17 @@ public final class ModelBenchmark {
               "SFT step, batch " + s.trainBatch() + " x " + s.trainTokens() + " tokens",
               () -> stepsPerSecond(new SftObjective(), sft, s.trainBatch(), root, null, false),
               ModelBenchmark::stepsPerSecond);
-      List<PreferencePair> pairs = new ArrayList<>();
-      for (int i = 0; i < s.dpoPairs(); i++) {
-        pairs.add(
-            new PreferencePair(
-                randomIds(rng, vocab, s.dpoPrefix()),
-                randomIds(rng, vocab, s.dpoSide() - s.dpoPrefix()),
-                randomIds(rng, vocab, s.dpoSide() - s.dpoPrefix()),
-                -50,
-                -50));
-      }
-      String dpoStep = "DPO step, " + s.dpoPairs() + " pairs x 2 x " + s.dpoSide() + " tokens";
-      DpoObjective dpo = new DpoObjective(new StepDpoLoss(0.1, 0));
       double dpoSteps =
           measure(
-              dpoStep,
-              () -> stepsPerSecond(dpo, pairs, s.dpoPairs(), root, null, false),
+              dpoStep + checkpointingLabel(s.checkpointFullDpo()),
+              () ->
+                  stepsPerSecond(dpo, pairs, s.dpoMicroPairs(), root, null, s.checkpointFullDpo()),
               ModelBenchmark::stepsPerSecond);
-      // What a real-size run trains: LoRA adapters, with and without activation checkpointing.
-      for (boolean checkpointing : new boolean[] {false, true}) {
-        measure(
-            "LoRA r="
-                + BENCH_LORA.r()
-                + " DPO step"
-                + (checkpointing ? ", activation checkpointing" : ""),
-            () -> stepsPerSecond(dpo, pairs, s.dpoPairs(), root, BENCH_LORA, checkpointing),
-            ModelBenchmark::stepsPerSecond);
-      }
       return new Result(
           generation,
           latency[0],
           latency[1],
+          projections,
           scoring,
           sftSteps,
           sftSteps * s.trainBatch() * s.trainTokens(),
@@ -344,9 +413,7 @@ public final class ModelBenchmark {
    */
   private <T> T measure(String name, IoSupplier<T> work, Function<T, String> figure)
       throws IOException {
-    // Loading leaves GB of direct buffers and file mappings to the collector; a part's peak should
-    // not include an earlier part's garbage.
-    System.gc();
+    releaseFreedMemory();
     resetPeakRss();
     long start = System.nanoTime();
     T result = work.get();
@@ -356,6 +423,25 @@ public final class ModelBenchmark {
     return result;
   }
 
+  /** glibc's C library, for malloc_trim. */
+  private interface CLibrary extends Library {
+    int malloc_trim(long pad);
+  }
+
+  /**
+   * Hands memory freed by earlier parts back to the system, so that a part's peak is its own:
+   * loading leaves GB of direct buffers and file mappings to the collector, and glibc keeps what
+   * the engine freed (a 20 GB training step leaves most of it in the process) until malloc_trim.
+   */
+  private static void releaseFreedMemory() {
+    System.gc();
+    try {
+      Native.load("c", CLibrary.class).malloc_trim(0);
+    } catch (UnsatisfiedLinkError | RuntimeException e) {
+      // Not glibc: a part's peak may then include memory an earlier part freed.
+    }
+  }
+
   @FunctionalInterface
   private interface IoSupplier<T> {
     T get() throws IOException;
@@ -363,6 +449,10 @@ public final class ModelBenchmark {
 
   private static String tokensPerSecond(Throughput t) {
     return String.format(Locale.ROOT, "%.1f tokens/s", t.tokensPerSecond());
+  }
+
+  private static String checkpointingLabel(boolean checkpointing) {
+    return checkpointing ? ", checkpointed" : "";
   }
 
   private static String stepsPerSecond(double steps) {
@@ -441,6 +531,32 @@ public final class ModelBenchmark {
   }
 
   /**
+   * The time (ms) of one decoding step's weight products alone at {@code batch} rows: the matrices
+   * of {@link LlamaModel#decodingProducts} over random inputs, as a step runs them (the best of
+   * three runs). At batch 1 this is one pass over all the weights, so it bounds decoding by the
+   * memory bandwidth; at larger batches, by the engine's matrix-product speed.
+   */
+  private static double projectionMillis(LlamaModel model, int batch) {
+    List<NDArray> weights = model.decodingProducts();
+    double best = Double.MAX_VALUE;
+    try (NDManager scope = model.manager().newSubManager()) {
+      Map<Long, NDArray> inputs = new HashMap<>(); // one random input per input width
+      for (NDArray w : weights) {
+        inputs.computeIfAbsent(
+            w.getShape().get(1),
+            width -> scope.randomNormal(0, 1, new Shape(batch, 1, width), w.getDataType()));
+      }
+      for (int run = 0; run < 3; run++) {
+        long start = System.nanoTime();
+        for (NDArray w : weights)
+          Linear.linear(inputs.get(w.getShape().get(1)), w).singletonOrThrow().close();
+        best = Math.min(best, (System.nanoTime() - start) / 1e6);
+      }
+    }
+    return best;
+  }
+
+  /**
    * Cached batch-1 step time (ms) around positions 32 and 512: 24 tokens generated after a prompt
    * of 20 and of 500 random tokens, the median of the 16 steps from the fifth on, the lowest of
    * five runs (a busy neighbour shows as spikes; one run at real size).
@@ -478,22 +594,27 @@ public final class ModelBenchmark {
     return best;
   }
 
-  /** Training steps/s of full fine-tuning ({@code lora} null) or of LoRA adapters. */
+  /**
+   * Training steps/s of full fine-tuning ({@code lora} null) or of LoRA adapters, timed from the
+   * first step after the warm-up ones; a step accumulates the gradients of all {@code examples} in
+   * micro-batches of {@code microBatch}.
+   */
   private <E> double stepsPerSecond(
       Objective<E> objective,
       List<E> examples,
-      int batch,
+      int microBatch,
       NDManager root,
       LoraSettings lora,
       boolean activationCheckpointing)
       throws IOException {
     try (LlamaModel fresh = Checkpoint.load(modelDir, root)) {
-      long[] stepEnds = new long[settings.trainSteps() + 2];
+      int warmup = settings.warmupSteps(), total = warmup + settings.trainSteps();
+      long[] timed = new long[2]; // the first timed step's start, the last step's end
       TrainSettings train =
           new TrainSettings(
-              batch,
-              1,
-              settings.trainSteps() + 1,
+              microBatch,
+              examples.size() / microBatch,
+              total,
               0,
               1e-5,
               0,
@@ -515,16 +636,16 @@ public final class ModelBenchmark {
               new Trainer.Listener() {
                 @Override
                 public void beforeStep(long step) {
-                  if (step == 1) stepEnds[0] = System.nanoTime();
+                  if (step == warmup) timed[0] = System.nanoTime();
                 }
 
                 @Override
-                public void afterStep(long step, long total, Map<String, Double> metrics) {
-                  stepEnds[(int) step] = System.nanoTime();
+                public void afterStep(long done, long steps, Map<String, Double> metrics) {
+                  timed[1] = System.nanoTime();
                 }
               })
           .train(examples, null);
-      return settings.trainSteps() / ((stepEnds[settings.trainSteps() + 1] - stepEnds[0]) / 1e9);
+      return settings.trainSteps() / ((timed[1] - timed[0]) / 1e9);
     }
   }
 

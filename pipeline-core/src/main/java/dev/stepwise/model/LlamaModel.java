@@ -55,6 +55,9 @@ public final class LlamaModel implements AutoCloseable {
   /** 1 / theta^(2i/d), computed in F32 exactly as HF's LlamaRotaryEmbedding does. */
   private final NDArray inverseFrequencies;
 
+  /** [headDim, headDim], F32: x times it is HF's rotate_half(x) = [-x2, x1]. */
+  private final NDArray rotateHalf;
+
   /** LoRA adapters or null; see {@link #setProjectionHook}. */
   private volatile ProjectionHook projectionHook;
 
@@ -168,6 +171,18 @@ public final class LlamaModel implements AutoCloseable {
         manager
             .ones(exponents.getShape())
             .div(manager.full(exponents.getShape(), (float) config.ropeTheta()).pow(exponents));
+    this.rotateHalf = rotateHalfMatrix(manager, config.headDim());
+  }
+
+  /** R with x R = [-x2, x1] for x = [x1, x2] (halves of a head). */
+  private static NDArray rotateHalfMatrix(NDManager manager, int headDim) {
+    int half = headDim / 2;
+    float[] r = new float[headDim * headDim];
+    for (int j = 0; j < half; j++) {
+      r[(j + half) * headDim + j] = -1; // output j takes -x2[j]
+      r[j * headDim + j + half] = 1; // output half + j takes x1[j]
+    }
+    return manager.create(r, new Shape(headDim, headDim));
   }
 
   /**
@@ -255,6 +270,18 @@ public final class LlamaModel implements AutoCloseable {
   /** The trainable parameters by HF name (a tied head appears once, as the embedding). */
   public Map<String, NDArray> parameters() {
     return parameters;
+  }
+
+  /**
+   * The weight matrices one decoding step of this model (frozen, no projection hook) multiplies by,
+   * in order: per layer the fused q/k/v, o, the fused gate/up and down; then the output layer.
+   */
+  public List<NDArray> decodingProducts() {
+    List<NDArray> products = new ArrayList<>();
+    for (Layer layer : layers)
+      products.addAll(List.of(layer.qkv, layer.o, layer.gateUp, layer.down));
+    products.add(lmHead);
+    return products;
   }
 
   /** Attaches (or drops) gradients on every parameter, for training inside a GradientCollector. */
@@ -392,26 +419,23 @@ public final class LlamaModel implements AutoCloseable {
     int heads = config.numAttentionHeads(),
         kvHeads = config.numKeyValueHeads(),
         headDim = config.headDim();
-    NDArray[] qkv;
-    if (fused(layer, projections)) {
-      long qRows = layer.q.getShape().get(0), kvRows = layer.k.getShape().get(0);
-      NDArray all =
-          (layer.qkvBias == null
-                  ? Linear.linear(h, layer.qkv)
-                  : Linear.linear(h, layer.qkv, layer.qkvBias))
-              .singletonOrThrow();
-      qkv = all.split(new long[] {qRows, qRows + kvRows}, lastAxis(all)).toArray(new NDArray[0]);
-    } else {
-      qkv =
-          new NDArray[] {
-            linear(projections, index, "q_proj", h, layer.q, layer.qBias),
-            linear(projections, index, "k_proj", h, layer.k, layer.kBias),
-            linear(projections, index, "v_proj", h, layer.v, layer.vBias)
-          };
-    }
-    NDArray q = weightTyped(applyRotary(f32(splitHeads(qkv[0], heads)), rope));
-    NDArray k = weightTyped(applyRotary(f32(splitHeads(qkv[1], kvHeads)), rope));
-    NDArray v = splitHeads(qkv[2], kvHeads);
+    // q, k and v side by side, [batch, time, (heads + 2 kvHeads) * headDim], then as heads.
+    NDArray qkv =
+        fused(layer, projections)
+            ? project(h, layer.qkv, layer.qkvBias)
+            : NDArrays.concat(
+                new NDList(
+                    linear(projections, index, "q_proj", h, layer.q, layer.qBias),
+                    linear(projections, index, "k_proj", h, layer.k, layer.kBias),
+                    linear(projections, index, "v_proj", h, layer.v, layer.vBias)),
+                -1);
+    NDArray byHead = qkv.reshape(batch, time, heads + 2L * kvHeads, headDim).transpose(0, 2, 1, 3);
+    // Queries and keys take their rotary embeddings together.
+    NDArray rotated =
+        weightTyped(applyRotary(f32(byHead.get(new NDIndex(":, :{}", heads + kvHeads))), rope));
+    NDArray q = rotated.get(new NDIndex(":, :{}", heads));
+    NDArray k = rotated.get(new NDIndex(":, {}:", heads));
+    NDArray v = byHead.get(new NDIndex(":, {}:", heads + kvHeads));
     if (cache != null) {
       NDArray[] all = cache.append(index, k, v, h.getManager());
       k = all[0];
@@ -423,8 +447,8 @@ public final class LlamaModel implements AutoCloseable {
     NDArray grouped = q.reshape(batch, kvHeads, config.groupSize() * time, headDim);
     NDArray scores =
         Scalars.mul(f32(grouped.matMul(k.transpose(0, 1, 3, 2))), 1.0 / Math.sqrt(headDim))
-            .reshape(batch, heads, time, keysLength)
-            .add(mask);
+            .reshape(batch, heads, time, keysLength);
+    if (mask != null) scores = scores.add(mask);
     NDArray probs =
         weightTyped(scores.softmax(-1))
             .reshape(batch, kvHeads, config.groupSize() * time, keysLength);
@@ -442,7 +466,7 @@ public final class LlamaModel implements AutoCloseable {
     NDArray h = weightTyped(normed);
     NDArray gate, up;
     if (fused(layer, projections)) {
-      NDArray both = Linear.linear(h, layer.gateUp).singletonOrThrow();
+      NDArray both = project(h, layer.gateUp, null);
       NDList gateUp = both.split(new long[] {layer.gate.getShape().get(0)}, lastAxis(both));
       gate = gateUp.get(0);
       up = gateUp.get(1);
@@ -498,25 +522,22 @@ public final class LlamaModel implements AutoCloseable {
    */
   private static NDArray linear(
       ProjectionHook hook, int layer, String module, NDArray x, NDArray weight, NDArray bias) {
-    NDArray y =
-        (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias))
-            .singletonOrThrow();
+    NDArray y = project(x, weight, bias);
     return hook == null ? y : hook.project(layer, module, x, y);
   }
 
-  /** [batch, time, heads*headDim] to [batch, heads, time, headDim]. */
-  private NDArray splitHeads(NDArray x, int heads) {
-    Shape s = x.getShape();
-    return x.reshape(s.get(0), s.get(1), heads, config.headDim()).transpose(0, 2, 1, 3);
+  /** {@code x W^T + b} ({@code bias} may be null). */
+  private static NDArray project(NDArray x, NDArray weight, NDArray bias) {
+    return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias))
+        .singletonOrThrow();
   }
 
-  /** HF's apply_rotary_pos_emb: x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1]. */
+  /**
+   * HF's apply_rotary_pos_emb: x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] taken as a
+   * product with a signed permutation matrix (exact: one term of ±1 per output, the rest zeros).
+   */
   private NDArray applyRotary(NDArray x, NDArray[] cosSin) {
-    int half = config.headDim() / 2;
-    NDArray x1 = x.get(new NDIndex("..., :{}", half));
-    NDArray x2 = x.get(new NDIndex("..., {}:", half));
-    NDArray rotated = NDArrays.concat(new NDList(x2.neg(), x1), -1);
-    return x.mul(cosSin[0]).add(rotated.mul(cosSin[1]));
+    return x.mul(cosSin[0]).add(x.matMul(rotateHalf).mul(cosSin[1]));
   }
 
   /** cos and sin [batch, 1, time, headDim] of each token's own position (padding excluded). */
@@ -533,20 +554,25 @@ public final class LlamaModel implements AutoCloseable {
 
   /**
    * Additive mask [batch, 1, time, keys]: query t (absolute position start+t) sees key s when s is
-   * not padding and s <= start+t. Padding queries see nothing; their outputs are never used.
+   * not padding and s <= start+t. Padding queries see nothing; their outputs are never used. Null
+   * when no query has a key to mask (a decode step of rows without padding).
    */
   static NDArray attentionMask(NDManager scope, int[] padding, int start, int time) {
     int keys = start + time;
     float[] mask = new float[padding.length * time * keys];
+    boolean any = false;
     for (int b = 0; b < padding.length; b++) {
       for (int t = 0; t < time; t++) {
         int row = (b * time + t) * keys;
         for (int s = 0; s < keys; s++) {
-          if (s < padding[b] || s > start + t) mask[row + s] = MASKED;
+          if (s < padding[b] || s > start + t) {
+            mask[row + s] = MASKED;
+            any = true;
+          }
         }
       }
     }
-    return scope.create(mask, new Shape(padding.length, 1, time, keys));
+    return any ? scope.create(mask, new Shape(padding.length, 1, time, keys)) : null;
   }
 
   @Override

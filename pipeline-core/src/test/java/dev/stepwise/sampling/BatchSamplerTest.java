@@ -12,21 +12,20 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class BatchSamplerTest {
-
-  /** The tiny preset's vocabulary size. */
-  private static final int VOCAB = 2048;
 
   /**
    * Rows of logits with the shapes sampling meets: flat, peaked, heavy-tailed, tied maxima, masked
    * tokens.
    */
-  private static float[][] rows(Random rng, int count) {
-    float[][] rows = new float[count][VOCAB];
+  private static float[][] rows(Random rng, int count, int vocab) {
+    float[][] rows = new float[count][vocab];
     for (int b = 0; b < count; b++) {
       double scale = new double[] {0.2, 1, 3, 8}[b % 4];
-      for (int i = 0; i < VOCAB; i++) rows[b][i] = (float) (rng.nextGaussian() * scale);
+      for (int i = 0; i < vocab; i++) rows[b][i] = (float) (rng.nextGaussian() * scale);
     }
     rows[1][7] = rows[1][900] = 40; // two tied maxima
     Arrays.fill(rows[2], 0, 100, Float.NEGATIVE_INFINITY);
@@ -42,16 +41,21 @@ class BatchSamplerTest {
           new TokenChooser.Draw(0.06, 0, 0.95, 0),
           new TokenChooser.Draw(0, 0, 1.0, 0));
 
-  @Test
-  void picksExactlyTheTokensOfTheJavaSamplerForEveryRowAndSetting() {
+  /**
+   * The tiny preset's vocabulary (2048), and one past several blocks of the two-level count that
+   * does not end on a block (5003).
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {2048, 5003})
+  void picksExactlyTheTokensOfTheJavaSamplerForEveryRowAndSetting(int vocab) {
     Random rng = new Random(11);
     int rows = 8, compared = 0, distinct;
     Set<Integer> seen = new HashSet<>();
     try (NDManager manager = NDManager.newBaseManager()) {
       for (int trial = 0; trial < 40; trial++) {
-        float[][] logits = rows(rng, rows);
-        float[] flat = new float[rows * VOCAB];
-        for (int b = 0; b < rows; b++) System.arraycopy(logits[b], 0, flat, b * VOCAB, VOCAB);
+        float[][] logits = rows(rng, rows, vocab);
+        float[] flat = new float[rows * vocab];
+        for (int b = 0; b < rows; b++) System.arraycopy(logits[b], 0, flat, b * vocab, vocab);
         // Each row its own setting and uniform, as requests with different samplers share a batch.
         TokenChooser.Draw[] draws = new TokenChooser.Draw[rows];
         for (int b = 0; b < rows; b++) {
@@ -61,7 +65,7 @@ class BatchSamplerTest {
         double[] entropies = new double[rows];
         BatchSampler.Picked[] picked;
         try (NDManager scope = manager.newSubManager()) {
-          NDArray batch = scope.create(flat, new Shape(rows, VOCAB));
+          NDArray batch = scope.create(flat, new Shape(rows, vocab));
           picked =
               BatchSampler.pick(
                   batch,
@@ -89,6 +93,46 @@ class BatchSamplerTest {
     assertThat(compared).isEqualTo(320);
     distinct = seen.size();
     assertThat(distinct).as("the draws spread over many tokens").isGreaterThan(100);
+  }
+
+  @Test
+  void countsTheEntriesAtMostTheTargetAsAFullComparisonDoes() {
+    Random rng = new Random(3);
+    int vocab = 3 * BatchSampler.BLOCK + 17;
+    try (NDManager manager = NDManager.newBaseManager()) {
+      for (int trial = 0; trial < 50; trial++) {
+        // Non-decreasing rows with runs of equal entries (zero-probability tokens), targets inside,
+        // on an entry, on a block end, below the first entry and above the last.
+        double[] cdf = new double[2 * vocab];
+        double[] at = new double[2];
+        for (int r = 0; r < 2; r++) {
+          double acc = 0;
+          for (int i = 0; i < vocab; i++) {
+            if (rng.nextInt(3) > 0) acc += rng.nextDouble();
+            cdf[r * vocab + i] = acc;
+          }
+          int pick = rng.nextInt(vocab);
+          at[r] =
+              switch (trial % 5) {
+                case 0 -> cdf[r * vocab + pick];
+                case 1 -> cdf[r * vocab + BatchSampler.BLOCK * (1 + pick % 3) - 1];
+                case 2 -> -1;
+                case 3 -> acc + 1;
+                default -> rng.nextDouble() * acc;
+              };
+        }
+        long[] counted =
+            BatchSampler.countAtMost(
+                manager.create(cdf, new Shape(2, vocab)), manager.create(at, new Shape(2, 1)));
+        for (int r = 0; r < 2; r++) {
+          long expected = 0;
+          for (int i = 0; i < vocab; i++) if (cdf[r * vocab + i] <= at[r]) expected++;
+          if (expected == vocab)
+            assertThat(counted[r]).as("trial %d row %d", trial, r).isGreaterThanOrEqualTo(vocab);
+          else assertThat(counted[r]).as("trial %d row %d", trial, r).isEqualTo(expected);
+        }
+      }
+    }
   }
 
   @Test

@@ -226,7 +226,7 @@ public final class BenchCommand implements Runnable {
       @Option(
               names = "--train-steps",
               description =
-                  "Timed SFT and DPO steps after one warm-up step (default 3; real size 1).")
+                  "Timed SFT and DPO steps (default 3 after one warm-up step; real size 1, no warm-up).")
           Integer trainSteps,
       @Option(names = "--train-batch", description = "SFT rows per step (default 32; real size 4).")
           Integer trainBatch,
@@ -239,6 +239,11 @@ public final class BenchCommand implements Runnable {
               description =
                   "Preference pairs per DPO step, full and LoRA (default 8; real size 1).")
           Integer dpoPairs,
+      @Option(
+              names = "--dpo-micro-pairs",
+              description =
+                  "Pairs per forward and backward pass of a DPO step, which accumulates the gradients of --dpo-pairs / N passes (default: all in one).")
+          Integer dpoMicroPairs,
       @Option(
               names = "--dpo-tokens",
               description = "Tokens per DPO side (default 120; real size 96).")
@@ -278,11 +283,14 @@ public final class BenchCommand implements Runnable {
                     d.uncachedBatches(),
                     or(calls, d.memoryCalls()),
                     or(trainSteps, d.trainSteps()),
+                    d.warmupSteps(),
                     or(trainBatch, d.trainBatch()),
                     or(trainTokens, d.trainTokens()),
                     or(dpoPairs, d.dpoPairs()),
+                    or(dpoMicroPairs, or(dpoPairs, d.dpoPairs())),
                     or(dpoTokens, d.dpoSide()),
                     or(repeats, d.repeats()),
+                    d.checkpointFullDpo(),
                     d.seed()));
     PrintWriter w = spec.commandLine().getOut();
     w.printf(
@@ -298,7 +306,7 @@ public final class BenchCommand implements Runnable {
                         (part, figure) -> {
                           w.printf(
                               Locale.ROOT,
-                              "  %-46s %-26s %6.1f s, peak RSS %,6d MB%n",
+                              "  %-58s %-20s %6.1f s, peak RSS %,6d MB%n",
                               part.name(),
                               figure,
                               part.seconds(),
@@ -376,6 +384,17 @@ public final class BenchCommand implements Runnable {
         w.println();
       }
     }
+    int context = s.contexts().get(s.contexts().size() - 1);
+    for (int batch : s.batches()) {
+      double limit = r.projectionLimit(s.batches(), batch);
+      w.printf(
+          Locale.ROOT,
+          "  %-44s %8.1f tokens/s; cached decoding at ctx %d reaches %.0f%% of it%n",
+          "batch " + batch + ": weight products alone allow",
+          limit,
+          context,
+          100 * r.tokensPerSecond(batch, context, true) / limit);
+    }
     w.printf(
         "  %-44s %8.2f ms / %.2f ms = %.2fx (target <= 1.5x) %s%n",
         "cached step at position 512 vs 32",
@@ -401,7 +420,13 @@ public final class BenchCommand implements Runnable {
         r.sftTokensPerSecond());
     w.printf(
         "  %-44s %8.2f steps/s %8.0f tokens/s%n",
-        "DPO (" + s.dpoPairs() + " pairs x 2 x " + s.dpoSide() + " tokens)",
+        "DPO ("
+            + s.dpoPairs()
+            + " pairs x 2 x "
+            + s.dpoSide()
+            + " tokens"
+            + (s.checkpointFullDpo() ? ", checkpointed" : "")
+            + ")",
         r.dpoStepsPerSecond(),
         r.dpoTokensPerSecond());
     w.printf("  %-44s %8.0f MB%n", "peak RSS (VmHWM, highest part)", r.peakRssKb() / 1024.0);

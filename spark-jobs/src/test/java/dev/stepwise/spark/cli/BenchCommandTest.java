@@ -31,6 +31,8 @@ class BenchCommandTest {
             "1",
             "--dpo-pairs",
             "2",
+            "--dpo-micro-pairs",
+            "1",
             "--dpo-tokens",
             "40",
             "--json",
@@ -86,14 +88,17 @@ class BenchCommandTest {
         .isGreaterThan(result.get("rssEndKb").getAsLong() / 2)
         .isPositive();
     assertThat(result.get("memoryCalls").getAsInt()).isEqualTo(40);
-    // load, 8 decoding figures, latency, scoring, RSS calls, SFT, DPO, LoRA DPO without and with
-    // activation checkpointing
-    assertThat(result.getAsJsonArray("parts")).hasSize(16);
+    // load, 8 decoding figures, weight products, latency, scoring, RSS calls, LoRA DPO without and
+    // with activation checkpointing, SFT, DPO
+    assertThat(result.getAsJsonArray("parts")).hasSize(17);
     assertThat(r.out())
         .contains(
-            "DPO step, 2 pairs x 2 x 40 tokens",
-            "LoRA r=8 DPO step ",
-            "LoRA r=8 DPO step, activation checkpointing");
+            "DPO step, 2 pairs x 2 x 40 tokens as 2 micro-batches",
+            "LoRA r=8 DPO step, 2 pairs x 2 x 40 tokens as 2 micro-batches, checkpointed",
+            "batch 16: weight products alone allow");
+    assertThat(result.getAsJsonArray("projectionMillis")).hasSize(2);
+    for (var ms : result.getAsJsonArray("projectionMillis"))
+      assertThat(ms.getAsDouble()).isPositive();
   }
 
   @Test
