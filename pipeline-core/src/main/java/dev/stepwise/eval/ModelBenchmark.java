@@ -363,13 +363,6 @@ public final class ModelBenchmark {
               + (s.dpoMicroPairs() < s.dpoPairs()
                   ? " as " + s.dpoPairs() / s.dpoMicroPairs() + " micro-batches"
                   : "");
-      DpoObjective dpo = new DpoObjective(new StepDpoLoss(0.1, 0));
-      for (boolean checkpointing : new boolean[] {false, true}) {
-        measure(
-            "LoRA r=" + BENCH_LORA.r() + " " + dpoStep + checkpointingLabel(checkpointing),
-            () -> stepsPerSecond(dpo, pairs, s.dpoMicroPairs(), root, BENCH_LORA, checkpointing),
-            ModelBenchmark::stepsPerSecond);
-      }
       List<SftExample> sft = new ArrayList<>();
       for (int i = 0; i < s.trainBatch(); i++) {
         sft.add(
@@ -377,9 +370,21 @@ public final class ModelBenchmark {
                 randomIds(rng, vocab, s.sftPrompt()),
                 randomIds(rng, vocab, s.trainTokens() - s.sftPrompt())));
       }
+      String sftStep = "SFT step, batch " + s.trainBatch() + " x " + s.trainTokens() + " tokens";
+      measure(
+          "LoRA r=" + BENCH_LORA.r() + " " + sftStep,
+          () -> stepsPerSecond(new SftObjective(), sft, s.trainBatch(), root, BENCH_LORA, false),
+          ModelBenchmark::stepsPerSecond);
+      DpoObjective dpo = new DpoObjective(new StepDpoLoss(0.1, 0));
+      for (boolean checkpointing : new boolean[] {false, true}) {
+        measure(
+            "LoRA r=" + BENCH_LORA.r() + " " + dpoStep + checkpointingLabel(checkpointing),
+            () -> stepsPerSecond(dpo, pairs, s.dpoMicroPairs(), root, BENCH_LORA, checkpointing),
+            ModelBenchmark::stepsPerSecond);
+      }
       double sftSteps =
           measure(
-              "SFT step, batch " + s.trainBatch() + " x " + s.trainTokens() + " tokens",
+              sftStep,
               () -> stepsPerSecond(new SftObjective(), sft, s.trainBatch(), root, null, false),
               ModelBenchmark::stepsPerSecond);
       double dpoSteps =
