@@ -13,6 +13,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -102,6 +106,48 @@ public final class DatasetIO {
   public List<String> replacePartitions(String dataset, Dataset<Row> rows, Set<String> owned) {
     try (Staged staged = stage(dataset, rows, owned)) {
       return staged.commit();
+    }
+  }
+
+  /** Rows for {@link #replacePartitions(List)}: a dataset, its rows and the partitions it owns. */
+  public record Write(String dataset, Dataset<Row> rows, Set<String> owned) {}
+
+  /**
+   * {@link #replacePartitions(String, Dataset, Set)} for several datasets whose rows come from one
+   * cached computation: their writes run as concurrent Spark jobs, so their planning and commit
+   * latencies overlap instead of adding up, and none is committed unless all were written. Each
+   * dataset at most once (staging a dataset clears its strays).
+   */
+  public void replacePartitions(List<Write> writes) {
+    if (writes.stream().map(Write::dataset).distinct().count() < writes.size())
+      throw new IllegalArgumentException("each dataset may be written once: " + writes);
+    ExecutorService pool = Executors.newFixedThreadPool(writes.size());
+    List<Future<Staged>> futures = new ArrayList<>();
+    List<Staged> staged = new ArrayList<>();
+    try {
+      for (Write w : writes)
+        futures.add(pool.submit(() -> stage(w.dataset(), w.rows(), w.owned())));
+      RuntimeException failure = null;
+      for (Future<Staged> f : futures) {
+        try {
+          staged.add(f.get());
+        } catch (ExecutionException e) {
+          if (failure == null)
+            failure =
+                e.getCause() instanceof RuntimeException r
+                    ? r
+                    : new StepwiseException(StepwiseException.oneLine(e.getCause()), e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new StepwiseException(
+              "interrupted while writing " + writes.size() + " datasets", e);
+        }
+      }
+      if (failure != null) throw failure;
+      for (Staged s : staged) s.commit();
+    } finally {
+      staged.forEach(Staged::close);
+      pool.shutdownNow();
     }
   }
 

@@ -250,6 +250,46 @@ class RunLayoutTest {
   }
 
   @Test
+  void datasetsWrittenTogetherAreCommittedOnlyWhenAllWereWritten() throws Exception {
+    SparkSession spark = spark();
+    DatasetIO io = new DatasetIO(spark, layout());
+    var schema = Datasets.get(Datasets.REJECTED).sparkType();
+    Dataset<Row> first =
+        spark.createDataFrame(
+            List.of(RowFactory.create("prompts", "s", "train", "f", 1L, "bad", null)), schema);
+    io.replacePartitions(Datasets.REJECTED, first, Set.of());
+    Dataset<Row> second =
+        spark.createDataFrame(
+            List.of(RowFactory.create("prompts", "s", "train", "g", 2L, "worse", null)), schema);
+    // step_pairs rows of the wrong schema: that write fails, so the good one is not committed.
+    assertThatThrownBy(
+            () ->
+                io.replacePartitions(
+                    List.of(
+                        new DatasetIO.Write(Datasets.REJECTED, second, Set.of()),
+                        new DatasetIO.Write(Datasets.STEP_PAIRS, second, Set.of()))))
+        .isInstanceOf(SchemaMismatchException.class);
+    assertThat(io.read(Datasets.REJECTED).collectAsList())
+        .extracting(r -> r.getLong(4))
+        .containsExactly(1L);
+    assertThat(layout().fs().listStatus(io.pathOf(Datasets.REJECTED)))
+        .noneMatch(status -> status.getPath().getName().startsWith("_tmp-"));
+
+    io.replacePartitions(List.of(new DatasetIO.Write(Datasets.REJECTED, second, Set.of())));
+    assertThat(io.read(Datasets.REJECTED).collectAsList())
+        .extracting(r -> r.getLong(4))
+        .containsExactly(2L);
+    assertThatThrownBy(
+            () ->
+                io.replacePartitions(
+                    List.of(
+                        new DatasetIO.Write(Datasets.REJECTED, second, Set.of()),
+                        new DatasetIO.Write(Datasets.REJECTED, first, Set.of()))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("each dataset may be written once");
+  }
+
+  @Test
   void readingADatasetWithOtherTypesNamesTheColumn() {
     SparkSession spark = spark();
     RunLayout layout = layout();

@@ -37,7 +37,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.ReduceFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -56,7 +58,14 @@ import scala.jdk.javaapi.CollectionConverters;
 public final class SearchStage {
 
   /** What one partition produced, before it is split into the two datasets. */
-  public record Searched(List<Row> solutions, List<Row> judgments) implements Serializable {}
+  public record Searched(List<Row> solutions, List<Row> judgments) implements Serializable {
+    /** Solutions whose answer matched the gold one. */
+    long solved() {
+      // Rows built by hand carry no schema: the column is found by its place in the dataset's.
+      int correct = Datasets.get(Datasets.SOLUTIONS).sparkType().fieldIndex("correct");
+      return solutions.stream().filter(r -> Boolean.TRUE.equals(r.get(correct))).count();
+    }
+  }
 
   private final SparkSession spark;
   private final DatasetIO io;
@@ -126,18 +135,25 @@ public final class SearchStage {
                             },
                         Encoders.javaSerialization(Searched.class))
                     .persist(StorageLevel.MEMORY_AND_DISK());
+            long solved;
             try {
-              write(Datasets.SOLUTIONS, searched, Searched::solutions, round);
-              write(Datasets.STEP_JUDGMENTS, searched, Searched::judgments, round);
+              // Both datasets are written at the same time; the search runs once, into the cache,
+              // for whichever write's task reaches a partition first (the other waits for it).
+              io.replacePartitions(
+                  List.of(
+                      write(Datasets.SOLUTIONS, searched, Searched::solutions, round),
+                      write(Datasets.STEP_JUDGMENTS, searched, Searched::judgments, round)));
+              solved =
+                  searched
+                      .map((MapFunction<Searched, Long>) Searched::solved, Encoders.LONG())
+                      .reduce((ReduceFunction<Long>) Long::sum);
             } finally {
               searched.unpersist();
             }
-            Dataset<Row> solutions =
-                io.readIfAny(Datasets.SOLUTIONS).filter(col("round").equalTo(round));
             stage.output(Datasets.SOLUTIONS, io.pathOf(Datasets.SOLUTIONS));
             stage.output(Datasets.STEP_JUDGMENTS, io.pathOf(Datasets.STEP_JUDGMENTS));
             stage.metric("prompts", total);
-            stage.metric("solved", solutions.filter(col("correct")).count());
+            stage.metric("solved", solved);
             progress.recordIn(stage, placements.value());
           }
           return null;
@@ -198,13 +214,13 @@ public final class SearchStage {
     ids.sort(Seeds.order(seed, id -> id));
   }
 
-  private void write(
+  private static DatasetIO.Write write(
       String dataset, Dataset<Searched> searched, SerializableFunction extract, int round) {
     Dataset<Row> rows =
         searched.flatMap(
             (FlatMapFunction<Searched, Row>) s -> extract.apply(s).iterator(),
             Encoders.row(Datasets.get(dataset).sparkType()));
-    io.replacePartitions(
+    return new DatasetIO.Write(
         dataset, rows, Set.of(DatasetIO.partition(dataset, Integer.toString(round))));
   }
 
