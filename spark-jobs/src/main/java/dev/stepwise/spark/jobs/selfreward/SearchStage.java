@@ -36,10 +36,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.api.java.function.MapFunction;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
-import org.apache.spark.api.java.function.ReduceFunction;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -120,20 +117,22 @@ public final class SearchStage {
           try (Progress progress =
               new Progress(spark, "search round " + round, total, System.err)) {
             Progress.Counters counters = progress.counters();
-            Dataset<Searched> searched =
+            // Kept as objects (an RDD in memory, not a Dataset of serialized values): the two
+            // writes
+            // and the count read them without deserializing every row again.
+            JavaRDD<Searched> searched =
                 prompts
                     .repartition(partitions)
+                    .javaRDD()
                     .mapPartitions(
-                        (MapPartitionsFunction<Row, Searched>)
-                            rows -> {
-                              if (rows.hasNext()) placements.add(TaskPlacement.current());
-                              return List.of(
-                                      searchPartition(
-                                          rows, model, modelId, hadoop, c, templates, seed, round,
-                                          counters))
-                                  .iterator();
-                            },
-                        Encoders.javaSerialization(Searched.class))
+                        rows -> {
+                          if (rows.hasNext()) placements.add(TaskPlacement.current());
+                          return List.of(
+                                  searchPartition(
+                                      rows, model, modelId, hadoop, c, templates, seed, round,
+                                      counters))
+                              .iterator();
+                        })
                     .persist(StorageLevel.MEMORY_AND_DISK());
             long solved;
             try {
@@ -143,10 +142,7 @@ public final class SearchStage {
                   List.of(
                       write(Datasets.SOLUTIONS, searched, Searched::solutions, round),
                       write(Datasets.STEP_JUDGMENTS, searched, Searched::judgments, round)));
-              solved =
-                  searched
-                      .map((MapFunction<Searched, Long>) Searched::solved, Encoders.LONG())
-                      .reduce((ReduceFunction<Long>) Long::sum);
+              solved = searched.map(Searched::solved).reduce(Long::sum);
             } finally {
               searched.unpersist();
             }
@@ -214,12 +210,11 @@ public final class SearchStage {
     ids.sort(Seeds.order(seed, id -> id));
   }
 
-  private static DatasetIO.Write write(
-      String dataset, Dataset<Searched> searched, SerializableFunction extract, int round) {
+  private DatasetIO.Write write(
+      String dataset, JavaRDD<Searched> searched, SerializableFunction extract, int round) {
     Dataset<Row> rows =
-        searched.flatMap(
-            (FlatMapFunction<Searched, Row>) s -> extract.apply(s).iterator(),
-            Encoders.row(Datasets.get(dataset).sparkType()));
+        spark.createDataFrame(
+            searched.flatMap(s -> extract.apply(s).iterator()), Datasets.get(dataset).sparkType());
     return new DatasetIO.Write(
         dataset, rows, Set.of(DatasetIO.partition(dataset, Integer.toString(round))));
   }
