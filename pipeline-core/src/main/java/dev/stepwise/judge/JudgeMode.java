@@ -1,5 +1,6 @@
 package dev.stepwise.judge;
 
+import dev.stepwise.io.ConfigEnums;
 import java.util.Locale;
 
 /**
@@ -18,10 +19,6 @@ public enum JudgeMode {
   }
 
   public static JudgeMode parse(String value) {
-    for (JudgeMode m : values()) if (m.name().equalsIgnoreCase(value)) return m;
-    throw new IllegalArgumentException(
-        "config key 'stepwise.judge.mode' must be \"generate\" or \"forced_choice\", found \""
-            + value
-            + "\"");
+    return ConfigEnums.parse(JudgeMode.class, "stepwise.judge.mode", value);
   }
 }

@@ -1,5 +1,6 @@
 package dev.stepwise.judge;
 
+import dev.stepwise.io.ConfigEnums;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,11 +49,7 @@ public enum StepCheck {
 
   /** The style named by the config value ("expected" or "inverse"). */
   public static StepCheck parse(String value) {
-    for (StepCheck c : values()) if (c.name().equalsIgnoreCase(value)) return c;
-    throw new IllegalArgumentException(
-        "config key 'stepwise.judge.check' must be \"expected\" or \"inverse\", found \""
-            + value
-            + "\"");
+    return ConfigEnums.parse(StepCheck.class, "stepwise.judge.check", value);
   }
 
   /**

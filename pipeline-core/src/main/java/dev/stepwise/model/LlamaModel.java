@@ -214,9 +214,21 @@ public final class LlamaModel implements AutoCloseable {
    */
   public static void copyInto(NDArray weight, float[] values) {
     try (NDManager scope = weight.getManager().newSubManager()) {
-      NDArray source = scope.create(values, weight.getShape()).toType(weight.getDataType(), false);
-      weight.set(new NDIndex(":"), source);
+      copyInto(weight, scope.create(values, weight.getShape()));
     }
+  }
+
+  /** As {@link #copyInto(NDArray, float[])} from an array of the weight's shape, on the engine. */
+  public static void copyInto(NDArray weight, NDArray values) {
+    if (!values.getShape().equals(weight.getShape()))
+      throw new IllegalArgumentException(
+          "cannot write "
+              + values.getShape()
+              + " into '"
+              + weight.getName()
+              + "' of shape "
+              + weight.getShape());
+    weight.set(new NDIndex(":"), values.toType(weight.getDataType(), false));
   }
 
   /** Every parameter name of {@code config}'s model, in HF order, with its shape. */

@@ -11,10 +11,13 @@ import java.util.function.Function;
 public final class Seeds {
   private Seeds() {}
 
+  /** 2^64 / phi, SplitMix64's increment between consecutive counters. */
+  public static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
+
   /** A 64-bit seed mixing all parts with SplitMix64's finalizer. */
   public static long mix(long runSeed, long... parts) {
     long h = splitMix(runSeed);
-    for (long p : parts) h = splitMix(h ^ splitMix(p + 0x9E3779B97F4A7C15L));
+    for (long p : parts) h = splitMix(h ^ splitMix(p + GOLDEN_GAMMA));
     return h;
   }
 

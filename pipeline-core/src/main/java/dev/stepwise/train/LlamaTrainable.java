@@ -238,7 +238,7 @@ public final class LlamaTrainable implements CausalLm, CheckpointStore {
       NDArray source = saved.get(e.getKey());
       if (source == null)
         throw new IOException(directory + " has no tensor '" + e.getKey() + "' to resume from");
-      LlamaModel.copyInto(e.getValue(), source.toFloatArray());
+      LlamaModel.copyInto(e.getValue(), source);
     }
   }
 }

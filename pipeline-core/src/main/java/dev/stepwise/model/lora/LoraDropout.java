@@ -20,8 +20,6 @@ import java.util.stream.IntStream;
  */
 public final class LoraDropout {
 
-  private static final long GOLDEN = 0x9E3779B97F4A7C15L;
-
   /** Elements per parallel task (a multiple of 4, so no hash spans two tasks). */
   private static final int CHUNK = 1 << 18;
 
@@ -69,7 +67,7 @@ public final class LoraDropout {
    * reaches bit 16 of its slot exactly when lane >= threshold.
    */
   private static long lanes(long key, int first, long threshold) {
-    long h = Seeds.splitMix(key + (first >>> 2) * GOLDEN);
+    long h = Seeds.splitMix(key + (first >>> 2) * Seeds.GOLDEN_GAMMA);
     long offset = (0x10000 - threshold) * 0x1_0000_0001L;
     long even = ((h & 0xFFFF_0000_FFFFL) + offset) >>> 16 & 0x1_0000_0001L; // lanes 0, 2
     long odd = ((h >>> 16 & 0xFFFF_0000_FFFFL) + offset) >>> 16 & 0x1_0000_0001L; // lanes 1, 3

@@ -68,7 +68,7 @@ public final class WeightAveraging {
         }
       }
       for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
-        LlamaModel.copyInto(e.getValue(), sum.get(e.getKey()).div(workers).toFloatArray());
+        LlamaModel.copyInto(e.getValue(), sum.get(e.getKey()).div(workers));
       }
     }
     context.barrier();
