@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
@@ -73,17 +74,8 @@ public final class KvCache implements AutoCloseable {
    * cached ones and returns all of them, as views owned by {@code scope}.
    */
   NDArray[] append(int layer, NDArray k, NDArray v, NDManager scope) {
-    long time = k.getShape().get(2);
-    int end = Math.addExact(length, (int) time);
-    if (end > capacity)
-      throw new IllegalStateException(
-          "KV cache full: " + end + " positions > capacity " + capacity);
-    if (keys[layer] == null) {
-      Shape shape = new Shape(padding.length, kvHeads, capacity, headDim);
-      keys[layer] = manager.zeros(shape, k.getDataType());
-      values[layer] = manager.zeros(shape, v.getDataType());
-      NDScope.unregister(keys[layer], values[layer]); // they outlive the forward's per-layer scope
-    }
+    int end = endAfter((int) k.getShape().get(2));
+    allocate(layer, k.getDataType());
     NDIndex slot = new NDIndex(":, :, {}:{}", length, end);
     keys[layer].set(slot, k);
     values[layer].set(slot, v);
@@ -93,6 +85,34 @@ public final class KvCache implements AutoCloseable {
     allK.attach(scope);
     allV.attach(scope);
     return new NDArray[] {allK, allV};
+  }
+
+  /**
+   * Every layer's key and value arrays [batch, kvHeads, capacity, headDim] (allocated in {@code
+   * dtype} on first use), for a forward pass that writes {@code time} positions after {@link
+   * #length} into them itself.
+   */
+  NDArray[][] arraysFor(int time, DataType dtype) {
+    endAfter(time);
+    for (int i = 0; i < keys.length; i++) allocate(i, dtype);
+    return new NDArray[][] {keys.clone(), values.clone()};
+  }
+
+  /** Where {@code time} more positions end; refused beyond the capacity. */
+  private int endAfter(int time) {
+    int end = Math.addExact(length, time);
+    if (end > capacity)
+      throw new IllegalStateException(
+          "KV cache full: " + end + " positions > capacity " + capacity);
+    return end;
+  }
+
+  private void allocate(int layer, DataType dtype) {
+    if (keys[layer] != null) return;
+    Shape shape = new Shape(padding.length, kvHeads, capacity, headDim);
+    keys[layer] = manager.zeros(shape, dtype);
+    values[layer] = manager.zeros(shape, dtype);
+    NDScope.unregister(keys[layer], values[layer]); // they outlive the forward's per-layer scope
   }
 
   /** Marks {@code time} more positions as filled, after every layer has appended them. */

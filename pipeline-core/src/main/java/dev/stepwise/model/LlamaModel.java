@@ -35,6 +35,9 @@ import java.util.Map;
  * fewer, larger ones decode faster). A model being trained (weights with gradients) or run with a
  * projection hook runs the named weights one by one, so gradients and LoRA see them as in HF.
  * Writing a weight must therefore keep its storage ({@link #copyInto}), never replace it.
+ *
+ * <p>A forward pass without gradients, hooks or adapters (decoding, scoring, judging) runs the same
+ * operations as one TorchScript call ({@link ScriptedForward}), not as ~50 engine calls a layer.
  */
 public final class LlamaModel implements AutoCloseable {
 
@@ -57,6 +60,11 @@ public final class LlamaModel implements AutoCloseable {
 
   /** [headDim, headDim], F32: x times it is HF's rotate_half(x) = [-x2, x1]. */
   private final NDArray rotateHalf;
+
+  /** The inference forward as one engine call; see {@link #setScripted}. */
+  private final ScriptedForward scriptedForward;
+
+  private volatile boolean scripted = true;
 
   /** LoRA adapters or null; see {@link #setProjectionHook}. */
   private volatile ProjectionHook projectionHook;
@@ -172,6 +180,23 @@ public final class LlamaModel implements AutoCloseable {
             .ones(exponents.getShape())
             .div(manager.full(exponents.getShape(), (float) config.ropeTheta()).pow(exponents));
     this.rotateHalf = rotateHalfMatrix(manager, config.headDim());
+    this.scriptedForward = new ScriptedForward(manager, config, scriptWeights(), rotateHalf);
+  }
+
+  /** The weights in the order {@link ScriptedForward} reads them. */
+  private List<NDArray> scriptWeights() {
+    List<NDArray> weights = new ArrayList<>();
+    weights.add(embedTokens);
+    for (Layer layer : layers) {
+      weights.add(layer.inputNorm);
+      weights.add(layer.qkv);
+      if (layer.qkvBias != null) weights.add(layer.qkvBias);
+      weights.add(layer.o);
+      if (layer.oBias != null) weights.add(layer.oBias);
+      weights.addAll(List.of(layer.postAttentionNorm, layer.gateUp, layer.down));
+    }
+    weights.add(finalNorm);
+    return weights;
   }
 
   /** R with x R = [-x2, x1] for x = [x1, x2] (halves of a head). */
@@ -301,6 +326,20 @@ public final class LlamaModel implements AutoCloseable {
     parameters.values().forEach(p -> p.setRequiresGradient(trainable));
   }
 
+  /**
+   * Whether a forward pass without gradients, hooks or adapters runs as one TorchScript call
+   * ({@link ScriptedForward}, the default) or as this class's engine calls, layer by layer (for
+   * comparisons: the results are the same).
+   */
+  public void setScripted(boolean on) {
+    this.scripted = on;
+  }
+
+  /** Forward passes run as one TorchScript call so far. */
+  long scriptedCalls() {
+    return scriptedForward.calls();
+  }
+
   /** The hook every layer projection goes through (null: plain {@code x W^T + b}). */
   public ProjectionHook projectionHook() {
     return projectionHook;
@@ -353,6 +392,12 @@ public final class LlamaModel implements AutoCloseable {
     NDArray[] rope = rotaryCosSin(scope, padding, start, time);
     NDArray mask = attentionMask(scope, padding, start, time);
 
+    if (scripted && hook == null && fused(layers.get(0), projections) && !embeddingsTrain()) {
+      NDArray[][] arrays = cache == null ? null : cache.arraysFor(time, weightType);
+      NDArray out = scriptedForward.hidden(inputIds, rope, mask, arrays, start);
+      if (cache != null) cache.advance(time);
+      return out;
+    }
     NDArray x = embed(inputIds);
     for (int i = 0; i < layers.size(); i++) {
       // A layer's temporaries are freed when it ends, not with the caller's scope: kept, they
@@ -589,6 +634,7 @@ public final class LlamaModel implements AutoCloseable {
 
   @Override
   public void close() {
+    scriptedForward.close();
     manager.close();
   }
 }
