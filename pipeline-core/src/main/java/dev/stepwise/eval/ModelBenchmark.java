@@ -188,6 +188,7 @@ public final class ModelBenchmark {
       List<Throughput> generation,
       double stepMillisAt32,
       double stepMillisAt512,
+      List<Double> layerByLayerTokensPerSecond,
       List<Double> projectionMillis,
       double scoringTokensPerSecond,
       double sftStepsPerSecond,
@@ -273,6 +274,7 @@ public final class ModelBenchmark {
     List<Throughput> generation = new ArrayList<>();
     double[] latency;
     List<Double> projections;
+    List<Double> layerByLayer;
     double scoring;
     long[] rss;
     int vocab;
@@ -308,6 +310,16 @@ public final class ModelBenchmark {
             }
           }
         }
+        int lastContext = s.contexts().get(s.contexts().size() - 1);
+        layerByLayer =
+            measure(
+                "decoding batch "
+                    + s.batches()
+                    + " cached, context "
+                    + lastContext
+                    + ", engine calls layer by layer",
+                () -> layerByLayerTokensPerSecond(model, rng, lastContext),
+                ModelBenchmark::tokensPerSecondEach);
         projections =
             measure(
                 "weight products alone at batch " + s.batches(),
@@ -397,6 +409,7 @@ public final class ModelBenchmark {
           generation,
           latency[0],
           latency[1],
+          layerByLayer,
           projections,
           scoring,
           sftSteps,
@@ -456,6 +469,13 @@ public final class ModelBenchmark {
     return String.format(Locale.ROOT, "%.1f tokens/s", t.tokensPerSecond());
   }
 
+  private static String tokensPerSecondEach(List<Double> figures) {
+    return figures.stream()
+            .map(t -> String.format(Locale.ROOT, "%.1f", t))
+            .collect(Collectors.joining(", "))
+        + " tokens/s";
+  }
+
   private static String checkpointingLabel(boolean checkpointing) {
     return checkpointing ? ", checkpointed" : "";
   }
@@ -497,6 +517,26 @@ public final class ModelBenchmark {
     new Generator(model, clock, null, prompts.size()).generate(requests);
     int rows = prompts.size();
     return rows * (CACHED_TOKENS - 1) / ((times.get(times.size() - 1) - times.get(rows - 1)) / 1e9);
+  }
+
+  /**
+   * Cached decoding at each batch size and {@code context} with the model's forward passes run as
+   * its engine calls layer by layer instead of one TorchScript call ({@link
+   * LlamaModel#setScripted}): what the script saves.
+   */
+  private List<Double> layerByLayerTokensPerSecond(LlamaModel model, Random rng, int context) {
+    int vocab = model.config().vocabSize();
+    model.setScripted(false);
+    try {
+      List<Double> out = new ArrayList<>();
+      for (int batch : settings.batches()) {
+        List<int[]> prompts = randomRows(rng, vocab, batch, context - CACHED_TOKENS);
+        out.add(best(() -> cachedTokensPerSecond(model, prompts)));
+      }
+      return out;
+    } finally {
+      model.setScripted(true);
+    }
   }
 
   /**

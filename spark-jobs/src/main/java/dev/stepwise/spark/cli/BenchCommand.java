@@ -391,6 +391,18 @@ public final class BenchCommand implements Runnable {
       }
     }
     int context = s.contexts().get(s.contexts().size() - 1);
+    for (int i = 0; i < s.batches().size(); i++) {
+      int batch = s.batches().get(i);
+      double oneCall = r.tokensPerSecond(batch, context, true);
+      double layerByLayer = r.layerByLayerTokensPerSecond().get(i);
+      w.printf(
+          Locale.ROOT,
+          "  %-44s %8.1f tokens/s; one TorchScript call per forward: %.1f (%.2fx)%n",
+          "batch " + batch + ": engine calls layer by layer",
+          layerByLayer,
+          oneCall,
+          oneCall / layerByLayer);
+    }
     for (int batch : s.batches()) {
       double limit = r.projectionLimit(s.batches(), batch);
       w.printf(

@@ -88,15 +88,19 @@ class BenchCommandTest {
         .isGreaterThan(result.get("rssEndKb").getAsLong() / 2)
         .isPositive();
     assertThat(result.get("memoryCalls").getAsInt()).isEqualTo(40);
-    // load, 8 decoding figures, weight products, latency, scoring, RSS calls, LoRA SFT, LoRA DPO
-    // without and with activation checkpointing, SFT, DPO
-    assertThat(result.getAsJsonArray("parts")).hasSize(18);
+    // load, 8 decoding figures, decoding layer by layer, weight products, latency, scoring, RSS
+    // calls, LoRA SFT, LoRA DPO without and with activation checkpointing, SFT, DPO
+    assertThat(result.getAsJsonArray("parts")).hasSize(19);
     assertThat(r.out())
         .contains(
             "DPO step, 2 pairs x 2 x 40 tokens as 2 micro-batches",
             "LoRA r=8 DPO step, 2 pairs x 2 x 40 tokens as 2 micro-batches, checkpointed",
             "batch 16: weight products alone allow",
+            "batch 1: engine calls layer by layer",
             "LoRA r=8 SFT step, batch 32 x 160 tokens");
+    assertThat(result.getAsJsonArray("layerByLayerTokensPerSecond")).hasSize(2);
+    for (var t : result.getAsJsonArray("layerByLayerTokensPerSecond"))
+      assertThat(t.getAsDouble()).isPositive();
     assertThat(result.getAsJsonArray("projectionMillis")).hasSize(2);
     for (var ms : result.getAsJsonArray("projectionMillis"))
       assertThat(ms.getAsDouble()).isPositive();
