@@ -86,6 +86,10 @@ final class ScriptedForward implements AutoCloseable {
    */
   NDArray hidden(NDArray ids, NDArray[] rope, NDArray mask, NDArray[][] cache, int start) {
     calls.incrementAndGet();
+    // The graph executor's optimizations would profile the first calls and then specialize on
+    // shapes (a decoding step's change at every step); none of them fuses on the CPU. The setting
+    // is per thread in libtorch, and a Spark executor calls from many.
+    JniUtils.setGraphExecutorOptimize(false);
     NDManager scope = ids.getManager();
     PtNDArray[] none = new PtNDArray[0];
     try (NDArray noMask = mask == null ? scope.create(new float[0]) : null;
