@@ -1,5 +1,6 @@
 package dev.stepwise.model;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -12,7 +13,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -128,8 +128,9 @@ final class ScriptedForward implements AutoCloseable {
   private static PtSymbolBlock load(PtNDManager manager) {
     try (InputStream archive = new ByteArrayInputStream(archive())) {
       return JniUtils.loadModule(manager, archive, true, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot load the scripted decoder", e);
+    } catch (IOException | EngineException e) {
+      throw new IllegalStateException(
+          "cannot load the scripted decoder " + SCRIPT + ": " + e.getMessage(), e);
     }
   }
 
