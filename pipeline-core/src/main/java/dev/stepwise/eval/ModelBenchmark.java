@@ -319,16 +319,12 @@ public final class ModelBenchmark {
                     + lastContext
                     + ", engine calls layer by layer",
                 () -> layerByLayerTokensPerSecond(model, rng, lastContext),
-                ModelBenchmark::tokensPerSecondEach);
+                t -> joined(t, "tokens/s"));
         projections =
             measure(
                 "weight products alone at batch " + s.batches(),
                 () -> s.batches().stream().map(b -> projectionMillis(model, b)).toList(),
-                ms ->
-                    ms.stream()
-                            .map(m -> String.format(Locale.ROOT, "%.1f", m))
-                            .collect(Collectors.joining(", "))
-                        + " ms");
+                ms -> joined(ms, "ms"));
         latency =
             measure(
                 "cached step at position 32 and 512",
@@ -446,6 +442,20 @@ public final class ModelBenchmark {
     int malloc_trim(long pad);
   }
 
+  /** glibc, loaded on first use; null where the C library is not glibc. */
+  private static CLibrary libc;
+
+  private static synchronized CLibrary libc() {
+    if (libc == null) {
+      try {
+        libc = Native.load("c", CLibrary.class);
+      } catch (UnsatisfiedLinkError | RuntimeException e) {
+        return null; // not glibc: a part's peak may then include memory an earlier part freed
+      }
+    }
+    return libc;
+  }
+
   /**
    * Hands memory freed by earlier parts back to the system, so that a part's peak is its own:
    * loading leaves GB of direct buffers and file mappings to the collector, and glibc keeps what
@@ -453,11 +463,8 @@ public final class ModelBenchmark {
    */
   private static void releaseFreedMemory() {
     System.gc();
-    try {
-      Native.load("c", CLibrary.class).malloc_trim(0);
-    } catch (UnsatisfiedLinkError | RuntimeException e) {
-      // Not glibc: a part's peak may then include memory an earlier part freed.
-    }
+    CLibrary c = libc();
+    if (c != null) c.malloc_trim(0);
   }
 
   @FunctionalInterface
@@ -469,11 +476,13 @@ public final class ModelBenchmark {
     return String.format(Locale.ROOT, "%.1f tokens/s", t.tokensPerSecond());
   }
 
-  private static String tokensPerSecondEach(List<Double> figures) {
+  /** e.g. "4.6, 46.4 tokens/s". */
+  private static String joined(List<Double> figures, String unit) {
     return figures.stream()
-            .map(t -> String.format(Locale.ROOT, "%.1f", t))
+            .map(f -> String.format(Locale.ROOT, "%.1f", f))
             .collect(Collectors.joining(", "))
-        + " tokens/s";
+        + " "
+        + unit;
   }
 
   private static String checkpointingLabel(boolean checkpointing) {

@@ -234,16 +234,10 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   /**
-   * Overwrites a weight of this model with {@code values} in place (its storage is kept, so the
-   * fused matrices of which the named weights are views see the new values).
+   * Overwrites a weight of this model with {@code values}, an array of its shape, in place (its
+   * storage is kept, so the fused matrices of which the named weights are views see the new
+   * values).
    */
-  public static void copyInto(NDArray weight, float[] values) {
-    try (NDManager scope = weight.getManager().newSubManager()) {
-      copyInto(weight, scope.create(values, weight.getShape()));
-    }
-  }
-
-  /** As {@link #copyInto(NDArray, float[])} from an array of the weight's shape, on the engine. */
   public static void copyInto(NDArray weight, NDArray values) {
     if (!values.getShape().equals(weight.getShape()))
       throw new IllegalArgumentException(

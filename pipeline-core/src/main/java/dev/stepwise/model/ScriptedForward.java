@@ -39,6 +39,9 @@ final class ScriptedForward implements AutoCloseable {
 
   private static final String SCRIPT = "decoder.torchscript";
 
+  /** The cache lists of a forward pass without a cache. */
+  private static final NDArray[] NO_ARRAYS = new NDArray[0];
+
   /**
    * {@code __torch__.Decoder()} with {@code training = True}, as pickle protocol 2 writes it: PROTO
    * 2, GLOBAL the class, EMPTY_TUPLE, NEWOBJ, EMPTY_DICT, MARK, the key (BINUNICODE, 8 bytes),
@@ -53,6 +56,10 @@ final class ScriptedForward implements AutoCloseable {
   private final IValue rotate;
   private final IValue dims;
   private final IValue eps;
+
+  /** What the script takes for "no mask": an empty array, made once. */
+  private final IValue noMask;
+
   private final AtomicLong calls = new AtomicLong();
 
   /**
@@ -75,6 +82,9 @@ final class ScriptedForward implements AutoCloseable {
             config.qkvBias() ? 1 : 0,
             config.oBias() ? 1 : 0);
     this.eps = IValue.from(config.rmsNormEps());
+    try (NDArray empty = manager.create(new float[0])) {
+      this.noMask = IValue.from(pt(empty)); // holds its own reference to the tensor
+    }
   }
 
   /**
@@ -91,14 +101,12 @@ final class ScriptedForward implements AutoCloseable {
     // is per thread in libtorch, and a Spark executor calls from many.
     JniUtils.setGraphExecutorOptimize(false);
     NDManager scope = ids.getManager();
-    PtNDArray[] none = new PtNDArray[0];
-    try (NDArray noMask = mask == null ? scope.create(new float[0]) : null;
-        IValue idsValue = IValue.from(pt(ids));
+    IValue maskValue = mask == null ? noMask : IValue.from(pt(mask));
+    try (IValue idsValue = IValue.from(pt(ids));
         IValue cos = IValue.from(pt(rope[0]));
         IValue sin = IValue.from(pt(rope[1]));
-        IValue maskValue = IValue.from(pt(mask == null ? noMask : mask));
-        IValue keys = IValue.listFrom(cache == null ? none : pts(cache[0]));
-        IValue values = IValue.listFrom(cache == null ? none : pts(cache[1]));
+        IValue keys = IValue.listFrom(pts(cache == null ? NO_ARRAYS : cache[0]));
+        IValue values = IValue.listFrom(pts(cache == null ? NO_ARRAYS : cache[1]));
         IValue length = IValue.from((long) start);
         IValue out =
             IValueUtils.forward(
@@ -107,6 +115,8 @@ final class ScriptedForward implements AutoCloseable {
                   idsValue, cos, sin, maskValue, rotate, weights, keys, values, length, dims, eps
                 })) {
       return out.toTensor((PtNDManager) scope);
+    } finally {
+      if (maskValue != noMask) maskValue.close();
     }
   }
 
@@ -170,6 +180,7 @@ final class ScriptedForward implements AutoCloseable {
     rotate.close();
     dims.close();
     eps.close();
+    noMask.close();
     module.close();
   }
 }

@@ -54,12 +54,8 @@ public final class BatchSampler {
       draws[b] = planner.plan(b, entropy[b]);
       if (!draws[b].greedy()) sampledRows++;
     }
-    long[] tokens =
-        sampledRows == batch
-            ? new long[batch]
-            : logits
-                .argMax(-1)
-                .toLongArray(); // torch returns the first of equal maxima: the lowest id
+    // torch's argmax returns the first of equal maxima: the lowest id, as the Java sampler.
+    long[] tokens = sampledRows == batch ? new long[batch] : logits.argMax(-1).toLongArray();
     if (sampledRows > 0) {
       long[] rows = new long[sampledRows];
       for (int b = 0, i = 0; b < batch; b++) if (!draws[b].greedy()) rows[i++] = b;

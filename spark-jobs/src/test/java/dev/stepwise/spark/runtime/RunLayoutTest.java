@@ -263,11 +263,7 @@ class RunLayoutTest {
             List.of(RowFactory.create("prompts", "s", "train", "g", 2L, "worse", null)), schema);
     // step_pairs rows of the wrong schema: that write fails, so the good one is not committed.
     assertThatThrownBy(
-            () ->
-                io.replacePartitions(
-                    List.of(
-                        new DatasetIO.Write(Datasets.REJECTED, second, Set.of()),
-                        new DatasetIO.Write(Datasets.STEP_PAIRS, second, Set.of()))))
+            () -> writeTogether(io, Datasets.REJECTED, second, Datasets.STEP_PAIRS, second))
         .isInstanceOf(SchemaMismatchException.class);
     assertThat(io.read(Datasets.REJECTED).collectAsList())
         .extracting(r -> r.getLong(4))
@@ -279,14 +275,16 @@ class RunLayoutTest {
     assertThat(io.read(Datasets.REJECTED).collectAsList())
         .extracting(r -> r.getLong(4))
         .containsExactly(2L);
-    assertThatThrownBy(
-            () ->
-                io.replacePartitions(
-                    List.of(
-                        new DatasetIO.Write(Datasets.REJECTED, second, Set.of()),
-                        new DatasetIO.Write(Datasets.REJECTED, first, Set.of()))))
+    assertThatThrownBy(() -> writeTogether(io, Datasets.REJECTED, second, Datasets.REJECTED, first))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("each dataset may be written once");
+  }
+
+  /** Two datasets written together, each owning no partitions beyond its rows'. */
+  private static void writeTogether(
+      DatasetIO io, String a, Dataset<Row> aRows, String b, Dataset<Row> bRows) {
+    io.replacePartitions(
+        List.of(new DatasetIO.Write(a, aRows, Set.of()), new DatasetIO.Write(b, bRows, Set.of())));
   }
 
   @Test

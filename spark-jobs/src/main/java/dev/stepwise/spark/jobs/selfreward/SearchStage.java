@@ -117,9 +117,8 @@ public final class SearchStage {
           try (Progress progress =
               new Progress(spark, "search round " + round, total, System.err)) {
             Progress.Counters counters = progress.counters();
-            // Kept as objects (an RDD in memory, not a Dataset of serialized values): the two
-            // writes
-            // and the count read them without deserializing every row again.
+            // Kept as objects (an RDD in memory, not a Dataset of serialized values), so the
+            // two writes and the count read them without deserializing every row again.
             JavaRDD<Searched> searched =
                 prompts
                     .repartition(partitions)
